@@ -1,0 +1,40 @@
+# attestd: `make run` serves a development instance, `make test` checks everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest openapi migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/attestd serve
+
+migrate: $(STAMP)
+	$(BIN)/attestd migrate
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests scripts migrations
+	$(BIN)/ruff format --check app tests scripts migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+openapi: $(STAMP)
+	$(BIN)/attestd openapi --out openapi/openapi.json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""attestd: a software supply-chain attestation service."""

@@ -1,0 +1,81 @@
+"""/v1/services: the services registry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from app.api.deps import Admin, Reader, SessionDep
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidCursor,
+    InvalidRequest,
+    MalformedBody,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    problem_responses,
+)
+from app.pagination import MAX_LIMIT, Page
+from app.services import registry
+from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
+from app.services.schemas import ServiceCreate, ServiceOut, ServiceUpdate
+
+router = APIRouter(prefix="/v1/services", tags=["services"])
+
+NamePath = Annotated[
+    str, Path(max_length=SERVICE_NAME_MAX, pattern=SERVICE_NAME_PATTERN, description="Service name.")
+]
+_AUTH = (Unauthenticated, Forbidden, InvalidRequest)
+_BODY = (MalformedBody, PayloadTooLarge)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a service",
+    responses=problem_responses(*_AUTH, *_BODY, Conflict),
+)
+def create_service(body: ServiceCreate, session: SessionDep, _: Admin) -> ServiceOut:
+    return registry.create_service(session, body)
+
+
+@router.get(
+    "",
+    summary="List services by name",
+    responses=problem_responses(*_AUTH, InvalidCursor),
+)
+def list_services(
+    session: SessionDep,
+    _: Reader,
+    limit: Annotated[
+        int | None,
+        Query(description=f"Page size; values outside 1..{MAX_LIMIT} are clamped."),
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="The `next` of the previous page.")
+    ] = None,
+) -> Page[ServiceOut]:
+    return registry.list_services(session, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/{name}",
+    summary="One service",
+    responses=problem_responses(*_AUTH, NotFound),
+)
+def get_service(name: NamePath, session: SessionDep, _: Reader) -> ServiceOut:
+    return registry.get_service(session, name)
+
+
+@router.patch(
+    "/{name}",
+    summary="Change a service's repository or owner",
+    responses=problem_responses(*_AUTH, *_BODY, NotFound),
+)
+def update_service(
+    name: NamePath, body: ServiceUpdate, session: SessionDep, _: Admin
+) -> ServiceOut:
+    return registry.update_service(session, name, body)

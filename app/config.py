@@ -1,0 +1,94 @@
+"""Settings: the only place that reads the environment.
+
+Every setting is an ``ATTESTD_*`` environment variable. A ``Settings`` object is
+built by the command line or by ``create_app``'s caller, never at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/attestd.db"
+MiB = 1024 * 1024
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class UnsafeSettingsError(ValueError):
+    """A production configuration that keeps a development-only default."""
+
+
+class Settings(BaseSettings):
+    """attestd configuration, read from ``ATTESTD_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTESTD_", extra="ignore", frozen=True)
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development or production; production refuses unsafe defaults.",
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `attestd serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `attestd serve` uses.")
+    max_body_bytes: int = Field(
+        default=64 * MiB,
+        ge=1024,
+        description="Largest request body accepted; larger bodies get 413 before buffering.",
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    db_pool_size: int = Field(default=5, ge=1, le=100, description="PostgreSQL pool size.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        level = self.log_level.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"log_level must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}")
+        object.__setattr__(self, "log_level", level)
+        if self.environment is Environment.PRODUCTION:
+            problems = self.production_problems()
+            if problems:
+                raise UnsafeSettingsError(
+                    "refusing to run in production: " + "; ".join(problems)
+                )
+        return self
+
+    def production_problems(self) -> list[str]:
+        """What in this configuration is a development-only default."""
+        problems = []
+        if self.database_url == DEFAULT_DATABASE_URL:
+            problems.append(
+                "ATTESTD_DATABASE_URL is the development default; set it explicitly"
+            )
+        if self.log_level == "DEBUG":
+            problems.append("ATTESTD_LOG_LEVEL=DEBUG may log request details; use INFO or above")
+        return problems
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+    def sqlite_path(self) -> Path | None:
+        """The database file when the URL names a SQLite file, else None."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        path = self.database_url.removeprefix(prefix).split("?", 1)[0]
+        if not path or path == ":memory:":
+            return None
+        return Path(path)

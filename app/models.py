@@ -1,0 +1,15 @@
+"""Registry of every ORM model module, so Alembic sees the whole schema."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "app.auth.models",
+    "app.services.models",
+)
+
+
+def load_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,54 @@
+"""Cursor pagination: clamped limits and opaque, validated cursors. Pure."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from app.errors import InvalidCursor
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+_MAX_CURSOR_LENGTH = 512
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next: str | None = Field(
+        description="Cursor for the next page; null on the last page."
+    )
+
+
+def clamp_limit(limit: int | None) -> int:
+    """``limit`` brought into 1..MAX_LIMIT; None means the default."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    return max(1, min(limit, MAX_LIMIT))
+
+
+def encode_cursor(after: str) -> str:
+    raw = json.dumps({"after": after}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The sort key a cursor continues after; InvalidCursor when it is not one of ours."""
+    if cursor is None:
+        return None
+    if len(cursor) > _MAX_CURSOR_LENGTH:
+        raise InvalidCursor("The cursor is too long.")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidCursor("The cursor is not one this server issued.") from None
+    after = data.get("after") if isinstance(data, dict) else None
+    if not isinstance(after, str) or not after or "\x00" in after:
+        raise InvalidCursor("The cursor is not one this server issued.")
+    return after

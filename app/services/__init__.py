@@ -1,0 +1,1 @@
+"""The services registry: what attestd tracks, each with its source repository."""

@@ -1,0 +1,78 @@
+"""Registering, listing and changing services."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.base import utcnow
+from app.errors import Conflict, NotFound
+from app.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from app.services.models import Service
+from app.services.repository import ServiceRepository
+from app.services.schemas import ServiceCreate, ServiceOut, ServiceUpdate
+
+
+class ServiceNotFound(NotFound):
+    slug = "service-not-found"
+    title = "No such service"
+
+
+class ServiceExists(Conflict):
+    slug = "service-exists"
+    title = "A service with this name exists"
+
+
+def create_service(session: Session, request: ServiceCreate) -> ServiceOut:
+    repository = ServiceRepository(session)
+    if repository.by_name(request.name) is not None:
+        raise ServiceExists(f"A service named {request.name!r} is already registered.")
+    now = utcnow()
+    try:
+        service = repository.add(
+            Service(
+                name=request.name,
+                repository=request.repository,
+                owner=request.owner,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    except IntegrityError:
+        # Another request registered the same name between our check and insert.
+        raise ServiceExists(f"A service named {request.name!r} is already registered.") from None
+    return ServiceOut.model_validate(service)
+
+
+def get_service(session: Session, name: str) -> ServiceOut:
+    return ServiceOut.model_validate(_require(session, name))
+
+
+def list_services(session: Session, *, cursor: str | None, limit: int | None) -> Page[ServiceOut]:
+    size = clamp_limit(limit)
+    rows = ServiceRepository(session).page(after=decode_cursor(cursor), limit=size + 1)
+    items = [ServiceOut.model_validate(row) for row in rows[:size]]
+    following = encode_cursor(items[-1].name) if len(rows) > size else None
+    return Page[ServiceOut](items=items, next=following)
+
+
+def update_service(session: Session, name: str, request: ServiceUpdate) -> ServiceOut:
+    service = _require(session, name)
+    changes = request.model_dump(exclude_unset=True)
+    changed = False
+    for field, value in changes.items():
+        if getattr(service, field) != value:
+            setattr(service, field, value)
+            changed = True
+    if changed:
+        service.updated_at = utcnow()
+        session.flush()
+    return ServiceOut.model_validate(service)
+
+
+def _require(session: Session, name: str) -> Service:
+    service = ServiceRepository(session).by_name(name)
+    if service is None:
+        raise ServiceNotFound(f"No service is named {name!r}.")
+    return service
+

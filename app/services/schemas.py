@@ -1,0 +1,63 @@
+"""Wire schemas of the services registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from app.services.names import (
+    REPOSITORY_MAX,
+    SERVICE_NAME_MAX,
+    SERVICE_NAME_PATTERN,
+    normalize_repository,
+)
+from app.wire import PRINTABLE_PATTERN, InputModel, OutputModel
+
+ServiceName = Annotated[
+    str,
+    StringConstraints(max_length=SERVICE_NAME_MAX, pattern=SERVICE_NAME_PATTERN),
+    Field(description="Lower-case slug: a-z, 0-9 and inner hyphens, at most 63 characters."),
+]
+RepositoryUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=REPOSITORY_MAX, pattern=PRINTABLE_PATTERN),
+    AfterValidator(normalize_repository),
+    Field(
+        description="https URL of the source repository; stored without a trailing / or .git.",
+        examples=["https://github.com/acme/payments"],
+    ),
+]
+Owner = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN),
+    Field(description="The team or person responsible for the service."),
+]
+
+
+class ServiceCreate(InputModel):
+    name: ServiceName
+    repository: RepositoryUrl
+    owner: Owner | None = None
+
+
+class ServiceUpdate(InputModel):
+    """Fields to change; absent fields keep their value, ``owner: null`` clears the owner."""
+
+    repository: RepositoryUrl | None = None
+    owner: Owner | None = None
+
+    @model_validator(mode="after")
+    def _repository_not_null(self) -> Self:
+        if "repository" in self.model_fields_set and self.repository is None:
+            raise ValueError("repository cannot be removed, only changed")
+        return self
+
+
+class ServiceOut(OutputModel):
+    name: str
+    repository: str
+    owner: str | None
+    created_at: datetime
+    updated_at: datetime
