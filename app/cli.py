@@ -128,7 +128,8 @@ def _announce_first_admin(settings: Settings) -> None:
     if not settings.is_development:
         if not _in_transaction(settings, _has_admin):
             logger.warning(
-                "no admin token exists; create one with `attestd token create --role admin --name NAME`"
+                "no admin token exists; create one with"
+                " `attestd token create --role admin --name NAME`"
             )
         return
     secret = _in_transaction(settings, ensure_first_admin)
@@ -205,8 +206,10 @@ def _openapi(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         if current != document:
-            print(f"attestd: {args.out} is out of date; run `attestd openapi --out {args.out}`",
-                  file=sys.stderr)
+            print(
+                f"attestd: {args.out} is out of date; run `attestd openapi --out {args.out}`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if args.out is None:

@@ -54,23 +54,21 @@ class Settings(BaseSettings):
     def _check(self) -> Self:
         level = self.log_level.upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ValueError(f"log_level must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}")
+            raise ValueError(
+                f"log_level must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}"
+            )
         object.__setattr__(self, "log_level", level)
         if self.environment is Environment.PRODUCTION:
             problems = self.production_problems()
             if problems:
-                raise UnsafeSettingsError(
-                    "refusing to run in production: " + "; ".join(problems)
-                )
+                raise UnsafeSettingsError("refusing to run in production: " + "; ".join(problems))
         return self
 
     def production_problems(self) -> list[str]:
         """What in this configuration is a development-only default."""
         problems = []
         if self.database_url == DEFAULT_DATABASE_URL:
-            problems.append(
-                "ATTESTD_DATABASE_URL is the development default; set it explicitly"
-            )
+            problems.append("ATTESTD_DATABASE_URL is the development default; set it explicitly")
         if self.log_level == "DEBUG":
             problems.append("ATTESTD_LOG_LEVEL=DEBUG may log request details; use INFO or above")
         return problems

@@ -187,7 +187,8 @@ def build_problem(
 def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI ``responses`` entry for the problems a route can return."""
     by_status: dict[int, list[type[AppError]]] = {}
-    for error in (*errors, AppError):
+    declared: tuple[type[AppError], ...] = (*errors, AppError)
+    for error in declared:
         by_status.setdefault(error.status, []).append(error)
     responses: dict[int | str, dict[str, Any]] = {}
     for status, group in sorted(by_status.items()):

@@ -20,9 +20,7 @@ T = TypeVar("T")
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next: str | None = Field(
-        description="Cursor for the next page; null on the last page."
-    )
+    next: str | None = Field(description="Cursor for the next page; null on the last page.")
 
 
 def clamp_limit(limit: int | None) -> int:

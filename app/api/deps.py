@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.credentials import Principal, Role
@@ -37,11 +38,18 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+bearer_scheme = HTTPBearer(
+    bearerFormat="atd_ token",
+    description="An attestd API token: `Authorization: Bearer atd_…`.",
+    auto_error=False,
+)
+
+
 def get_principal(
     session: SessionDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    return authenticate(session, authorization)
+    return authenticate(session, credentials.credentials if credentials else None)
 
 
 class RoleRequirement:

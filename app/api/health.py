@@ -18,7 +18,7 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", summary="The process is up", responses=problem_responses())
 def healthz() -> Health:
     return Health(status="ok")
 
@@ -37,7 +37,10 @@ def readyz(request: Request) -> Health:
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **problem_responses(),
+    },
 )
 def metrics(request: Request) -> Response:
     return Response(

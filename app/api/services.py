@@ -8,25 +8,25 @@ from fastapi import APIRouter, Path, Query, status
 
 from app.api.deps import Admin, Reader, SessionDep
 from app.errors import (
-    Conflict,
     Forbidden,
     InvalidCursor,
     InvalidRequest,
     MalformedBody,
-    NotFound,
     PayloadTooLarge,
     Unauthenticated,
     problem_responses,
 )
-from app.pagination import MAX_LIMIT, Page
+from app.pagination import MAX_LIMIT
 from app.services import registry
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
-from app.services.schemas import ServiceCreate, ServiceOut, ServiceUpdate
+from app.services.registry import ServiceExists, ServiceNotFound
+from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
 
 router = APIRouter(prefix="/v1/services", tags=["services"])
 
 NamePath = Annotated[
-    str, Path(max_length=SERVICE_NAME_MAX, pattern=SERVICE_NAME_PATTERN, description="Service name.")
+    str,
+    Path(max_length=SERVICE_NAME_MAX, pattern=SERVICE_NAME_PATTERN, description="Service name."),
 ]
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
 _BODY = (MalformedBody, PayloadTooLarge)
@@ -36,7 +36,7 @@ _BODY = (MalformedBody, PayloadTooLarge)
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Register a service",
-    responses=problem_responses(*_AUTH, *_BODY, Conflict),
+    responses=problem_responses(*_AUTH, *_BODY, ServiceExists),
 )
 def create_service(body: ServiceCreate, session: SessionDep, _: Admin) -> ServiceOut:
     return registry.create_service(session, body)
@@ -57,14 +57,14 @@ def list_services(
     cursor: Annotated[
         str | None, Query(max_length=512, description="The `next` of the previous page.")
     ] = None,
-) -> Page[ServiceOut]:
+) -> ServicePage:
     return registry.list_services(session, cursor=cursor, limit=limit)
 
 
 @router.get(
     "/{name}",
     summary="One service",
-    responses=problem_responses(*_AUTH, NotFound),
+    responses=problem_responses(*_AUTH, ServiceNotFound),
 )
 def get_service(name: NamePath, session: SessionDep, _: Reader) -> ServiceOut:
     return registry.get_service(session, name)
@@ -73,7 +73,7 @@ def get_service(name: NamePath, session: SessionDep, _: Reader) -> ServiceOut:
 @router.patch(
     "/{name}",
     summary="Change a service's repository or owner",
-    responses=problem_responses(*_AUTH, *_BODY, NotFound),
+    responses=problem_responses(*_AUTH, *_BODY, ServiceNotFound),
 )
 def update_service(
     name: NamePath, body: ServiceUpdate, session: SessionDep, _: Admin

@@ -9,11 +9,11 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-TOKEN_PREFIX = "atd_"
+TOKEN_PREFIX = "atd_"  # noqa: S105 - a prefix, not a secret
 SECRET_BYTES = 32  # 256 bits
 # 32 bytes in unpadded base64url are 43 characters.
 _TOKEN = re.compile(r"^atd_[A-Za-z0-9_-]{43}$")
-TOKEN_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+TOKEN_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"  # noqa: S105 - a pattern, not a secret
 _TOKEN_NAME = re.compile(TOKEN_NAME_PATTERN)
 
 
@@ -56,14 +56,3 @@ def digests_match(stored: bytes, presented: bytes) -> bool:
 
 def is_valid_token_name(name: str) -> bool:
     return _TOKEN_NAME.fullmatch(name) is not None
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer …`` header, or None when there is none."""
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    value = value.strip()
-    return value or None

@@ -12,9 +12,7 @@ from app.db.base import Base, UTCDateTime
 
 class ApiToken(Base):
     __tablename__ = "api_tokens"
-    __table_args__ = (
-        CheckConstraint("role IN ('admin', 'pipeline', 'auditor')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('admin', 'pipeline', 'auditor')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)

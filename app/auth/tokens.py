@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from app.auth.credentials import (
     Principal,
     Role,
-    bearer_token,
     digests_match,
     is_valid_token_name,
     is_well_formed,
@@ -74,7 +73,8 @@ def create_token(
     reasons = []
     if not is_valid_token_name(name):
         reasons.append(
-            "name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+            "name must be 1-64 characters of a-z, 0-9, '.', '_' or '-',"
+            " starting with a letter or digit"
         )
     if scoped and role is not Role.PIPELINE:
         reasons.append("only pipeline tokens can be limited to services")
@@ -101,9 +101,8 @@ def create_token(
     return secret, TokenInfo.of(row)
 
 
-def authenticate(session: Session, authorization: str | None) -> Principal:
-    """The principal of an ``Authorization`` header; one 401 for every kind of failure."""
-    presented = bearer_token(authorization)
+def authenticate(session: Session, presented: str | None) -> Principal:
+    """The principal of a presented bearer token; one 401 for every kind of failure."""
     if presented is None or not is_well_formed(presented):
         raise Unauthenticated
     digest = token_digest(presented)

@@ -35,7 +35,9 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             max_overflow=pool_size,
             pool_pre_ping=True,
         )
-    raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    raise ValueError(
+        f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

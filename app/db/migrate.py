@@ -44,7 +44,9 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def pending_revisions(engine: Engine) -> bool:
     """Whether the database is behind the newest migration."""
-    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False)))
+    script = ScriptDirectory.from_config(
+        alembic_config(engine.url.render_as_string(hide_password=False))
+    )
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     return current != set(script.get_heads())

@@ -11,7 +11,9 @@ SERVICE_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 _SERVICE_NAME = re.compile(SERVICE_NAME_PATTERN)
 
 REPOSITORY_MAX = 2048
-_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+_HOST = re.compile(
+    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 # Hosts whose repository URLs are exactly https://HOST/OWNER/NAME.
 _OWNER_NAME_HOSTS = frozenset({"github.com"})
@@ -52,7 +54,9 @@ def normalize_repository(url: str) -> str:
         path = path.removesuffix("/").removesuffix(".git")
     segments = path.split("/")[1:] if path.startswith("/") else []
     if not segments or any(not _SEGMENT.fullmatch(s) or s in {".", ".."} for s in segments):
-        raise ValueError("repository URL needs a path such as /owner/name, without empty or dot segments")
+        raise ValueError(
+            "repository URL needs a path such as /owner/name, without empty or dot segments"
+        )
     if host in _OWNER_NAME_HOSTS and len(segments) != 2:
         raise ValueError(f"a {host} repository URL is https://{host}/OWNER/NAME")
     return f"https://{netloc}/{'/'.join(segments)}"

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
 from app.errors import Conflict, NotFound
-from app.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from app.pagination import clamp_limit, decode_cursor, encode_cursor
 from app.services.models import Service
 from app.services.repository import ServiceRepository
-from app.services.schemas import ServiceCreate, ServiceOut, ServiceUpdate
+from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
 
 
 class ServiceNotFound(NotFound):
@@ -48,12 +48,12 @@ def get_service(session: Session, name: str) -> ServiceOut:
     return ServiceOut.model_validate(_require(session, name))
 
 
-def list_services(session: Session, *, cursor: str | None, limit: int | None) -> Page[ServiceOut]:
+def list_services(session: Session, *, cursor: str | None, limit: int | None) -> ServicePage:
     size = clamp_limit(limit)
     rows = ServiceRepository(session).page(after=decode_cursor(cursor), limit=size + 1)
     items = [ServiceOut.model_validate(row) for row in rows[:size]]
     following = encode_cursor(items[-1].name) if len(rows) > size else None
-    return Page[ServiceOut](items=items, next=following)
+    return ServicePage(items=items, next=following)
 
 
 def update_service(session: Session, name: str, request: ServiceUpdate) -> ServiceOut:
@@ -75,4 +75,3 @@ def _require(session: Session, name: str) -> Service:
     if service is None:
         raise ServiceNotFound(f"No service is named {name!r}.")
     return service
-

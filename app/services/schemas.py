@@ -7,6 +7,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from app.pagination import Page
 from app.services.names import (
     REPOSITORY_MAX,
     SERVICE_NAME_MAX,
@@ -61,3 +62,7 @@ class ServiceOut(OutputModel):
     owner: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class ServicePage(Page[ServiceOut]):
+    """One page of services in name order."""

@@ -1,0 +1,108 @@
+"""Shared fixtures: a migrated database per test, the app, a client and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.auth.credentials import Role
+from app.auth.tokens import create_token
+from app.config import Settings
+from app.db.engine import make_engine, make_sessionmaker
+from app.main import create_app
+from tests.databases import PostgresTemplate, SqliteTemplate, backend_name, build_template
+
+
+def pytest_report_header() -> str:
+    return f"attestd test database: {backend_name()}"
+
+
+@pytest.fixture(scope="session")
+def database_template(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[SqliteTemplate | PostgresTemplate]:
+    template = build_template(tmp_path_factory.mktemp("template"))
+    yield template
+    template.close()
+
+
+@pytest.fixture
+def database_url(
+    database_template: SqliteTemplate | PostgresTemplate, tmp_path: Path
+) -> Iterator[str]:
+    url = database_template.clone(tmp_path)
+    yield url
+    database_template.drop(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, environment="development", max_body_bytes=64 * 1024)
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def run_in_session(database_url: str) -> Iterator[Callable[[Callable[[Session], object]], object]]:
+    """Run a function in its own committed transaction on the test database."""
+    engine = make_engine(database_url, pool_size=1)
+    factory = make_sessionmaker(engine)
+
+    def run(work: Callable[[Session], object]) -> object:
+        with factory.begin() as session:
+            return work(session)
+
+    yield run
+    engine.dispose()
+
+
+@pytest.fixture
+def make_token(run_in_session) -> Callable[..., str]:
+    """Create a token directly in the database and return its secret."""
+
+    def make(role: Role | str, name: str | None = None, services: tuple[str, ...] = ()) -> str:
+        role = Role(role)
+        token_name = name or f"{role.value}-token"
+
+        def create(session: Session) -> str:
+            secret, _ = create_token(session, name=token_name, role=role, services=services)
+            return secret
+
+        result = run_in_session(create)
+        assert isinstance(result, str)
+        return result
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin_headers(make_token) -> dict[str, str]:
+    return bearer(make_token(Role.ADMIN))
+
+
+@pytest.fixture
+def auditor_headers(make_token) -> dict[str, str]:
+    return bearer(make_token(Role.AUDITOR))
+
+
+@pytest.fixture
+def pipeline_headers(make_token) -> dict[str, str]:
+    return bearer(make_token(Role.PIPELINE))
