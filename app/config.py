@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from pathlib import Path
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -80,13 +79,3 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
-
-    def sqlite_path(self) -> Path | None:
-        """The database file when the URL names a SQLite file, else None."""
-        prefix = "sqlite:///"
-        if not self.database_url.startswith(prefix):
-            return None
-        path = self.database_url.removeprefix(prefix).split("?", 1)[0]
-        if not path or path == ":memory:":
-            return None
-        return Path(path)

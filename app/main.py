@@ -12,14 +12,13 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 
-from app.api import health, services
 from app.api.problems import install_problem_handlers
+from app.api.routers import ROUTERS
 from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
-from app.db.migrate import alembic_config
+from app.db.migrate import expected_heads
 from app.errors import problem_schemas
 from app.metrics import build_http_metrics
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -50,8 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        script = ScriptDirectory.from_config(alembic_config(settings.database_url))
-        app.state.schema_heads = frozenset(script.get_heads())
+        app.state.schema_heads = expected_heads(settings.database_url)
         try:
             yield
         finally:
@@ -69,8 +67,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = build_http_metrics()
     install_problem_handlers(app)
-    app.include_router(health.router)
-    app.include_router(services.router)
+    for router in ROUTERS:
+        app.include_router(router)
     # Added last, so outermost: the request id exists before the size check.
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -22,8 +22,9 @@ from app.metrics import UNMATCHED_ROUTE, HttpMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's request id is kept only if it is short and plain, so it is safe
-# to echo in headers and logs.
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# to echo in headers and logs. Matched with fullmatch: "$" alone would also
+# accept a trailing newline, which would then be echoed into a header.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 access_log = logging.getLogger("attestd.access")
 error_log = logging.getLogger("attestd.errors")
@@ -45,7 +46,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         offered = Headers(scope=scope).get(REQUEST_ID_HEADER)
-        request_id = offered if offered and _REQUEST_ID.match(offered) else new_request_id()
+        request_id = offered if offered and _REQUEST_ID.fullmatch(offered) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         status = 500

@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import InvalidCursor
 
@@ -21,6 +21,21 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next: str | None = Field(description="Cursor for the next page; null on the last page.")
+
+
+class PageQuery(BaseModel):
+    """The query parameters of a listing; any other parameter is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(
+        default=DEFAULT_LIMIT,
+        description=f"Page size; values outside 1..{MAX_LIMIT} are clamped.",
+    )
+    cursor: str | None = Field(
+        default=None,
+        description=f"The `next` of the previous page (at most {_MAX_CURSOR_LENGTH} characters).",
+    )
 
 
 def clamp_limit(limit: int | None) -> int:
@@ -48,5 +63,9 @@ def decode_cursor(cursor: str | None) -> str | None:
         raise InvalidCursor("The cursor is not one this server issued.") from None
     after = data.get("after") if isinstance(data, dict) else None
     if not isinstance(after, str) or not after or "\x00" in after:
+        raise InvalidCursor("The cursor is not one this server issued.")
+    # The base64 decoder skips characters outside its alphabet and json accepts
+    # any spacing and extra keys: only the exact text encode_cursor makes is ours.
+    if encode_cursor(after) != cursor:
         raise InvalidCursor("The cursor is not one this server issued.")
     return after

@@ -1,15 +1,23 @@
-"""Request dependencies: the database session, the caller, and role checks."""
+"""Request dependencies: the database session, the caller, and role checks.
+
+Protected routes are ``GuardedRoute``s: the caller's token and role are
+checked before FastAPI reads the request body, so an anonymous client cannot
+make attestd buffer or parse a body at all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.credentials import Principal, Role
+from app.auth.credentials import Principal, Role, bearer_token
 from app.auth.tokens import authenticate
 from app.config import Settings
 from app.errors import Forbidden
@@ -20,10 +28,14 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def _sessionmaker(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    return factory
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route succeeds, else rolled back."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
+    with _sessionmaker(request)() as session:
         try:
             yield session
         except BaseException:
@@ -37,7 +49,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # client never sees success for a transaction that then failed to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
-
 bearer_scheme = HTTPBearer(
     bearerFormat="atd_ token",
     description="An attestd API token: `Authorization: Bearer atd_…`.",
@@ -46,9 +57,14 @@ bearer_scheme = HTTPBearer(
 
 
 def get_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
+    """The caller: as ``GuardedRoute`` found it, else from the token in this transaction."""
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):
+        return principal
     return authenticate(session, credentials.credentials if credentials else None)
 
 
@@ -58,14 +74,49 @@ class RoleRequirement:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    def check(self, principal: Principal) -> Principal:
         if principal.role not in self.roles:
             allowed = " or ".join(sorted(role.value for role in self.roles))
             raise Forbidden(f"This call needs a token with role {allowed}.")
         return principal
 
+    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        return self.check(principal)
+
     def __repr__(self) -> str:
         return f"RoleRequirement({', '.join(sorted(self.roles))})"
+
+
+def role_requirements(dependant: Dependant) -> list[RoleRequirement]:
+    """Every role requirement in a route's dependency tree."""
+    found = [dependant.call] if isinstance(dependant.call, RoleRequirement) else []
+    for dependency in dependant.dependencies:
+        found.extend(role_requirements(dependency))
+    return found
+
+
+def _authenticate_own_transaction(request: Request) -> Principal:
+    with _sessionmaker(request).begin() as session:
+        return authenticate(session, bearer_token(request.headers.get("authorization")))
+
+
+class GuardedRoute(APIRoute):
+    """A route that checks the token and role before the body is read."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        requirements = role_requirements(self.dependant)
+        if not requirements:
+            return handler
+
+        async def authenticate_first(request: Request) -> Response:
+            principal = await run_in_threadpool(_authenticate_own_transaction, request)
+            for requirement in requirements:
+                requirement.check(principal)
+            request.state.principal = principal
+            return await handler(request)
+
+        return authenticate_first
 
 
 # Who may do what. Admins can read everything auditors can.

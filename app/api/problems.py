@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from app.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -76,10 +77,42 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)  # noqa: S101 - registered for it only
     kind = _BY_STATUS.get(exc.status_code, AppError)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
     if kind is NotFound:
         detail = "No such route."
-    error = kind(detail, headers=exc.headers)
+    if kind is BadRequest and exc.__cause__ is not None:
+        # FastAPI's body reader turns any failure to decode the body (bytes that
+        # are not UTF-8, nesting too deep for the parser) into a bare 400.
+        kind, detail = MalformedBody, "The request body could not be parsed."
+    if kind is MethodNotAllowed:
+        # Starlette names only the first matching route's methods; a path
+        # served by several routes (GET and PATCH) must list them all.
+        allowed = _allowed_methods(request)
+        detail = f"This path answers {', '.join(allowed)}."
+        headers["Allow"] = ", ".join(allowed)
+    error = kind(detail, headers=headers)
     return problem_response(request, error)
+
+
+# Methods probed when a 405 must list what a path does answer.
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route fully matches for this path, asked of the router itself.
+
+    Probing by method works whatever the routes are (plain routes or the
+    wrappers FastAPI makes of included routers), since ``matches`` is the
+    router's own test.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def install_problem_handlers(app: FastAPI) -> None:

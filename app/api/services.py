@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.api.deps import Admin, Reader, SessionDep
+from app.api.deps import Admin, GuardedRoute, Reader, SessionDep
 from app.errors import (
     Forbidden,
     InvalidCursor,
@@ -16,13 +16,13 @@ from app.errors import (
     Unauthenticated,
     problem_responses,
 )
-from app.pagination import MAX_LIMIT
+from app.pagination import PageQuery
 from app.services import registry
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
 from app.services.registry import ServiceExists, ServiceNotFound
 from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
 
-router = APIRouter(prefix="/v1/services", tags=["services"])
+router = APIRouter(prefix="/v1/services", tags=["services"], route_class=GuardedRoute)
 
 NamePath = Annotated[
     str,
@@ -50,15 +50,9 @@ def create_service(body: ServiceCreate, session: SessionDep, _: Admin) -> Servic
 def list_services(
     session: SessionDep,
     _: Reader,
-    limit: Annotated[
-        int | None,
-        Query(description=f"Page size; values outside 1..{MAX_LIMIT} are clamped."),
-    ] = None,
-    cursor: Annotated[
-        str | None, Query(max_length=512, description="The `next` of the previous page.")
-    ] = None,
+    page: Annotated[PageQuery, Query()],
 ) -> ServicePage:
-    return registry.list_services(session, cursor=cursor, limit=limit)
+    return registry.list_services(session, cursor=page.cursor, limit=page.limit)
 
 
 @router.get(

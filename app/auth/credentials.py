@@ -56,3 +56,13 @@ def digests_match(stored: bytes, presented: bytes) -> bool:
 
 def is_valid_token_name(name: str) -> bool:
     return _TOKEN_NAME.fullmatch(name) is not None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, or None when there is none."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None

@@ -6,11 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
 
 import app
+from app.db.engine import sqlite_file
 
 _PACKAGE_DIR = Path(app.__file__).resolve().parent
 
@@ -35,18 +34,12 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Apply every pending migration up to ``revision``."""
-    if database_url.startswith("sqlite:///"):
-        path = database_url.removeprefix("sqlite:///").split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
 
 
-def pending_revisions(engine: Engine) -> bool:
-    """Whether the database is behind the newest migration."""
-    script = ScriptDirectory.from_config(
-        alembic_config(engine.url.render_as_string(hide_password=False))
-    )
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current != set(script.get_heads())
+def expected_heads(database_url: str) -> frozenset[str]:
+    """The revisions a fully migrated database is at."""
+    return frozenset(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())

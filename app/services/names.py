@@ -47,16 +47,21 @@ def normalize_repository(url: str) -> str:
         port = parts.port
     except ValueError:
         raise ValueError("repository URL has an invalid port") from None
+    if port == 0:
+        raise ValueError("repository URL has an invalid port")
     netloc = host if port in (None, 443) else f"{host}:{port}"
 
-    path = parts.path
-    while path.endswith("/") or path.endswith(".git"):
-        path = path.removesuffix("/").removesuffix(".git")
+    # Only one trailing "/" and then one ".git" are dropped, and only from the
+    # last segment: "x/.git" or "x//" would otherwise lose a segment, and a
+    # name still ending in ".git" would not be canonical (nor idempotent).
+    path = parts.path.removesuffix("/").removesuffix(".git")
     segments = path.split("/")[1:] if path.startswith("/") else []
     if not segments or any(not _SEGMENT.fullmatch(s) or s in {".", ".."} for s in segments):
         raise ValueError(
             "repository URL needs a path such as /owner/name, without empty or dot segments"
         )
+    if segments[-1].endswith(".git"):
+        raise ValueError("repository URL may end in .git only once")
     if host in _OWNER_NAME_HOSTS and len(segments) != 2:
         raise ValueError(f"a {host} repository URL is https://{host}/OWNER/NAME")
     return f"https://{netloc}/{'/'.join(segments)}"

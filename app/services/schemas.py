@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from app.pagination import Page
 from app.services.names import (
@@ -49,11 +49,14 @@ class ServiceUpdate(InputModel):
     repository: RepositoryUrl | None = None
     owner: Owner | None = None
 
-    @model_validator(mode="after")
-    def _repository_not_null(self) -> Self:
-        if "repository" in self.model_fields_set and self.repository is None:
+    @field_validator("repository")
+    @classmethod
+    def _repository_not_null(cls, value: str | None) -> str:
+        # Runs only when the field is given (not for the default), so the
+        # error is located at body.repository rather than at the whole body.
+        if value is None:
             raise ValueError("repository cannot be removed, only changed")
-        return self
+        return value
 
 
 class ServiceOut(OutputModel):

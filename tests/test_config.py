@@ -1,0 +1,231 @@
+"""Settings: defaults, ATTESTD_* variables, and what production refuses."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.config import DEFAULT_DATABASE_URL, Environment, Settings, UnsafeSettingsError
+from app.db.engine import sqlite_file
+from tests.databases import TEST_DATABASE_URL_VARIABLE
+
+POSTGRES_URL = "postgresql+psycopg://attestd@db.internal/attestd"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch) -> pytest.MonkeyPatch:
+    """No ATTESTD_* setting from the developer's shell leaks into a test."""
+    for key in list(os.environ):
+        if key.upper().startswith("ATTESTD_") and key != TEST_DATABASE_URL_VARIABLE:
+            monkeypatch.delenv(key)
+    return monkeypatch
+
+
+def test_defaults():
+    settings = Settings()
+
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.is_development
+    assert settings.database_url == DEFAULT_DATABASE_URL == "sqlite:///./var/attestd.db"
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8000
+    assert settings.max_body_bytes == 64 * 1024 * 1024
+    assert settings.log_level == "INFO"
+    assert settings.log_level_number == logging.INFO
+    assert settings.db_pool_size == 5
+    # Fine for development; production would refuse the default database.
+    [problem] = settings.production_problems()
+    assert "ATTESTD_DATABASE_URL" in problem
+
+
+def test_attestd_environment_variables_are_read(clean_environment):
+    clean_environment.setenv("ATTESTD_DATABASE_URL", POSTGRES_URL)
+    clean_environment.setenv("ATTESTD_HOST", "0.0.0.0")  # noqa: S104 - a value, not a bind
+    clean_environment.setenv("ATTESTD_PORT", "9090")
+    clean_environment.setenv("ATTESTD_MAX_BODY_BYTES", "2048")
+    clean_environment.setenv("ATTESTD_LOG_LEVEL", "warning")
+    clean_environment.setenv("ATTESTD_DB_POOL_SIZE", "20")
+    clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
+
+    settings = Settings()
+
+    assert settings.database_url == POSTGRES_URL
+    assert settings.host == "0.0.0.0"  # noqa: S104
+    assert settings.port == 9090
+    assert settings.max_body_bytes == 2048
+    assert settings.log_level == "WARNING"
+    assert settings.log_level_number == logging.WARNING
+    assert settings.db_pool_size == 20
+    assert settings.environment is Environment.PRODUCTION
+    assert not settings.is_development
+
+
+def test_variables_without_the_prefix_are_ignored(clean_environment):
+    clean_environment.setenv("DATABASE_URL", POSTGRES_URL)
+    clean_environment.setenv("PORT", "9090")
+
+    settings = Settings()
+
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.port == 8000
+
+
+def test_arguments_take_precedence_over_the_environment(clean_environment):
+    clean_environment.setenv("ATTESTD_PORT", "9090")
+
+    assert Settings(port=7000).port == 7000
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ATTESTD_PORT", "0"),
+        ("ATTESTD_PORT", "65536"),
+        ("ATTESTD_PORT", "http"),
+        ("ATTESTD_MAX_BODY_BYTES", "1023"),
+        ("ATTESTD_DB_POOL_SIZE", "0"),
+        ("ATTESTD_DB_POOL_SIZE", "101"),
+        ("ATTESTD_ENVIRONMENT", "staging"),
+    ],
+)
+def test_out_of_range_values_are_rejected(clean_environment, variable, value):
+    clean_environment.setenv(variable, value)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    [error] = caught.value.errors()
+    assert error["loc"] == (variable.removeprefix("ATTESTD_").lower(),)
+
+
+def test_settings_are_immutable():
+    settings = Settings()
+
+    with pytest.raises(ValidationError):
+        settings.port = 1
+
+
+def test_production_refuses_the_default_database_url(clean_environment):
+    clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    [error] = caught.value.errors()
+    assert isinstance(error["ctx"]["error"], UnsafeSettingsError)
+    assert "ATTESTD_DATABASE_URL" in error["msg"]
+    assert "ATTESTD_DATABASE_URL" in str(caught.value)
+
+
+def test_production_refuses_the_default_database_url_even_when_spelled_out():
+    with pytest.raises(ValidationError) as caught:
+        Settings(environment="production", database_url=DEFAULT_DATABASE_URL)
+
+    assert "ATTESTD_DATABASE_URL" in str(caught.value)
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "debug"])
+def test_production_refuses_debug_logging(level):
+    with pytest.raises(ValidationError) as caught:
+        Settings(environment="production", database_url=POSTGRES_URL, log_level=level)
+
+    [error] = caught.value.errors()
+    assert isinstance(error["ctx"]["error"], UnsafeSettingsError)
+    assert "ATTESTD_LOG_LEVEL" in error["msg"]
+
+
+def test_production_reports_every_problem_at_once():
+    with pytest.raises(ValidationError) as caught:
+        Settings(environment="production", log_level="DEBUG")
+
+    message = str(caught.value)
+    assert "ATTESTD_DATABASE_URL" in message
+    assert "ATTESTD_LOG_LEVEL" in message
+
+
+def test_production_with_an_explicit_database_url_works(clean_environment):
+    clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
+    clean_environment.setenv("ATTESTD_DATABASE_URL", POSTGRES_URL)
+
+    settings = Settings()
+
+    assert settings.environment is Environment.PRODUCTION
+    assert settings.database_url == POSTGRES_URL
+    assert settings.production_problems() == []
+
+
+def test_development_keeps_its_conveniences():
+    settings = Settings(log_level="DEBUG")
+
+    assert settings.is_development
+    assert settings.log_level == "DEBUG"
+    # What production would refuse is still reported, without failing.
+    assert len(settings.production_problems()) == 2
+
+
+@pytest.mark.parametrize("level", ["verbose", "", "CRITICAL", "TRACE", "INFO "])
+def test_unknown_log_levels_are_rejected(level):
+    with pytest.raises(ValidationError) as caught:
+        Settings(log_level=level)
+
+    assert "log_level must be DEBUG, INFO, WARNING or ERROR" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "normalised"),
+    [("debug", "DEBUG"), ("Info", "INFO"), ("warning", "WARNING"), ("ERROR", "ERROR")],
+)
+def test_log_level_is_normalised_to_upper_case(given, normalised):
+    settings = Settings(log_level=given)
+
+    assert settings.log_level == normalised
+    assert settings.log_level_number == logging.getLevelNamesMapping()[normalised]
+
+
+def test_log_level_from_the_environment_is_normalised(clean_environment):
+    clean_environment.setenv("ATTESTD_LOG_LEVEL", "error")
+
+    assert Settings().log_level == "ERROR"
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        (DEFAULT_DATABASE_URL, Path("var/attestd.db")),
+        ("sqlite:///relative.db", Path("relative.db")),
+        ("sqlite:////srv/attestd/attestd.db", Path("/srv/attestd/attestd.db")),
+        ("sqlite:///data/attestd.db?timeout=5", Path("data/attestd.db")),
+        ("sqlite+pysqlite:///data/attestd.db", Path("data/attestd.db")),
+    ],
+)
+def test_sqlite_file_of_a_sqlite_file(url, path):
+    assert sqlite_file(url) == path
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        POSTGRES_URL,
+        "postgresql://attestd@localhost/sqlite.db",
+        "not a url",
+    ],
+)
+def test_sqlite_file_is_none_for_anything_but_a_sqlite_file(url):
+    assert sqlite_file(url) is None
+
+
+def test_settings_can_be_built_for_the_test_database(database_url):
+    settings = Settings(database_url=database_url)
+
+    if database_url.startswith("sqlite"):
+        path = sqlite_file(settings.database_url)
+        assert path is not None
+        assert path.is_file()
+    else:
+        assert sqlite_file(settings.database_url) is None
