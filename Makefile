@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest openapi migrate clean
+.PHONY: run test lint typecheck pytest openapi migrate smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
+
+smoke: $(STAMP)
+	$(BIN)/python scripts/smoke_serve.py
 
 openapi: $(STAMP)
 	$(BIN)/attestd openapi --out openapi/openapi.json
