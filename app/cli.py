@@ -1,10 +1,12 @@
-"""The ``attestd`` command: serve, migrate, token, openapi."""
+"""The ``attestd`` command: serve, migrate, token, audit, openapi."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,22 +15,32 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app.audit import verify
+from app.audit.events import Actor
+from app.audit.log import AuditLog, AuditTrail, new_request_id
 from app.auth.credentials import Role
+from app.auth.repository import TokenRepository
 from app.auth.tokens import TokenInfo, create_token, ensure_first_admin, list_tokens, revoke_token
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import make_engine, make_sessionmaker
 from app.errors import AppError
 from app.logs import configure_logging, log_fields
+from app.signing import SigningKeyError, configured_service_key
 
 logger = logging.getLogger("attestd.cli")
 
 T = TypeVar("T")
+Command = Callable[[Settings, argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.offline is not None:
+        # Offline commands need no settings, no database and no key of their own.
+        offline: Callable[[argparse.Namespace], int] = args.offline
+        return offline(args)
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -36,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"attestd: configuration error: {error['msg']}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level_number)
-    command: Callable[[Settings, argparse.Namespace], int] = args.command
+    command: Command = args.command
     try:
         return command(settings, args)
     except AppError as exc:
@@ -44,12 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for reason in exc.reasons:
             print(f"  - {reason}", file=sys.stderr)
         return 1
+    except SigningKeyError as exc:
+        print(f"attestd: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="attestd", description="Software supply-chain attestation service."
     )
+    parser.set_defaults(offline=None)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="apply migrations, then serve the API")
@@ -80,6 +96,22 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     revoke.set_defaults(command=_token_revoke)
 
+    audit = commands.add_parser("audit", help="export and verify the audit log")
+    audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
+    export = audit_commands.add_parser(
+        "export", help="write the log as JSON Lines, with the checkpoint it matches"
+    )
+    export.add_argument("--out", type=Path, required=True, help="entries file (JSON Lines)")
+    export.add_argument(
+        "--checkpoint-out", type=Path, help="also write the signed checkpoint of the export"
+    )
+    export.set_defaults(command=_audit_export)
+    check = audit_commands.add_parser(
+        "verify", help="verify an export offline against signed checkpoints"
+    )
+    verify.add_arguments(check)
+    check.set_defaults(offline=verify.run)
+
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--out", type=Path, help="file to write (default: standard output)")
     openapi.add_argument(
@@ -98,6 +130,32 @@ def _in_transaction(settings: Settings, work: Callable[[Session], T]) -> T:
             return work(session)
     finally:
         engine.dispose()
+
+
+def _audit_log(settings: Settings) -> AuditLog:
+    key = configured_service_key(
+        settings.signing_key_path, create_if_missing=settings.is_development
+    )
+    return AuditLog(origin=settings.audit_origin, key=key)
+
+
+def _operator() -> Actor:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return Actor(type="cli", name=name)
+
+
+def _with_trail(
+    settings: Settings, work: Callable[[AuditTrail], T], actor: Actor | None = None
+) -> T:
+    """Run ``work`` in one transaction whose changes are recorded in the audit log."""
+    log = _audit_log(settings)
+    who = actor or _operator()
+    return _in_transaction(
+        settings, lambda session: work(AuditTrail(session, log, who, new_request_id()))
+    )
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -126,25 +184,19 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _announce_first_admin(settings: Settings) -> None:
     if not settings.is_development:
-        if not _in_transaction(settings, _has_admin):
+        if not _in_transaction(settings, lambda s: TokenRepository(s).active_admin_exists()):
             logger.warning(
                 "no admin token exists; create one with"
                 " `attestd token create --role admin --name NAME`"
             )
         return
-    secret = _in_transaction(settings, ensure_first_admin)
+    secret = _with_trail(settings, ensure_first_admin, Actor(type="system", name="attestd serve"))
     if secret is not None:
         print(
             "attestd: no admin token existed, so one was created. It is shown only this once:\n"
             f"\n    {secret}\n",
             flush=True,
         )
-
-
-def _has_admin(session: Session) -> bool:
-    from app.auth.repository import TokenRepository  # noqa: PLC0415
-
-    return TokenRepository(session).active_admin_exists()
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -154,10 +206,10 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _token_create(settings: Settings, args: argparse.Namespace) -> int:
-    secret, _ = _in_transaction(
+    secret, _ = _with_trail(
         settings,
-        lambda session: create_token(
-            session, name=args.name, role=Role(args.role), services=args.service
+        lambda trail: create_token(
+            trail, name=args.name, role=Role(args.role), services=args.service
         ),
     )
     print(secret)
@@ -177,7 +229,7 @@ def _token_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _token_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    token = _in_transaction(settings, lambda session: revoke_token(session, args.name))
+    token = _with_trail(settings, lambda trail: revoke_token(trail, args.name))
     print(f"revoked {token.name}", file=sys.stderr)
     return 0
 
@@ -194,6 +246,33 @@ def _token_record(token: TokenInfo) -> dict[str, Any]:
         "last_used_at": stamp(token.last_used_at),
         "revoked_at": stamp(token.revoked_at),
     }
+
+
+def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    log = _audit_log(settings)
+
+    def export(session: Session) -> int:
+        signed, lines = log.export(session)
+        _write_atomically(args.out, (line + "\n" for line in lines))
+        if args.checkpoint_out is not None:
+            _write_atomically(args.checkpoint_out, [signed.note])
+        return signed.checkpoint.size
+
+    size = _in_transaction(settings, export)
+    print(f"exported {size} entries to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(path: Path, chunks: Any) -> None:
+    """Write ``chunks`` to ``path`` through a temporary file, so a failed write leaves no file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as file:
+            for chunk in chunks:
+                file.write(chunk)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _openapi(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from pathlib import Path
 from typing import Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/attestd.db"
+DEV_SIGNING_KEY_FILE = Path("var/signing-key.pem")
+DEFAULT_AUDIT_ORIGIN = "attestd.localhost/audit"
 MiB = 1024 * 1024
 
 
@@ -48,6 +51,20 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     db_pool_size: int = Field(default=5, ge=1, le=100, description="PostgreSQL pool size.")
+    signing_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "PEM (PKCS#8) Ed25519 private key of this attestd: signs checkpoints and summaries."
+            f" Unset in development: {DEV_SIGNING_KEY_FILE}, generated on first use."
+        ),
+    )
+    audit_origin: str = Field(
+        default=DEFAULT_AUDIT_ORIGIN,
+        min_length=1,
+        max_length=256,
+        pattern=r"^[^\s+\x00-\x1f\x7f]+$",
+        description="Origin line of the audit log's checkpoints and name of its signing key.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -68,9 +85,18 @@ class Settings(BaseSettings):
         problems = []
         if self.database_url == DEFAULT_DATABASE_URL:
             problems.append("ATTESTD_DATABASE_URL is the development default; set it explicitly")
+        if self.signing_key_file is None:
+            problems.append(
+                "ATTESTD_SIGNING_KEY_FILE is unset; production needs its own configured key"
+            )
         if self.log_level == "DEBUG":
             problems.append("ATTESTD_LOG_LEVEL=DEBUG may log request details; use INFO or above")
         return problems
+
+    @property
+    def signing_key_path(self) -> Path:
+        """The configured key file, or the development key under ./var/."""
+        return self.signing_key_file or DEV_SIGNING_KEY_FILE
 
     @property
     def is_development(self) -> bool:

@@ -40,6 +40,8 @@ class AppError(Exception):
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal server error"
+    # Set by app.audit.log.reject: the rejection to record in the audit log.
+    audit_change: object | None = None
 
     def __init__(
         self,

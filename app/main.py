@@ -16,12 +16,14 @@ from fastapi import FastAPI
 
 from app.api.problems import install_problem_handlers
 from app.api.routers import ROUTERS
+from app.audit.log import AuditLog
 from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.migrate import expected_heads
 from app.errors import problem_schemas
 from app.metrics import build_http_metrics
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.signing import configured_service_key
 
 API_DESCRIPTION = """\
 attestd verifies and keeps the supply-chain evidence of every release (SBOMs,
@@ -46,6 +48,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        key = configured_service_key(
+            settings.signing_key_path, create_if_missing=settings.is_development
+        )
+        app.state.service_key = key
+        app.state.audit_log = AuditLog(origin=settings.audit_origin, key=key)
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

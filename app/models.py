@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = (
     "app.auth.models",
     "app.services.models",
+    "app.audit.models",
 )
 
 

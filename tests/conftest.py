@@ -10,11 +10,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.audit.events import Actor
+from app.audit.log import AuditLog, AuditTrail
 from app.auth.credentials import Role
 from app.auth.tokens import create_token
 from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.main import create_app
+from app.signing import load_or_create_service_key, load_service_key
 from tests.databases import PostgresTemplate, SqliteTemplate, backend_name, build_template
 
 
@@ -40,9 +43,27 @@ def database_url(
     database_template.drop(url)
 
 
+@pytest.fixture(scope="session")
+def signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Ed25519 key for the whole run (generating one per test would be waste)."""
+    path = tmp_path_factory.mktemp("keys") / "signing-key.pem"
+    load_or_create_service_key(path)
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="development", max_body_bytes=64 * 1024)
+def settings(database_url: str, signing_key_file: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="development",
+        max_body_bytes=64 * 1024,
+        signing_key_file=signing_key_file,
+    )
+
+
+@pytest.fixture
+def audit_log(settings: Settings) -> AuditLog:
+    return AuditLog(origin=settings.audit_origin, key=load_service_key(settings.signing_key_path))
 
 
 @pytest.fixture
@@ -70,19 +91,32 @@ def run_in_session(database_url: str) -> Iterator[Callable[[Callable[[Session], 
     engine.dispose()
 
 
+TEST_ACTOR = Actor(type="cli", name="tests")
+
+
 @pytest.fixture
-def make_token(run_in_session) -> Callable[..., str]:
+def run_with_trail(run_in_session, audit_log: AuditLog):
+    """Run a function with an audit trail, in its own committed transaction."""
+
+    def run(work: Callable[[AuditTrail], object], actor: Actor = TEST_ACTOR) -> object:
+        return run_in_session(lambda session: work(AuditTrail(session, audit_log, actor, "tests")))
+
+    return run
+
+
+@pytest.fixture
+def make_token(run_with_trail) -> Callable[..., str]:
     """Create a token directly in the database and return its secret."""
 
     def make(role: Role | str, name: str | None = None, services: tuple[str, ...] = ()) -> str:
         role = Role(role)
         token_name = name or f"{role.value}-token"
 
-        def create(session: Session) -> str:
-            secret, _ = create_token(session, name=token_name, role=role, services=services)
+        def create(trail: AuditTrail) -> str:
+            secret, _ = create_token(trail, name=token_name, role=role, services=services)
             return secret
 
-        result = run_in_session(create)
+        result = run_with_trail(create)
         assert isinstance(result, str)
         return result
 

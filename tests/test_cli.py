@@ -62,9 +62,10 @@ def clean_environment(monkeypatch) -> pytest.MonkeyPatch:
 
 
 @pytest.fixture
-def cli(clean_environment, capsys, database_url):
+def cli(clean_environment, capsys, database_url, signing_key_file):
     """Run ``attestd ARGS…`` on the test database; returns exit code, stdout and stderr."""
     clean_environment.setenv("ATTESTD_DATABASE_URL", database_url)
+    clean_environment.setenv("ATTESTD_SIGNING_KEY_FILE", str(signing_key_file))
 
     def run(*argv: str) -> CliResult:
         capsys.readouterr()
@@ -334,9 +335,11 @@ def test_first_admin_is_announced_once_in_development(
 
 
 def test_first_admin_is_never_created_in_production(
-    clean_environment, capsys, caplog, database_url, run_in_session
+    clean_environment, capsys, caplog, database_url, run_in_session, signing_key_file
 ):
-    production = Settings(database_url=database_url, environment="production")
+    production = Settings(
+        database_url=database_url, environment="production", signing_key_file=signing_key_file
+    )
 
     with caplog.at_level(logging.WARNING, logger="attestd.cli"):
         _announce_first_admin(production)

@@ -37,9 +37,13 @@ def test_defaults():
     assert settings.log_level == "INFO"
     assert settings.log_level_number == logging.INFO
     assert settings.db_pool_size == 5
-    # Fine for development; production would refuse the default database.
-    [problem] = settings.production_problems()
-    assert "ATTESTD_DATABASE_URL" in problem
+    assert settings.signing_key_file is None
+    assert str(settings.signing_key_path) == "var/signing-key.pem"
+    assert settings.audit_origin == "attestd.localhost/audit"
+    # Fine for development; production would refuse the default database and the missing key.
+    database, key = settings.production_problems()
+    assert "ATTESTD_DATABASE_URL" in database
+    assert "ATTESTD_SIGNING_KEY_FILE" in key
 
 
 def test_attestd_environment_variables_are_read(clean_environment):
@@ -50,9 +54,13 @@ def test_attestd_environment_variables_are_read(clean_environment):
     clean_environment.setenv("ATTESTD_LOG_LEVEL", "warning")
     clean_environment.setenv("ATTESTD_DB_POOL_SIZE", "20")
     clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
+    clean_environment.setenv("ATTESTD_SIGNING_KEY_FILE", "/etc/attestd/signing-key.pem")
+    clean_environment.setenv("ATTESTD_AUDIT_ORIGIN", "attestd.example.com/audit")
 
     settings = Settings()
 
+    assert str(settings.signing_key_file) == "/etc/attestd/signing-key.pem"
+    assert settings.audit_origin == "attestd.example.com/audit"
     assert settings.database_url == POSTGRES_URL
     assert settings.host == "0.0.0.0"  # noqa: S104
     assert settings.port == 9090
@@ -147,9 +155,10 @@ def test_production_reports_every_problem_at_once():
     assert "ATTESTD_LOG_LEVEL" in message
 
 
-def test_production_with_an_explicit_database_url_works(clean_environment):
+def test_production_with_an_explicit_database_url_and_key_works(clean_environment):
     clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
     clean_environment.setenv("ATTESTD_DATABASE_URL", POSTGRES_URL)
+    clean_environment.setenv("ATTESTD_SIGNING_KEY_FILE", "/etc/attestd/signing-key.pem")
 
     settings = Settings()
 
@@ -164,7 +173,7 @@ def test_development_keeps_its_conveniences():
     assert settings.is_development
     assert settings.log_level == "DEBUG"
     # What production would refuse is still reported, without failing.
-    assert len(settings.production_problems()) == 2
+    assert len(settings.production_problems()) == 3
 
 
 @pytest.mark.parametrize("level", ["verbose", "", "CRITICAL", "TRACE", "INFO "])
@@ -229,3 +238,19 @@ def test_settings_can_be_built_for_the_test_database(database_url):
         assert path.is_file()
     else:
         assert sqlite_file(settings.database_url) is None
+
+
+def test_production_refuses_to_start_without_a_signing_key(clean_environment):
+    clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
+    clean_environment.setenv("ATTESTD_DATABASE_URL", POSTGRES_URL)
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+
+    assert "ATTESTD_SIGNING_KEY_FILE" in str(caught.value)
+
+
+@pytest.mark.parametrize("origin", ["", "has space", "a+b", "tab\there", "x" * 257])
+def test_unusable_audit_origins_are_rejected(origin):
+    with pytest.raises(ValidationError):
+        Settings(audit_origin=origin)

@@ -17,10 +17,12 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.events import ANONYMOUS, Actor, Change
+from app.audit.log import AuditLog, AuditTrail, new_request_id
 from app.auth.credentials import Principal, Role, bearer_token
 from app.auth.tokens import authenticate
 from app.config import Settings
-from app.errors import Forbidden
+from app.errors import AppError, Forbidden
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,14 +36,41 @@ def _sessionmaker(request: Request) -> sessionmaker[Session]:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route succeeds, else rolled back."""
+    """One transaction per request: committed when the route succeeds, else rolled back.
+
+    An error marked by ``app.audit.log.reject`` is recorded in the audit log,
+    in a transaction of its own, after the request's changes are rolled back.
+    """
     with _sessionmaker(request)() as session:
         try:
             yield session
+        except AppError as error:
+            session.rollback()
+            if isinstance(error.audit_change, Change):
+                _record_rejection(request, error.audit_change)
+            raise
         except BaseException:
             session.rollback()
             raise
         session.commit()
+
+
+def _record_rejection(request: Request, change: Change) -> None:
+    principal = getattr(request.state, "principal", None)
+    actor = Actor.of(principal) if isinstance(principal, Principal) else ANONYMOUS
+    with _sessionmaker(request).begin() as session:
+        _audit_log(request).append(
+            session, actor=actor, request_id=_request_id(request), change=change
+        )
+
+
+def _audit_log(request: Request) -> AuditLog:
+    log: AuditLog = request.app.state.audit_log
+    return log
+
+
+def _request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "") or new_request_id())
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -117,6 +146,28 @@ class GuardedRoute(APIRoute):
             return await handler(request)
 
         return authenticate_first
+
+
+def get_audit_log(request: Request) -> AuditLog:
+    return _audit_log(request)
+
+
+def get_trail(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(get_principal)],
+) -> AuditTrail:
+    """The audit trail of this request: its transaction, caller and request id."""
+    return AuditTrail(
+        session=session,
+        log=_audit_log(request),
+        actor=Actor.of(principal),
+        request_id=_request_id(request),
+    )
+
+
+AuditLogDep = Annotated[AuditLog, Depends(get_audit_log)]
+TrailDep = Annotated[AuditTrail, Depends(get_trail)]
 
 
 # Who may do what. Admins can read everything auditors can.

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api import health, services
+from app.api import audit, health, services
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, services.router)
+ROUTERS: tuple[APIRouter, ...] = (health.router, services.router, audit.router)

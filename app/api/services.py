@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.api.deps import Admin, GuardedRoute, Reader, SessionDep
+from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
 from app.errors import (
     Forbidden,
     InvalidCursor,
@@ -38,8 +38,8 @@ _BODY = (MalformedBody, PayloadTooLarge)
     summary="Register a service",
     responses=problem_responses(*_AUTH, *_BODY, ServiceExists),
 )
-def create_service(body: ServiceCreate, session: SessionDep, _: Admin) -> ServiceOut:
-    return registry.create_service(session, body)
+def create_service(body: ServiceCreate, trail: TrailDep, _: Admin) -> ServiceOut:
+    return registry.create_service(trail, body)
 
 
 @router.get(
@@ -69,7 +69,5 @@ def get_service(name: NamePath, session: SessionDep, _: Reader) -> ServiceOut:
     summary="Change a service's repository or owner",
     responses=problem_responses(*_AUTH, *_BODY, ServiceNotFound),
 )
-def update_service(
-    name: NamePath, body: ServiceUpdate, session: SessionDep, _: Admin
-) -> ServiceOut:
-    return registry.update_service(session, name, body)
+def update_service(name: NamePath, body: ServiceUpdate, trail: TrailDep, _: Admin) -> ServiceOut:
+    return registry.update_service(trail, name, body)

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.audit.events import Change
+from app.audit.log import AuditTrail
 from app.auth.credentials import (
     Principal,
     Role,
@@ -66,7 +68,7 @@ class TokenInfo:
 
 
 def create_token(
-    session: Session, *, name: str, role: Role, services: Iterable[str] = ()
+    trail: AuditTrail, *, name: str, role: Role, services: Iterable[str] = ()
 ) -> tuple[str, TokenInfo]:
     """Create a token; returns the secret (shown once) and what is stored of it."""
     scoped = tuple(dict.fromkeys(services))
@@ -85,7 +87,7 @@ def create_token(
     )
     if reasons:
         raise InvalidToken("The token cannot be created.", reasons=reasons)
-    repository = TokenRepository(session)
+    repository = TokenRepository(trail.session)
     if repository.by_name(name) is not None:
         raise TokenExists(f"A token named {name!r} already exists.")
     secret = new_token()
@@ -98,7 +100,16 @@ def create_token(
             created_at=utcnow(),
         )
     )
-    return secret, TokenInfo.of(row)
+    info = TokenInfo.of(row)
+    trail.record(
+        Change(
+            action="token.created",
+            object_kind="token",
+            object_id=name,
+            result={"role": role.value, "services": list(scoped) or None},
+        )
+    )
+    return secret, info
 
 
 def authenticate(session: Session, presented: str | None) -> Principal:
@@ -125,25 +136,34 @@ def list_tokens(session: Session) -> Sequence[TokenInfo]:
     return [TokenInfo.of(row) for row in TokenRepository(session).all()]
 
 
-def revoke_token(session: Session, name: str) -> TokenInfo:
+def revoke_token(trail: AuditTrail, name: str) -> TokenInfo:
     """Revoke the token called ``name``; revoking a revoked token changes nothing."""
-    row = TokenRepository(session).by_name(name)
+    row = TokenRepository(trail.session).by_name(name)
     if row is None:
         raise TokenNotFound(f"No token is named {name!r}.")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        session.flush()
+        trail.session.flush()
+        trail.record(
+            Change(
+                action="token.revoked",
+                object_kind="token",
+                object_id=name,
+                result={"role": row.role},
+            )
+        )
     return TokenInfo.of(row)
 
 
-def ensure_first_admin(session: Session, name: str = "initial-admin") -> str | None:
+def ensure_first_admin(trail: AuditTrail, name: str = "initial-admin") -> str | None:
     """Create an admin token when no active one exists; returns its secret, else None."""
-    if TokenRepository(session).active_admin_exists():
+    repository = TokenRepository(trail.session)
+    if repository.active_admin_exists():
         return None
     candidate = name
     suffix = 1
-    while TokenRepository(session).by_name(candidate) is not None:
+    while repository.by_name(candidate) is not None:
         suffix += 1
         candidate = f"{name}-{suffix}"
-    secret, _ = create_token(session, name=candidate, role=Role.ADMIN)
+    secret, _ = create_token(trail, name=candidate, role=Role.ADMIN)
     return secret

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.audit.events import Change
+from app.audit.log import AuditTrail
 from app.db.base import utcnow
 from app.errors import Conflict, NotFound
 from app.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -23,8 +25,8 @@ class ServiceExists(Conflict):
     title = "A service with this name exists"
 
 
-def create_service(session: Session, request: ServiceCreate) -> ServiceOut:
-    repository = ServiceRepository(session)
+def create_service(trail: AuditTrail, request: ServiceCreate) -> ServiceOut:
+    repository = ServiceRepository(trail.session)
     if repository.by_name(request.name) is not None:
         raise ServiceExists(f"A service named {request.name!r} is already registered.")
     now = utcnow()
@@ -41,6 +43,14 @@ def create_service(session: Session, request: ServiceCreate) -> ServiceOut:
     except IntegrityError:
         # Another request registered the same name between our check and insert.
         raise ServiceExists(f"A service named {request.name!r} is already registered.") from None
+    trail.record(
+        Change(
+            action="service.created",
+            object_kind="service",
+            object_id=service.name,
+            result={"repository": service.repository, "owner": service.owner},
+        )
+    )
     return ServiceOut.model_validate(service)
 
 
@@ -56,17 +66,27 @@ def list_services(session: Session, *, cursor: str | None, limit: int | None) ->
     return ServicePage(items=items, next=following)
 
 
-def update_service(session: Session, name: str, request: ServiceUpdate) -> ServiceOut:
-    service = _require(session, name)
-    changes = request.model_dump(exclude_unset=True)
-    changed = False
-    for field, value in changes.items():
-        if getattr(service, field) != value:
-            setattr(service, field, value)
-            changed = True
+def update_service(trail: AuditTrail, name: str, request: ServiceUpdate) -> ServiceOut:
+    """Apply the fields sent; a request that changes nothing writes nothing."""
+    service = _require(trail.session, name)
+    changed = {
+        field: value
+        for field, value in request.model_dump(exclude_unset=True).items()
+        if getattr(service, field) != value
+    }
     if changed:
+        for field, value in changed.items():
+            setattr(service, field, value)
         service.updated_at = utcnow()
-        session.flush()
+        trail.session.flush()
+        trail.record(
+            Change(
+                action="service.updated",
+                object_kind="service",
+                object_id=service.name,
+                result={"changed": changed},
+            )
+        )
     return ServiceOut.model_validate(service)
 
 

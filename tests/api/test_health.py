@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.config import Settings
 from app.main import create_app
 
 
@@ -86,9 +85,13 @@ def _unreachable_url(database_url: str, tmp_path: Path) -> str:
     return missing.render_as_string(hide_password=False)
 
 
-def test_readyz_is_unavailable_when_the_database_is_unreachable(database_url, tmp_path, caplog):
-    settings = Settings(database_url=_unreachable_url(database_url, tmp_path))
-    with TestClient(create_app(settings)) as client:
+def test_readyz_is_unavailable_when_the_database_is_unreachable(
+    settings, database_url, tmp_path, caplog
+):
+    unreachable = settings.model_copy(
+        update={"database_url": _unreachable_url(database_url, tmp_path)}
+    )
+    with TestClient(create_app(unreachable)) as client:
         assert client.get("/healthz").status_code == 200
         with caplog.at_level("WARNING", logger="attestd.health"):
             response = client.get("/readyz")

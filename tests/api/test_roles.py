@@ -35,6 +35,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/services"): ADMIN,
     ("GET", "/v1/services/{name}"): READ,
     ("PATCH", "/v1/services/{name}"): ADMIN,
+    ("GET", "/v1/keys"): PUBLIC,
+    ("GET", "/v1/audit/checkpoint"): PUBLIC,
+    ("GET", "/v1/audit/entries"): READ,
+    ("GET", "/v1/audit/proofs/inclusion"): READ,
+    ("GET", "/v1/audit/proofs/consistency"): READ,
 }
 
 # A value for each path parameter, so protected routes can be called.

@@ -30,9 +30,9 @@ def _assert_unauthenticated(response) -> dict[str, object]:
     return {key: value for key, value in body.items() if key != "request_id"}
 
 
-def _revoked_token(make_token, run_in_session) -> str:
+def _revoked_token(make_token, run_with_trail) -> str:
     secret = make_token(Role.ADMIN, name="gone")
-    run_in_session(lambda session: revoke_token(session, "gone"))
+    run_with_trail(lambda trail: revoke_token(trail, "gone"))
     return secret
 
 
@@ -46,9 +46,9 @@ def _last_used_at(run_in_session, name: str) -> datetime | None:
     ("method", "json"), [("GET", None), ("POST", NEW_SERVICE)], ids=["GET", "POST"]
 )
 def test_every_kind_of_bad_credential_gets_the_same_401(
-    client, make_token, run_in_session, method, json
+    client, make_token, run_with_trail, method, json
 ):
-    revoked = _revoked_token(make_token, run_in_session)
+    revoked = _revoked_token(make_token, run_with_trail)
     attempts = {
         "missing header": {},
         "basic scheme": {"Authorization": "Basic YWRtaW46YWRtaW4="},

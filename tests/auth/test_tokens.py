@@ -45,10 +45,10 @@ def _as_bytes(value: object) -> bytes:
     return str(value).encode()
 
 
-def test_create_token_returns_a_fresh_secret_and_what_is_stored(run_in_session):
+def test_create_token_returns_a_fresh_secret_and_what_is_stored(run_with_trail):
     before = datetime.now(UTC)
 
-    secret, info = run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+    secret, info = run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
 
     assert is_well_formed(secret)
     assert info.name == "ci"
@@ -59,11 +59,9 @@ def test_create_token_returns_a_fresh_secret_and_what_is_stored(run_in_session):
     assert before <= info.created_at <= datetime.now(UTC)
 
 
-def test_create_token_stores_only_the_sha256_of_the_secret(run_in_session):
-    secret, _ = run_in_session(
-        lambda session: create_token(
-            session, name="deploy", role=Role.PIPELINE, services=["payments"]
-        )
+def test_create_token_stores_only_the_sha256_of_the_secret(run_in_session, run_with_trail):
+    secret, _ = run_with_trail(
+        lambda trail: create_token(trail, name="deploy", role=Role.PIPELINE, services=["payments"])
     )
 
     [row] = _stored_rows(run_in_session)
@@ -77,10 +75,12 @@ def test_create_token_stores_only_the_sha256_of_the_secret(run_in_session):
         assert body[:16].encode() not in stored, column
 
 
-def test_create_token_keeps_pipeline_services_in_order_without_duplicates(run_in_session):
-    _, info = run_in_session(
-        lambda session: create_token(
-            session,
+def test_create_token_keeps_pipeline_services_in_order_without_duplicates(
+    run_in_session, run_with_trail
+):
+    _, info = run_with_trail(
+        lambda trail: create_token(
+            trail,
             name="deploy",
             role=Role.PIPELINE,
             services=["payments", "billing", "payments"],
@@ -92,9 +92,9 @@ def test_create_token_keeps_pipeline_services_in_order_without_duplicates(run_in
     assert row["services"] == ["payments", "billing"]
 
 
-def test_pipeline_token_without_services_may_write_everywhere(run_in_session):
-    secret, info = run_in_session(
-        lambda session: create_token(session, name="deploy", role=Role.PIPELINE)
+def test_pipeline_token_without_services_may_write_everywhere(run_in_session, run_with_trail):
+    secret, info = run_with_trail(
+        lambda trail: create_token(trail, name="deploy", role=Role.PIPELINE)
     )
 
     principal = run_in_session(lambda session: authenticate(session, secret))
@@ -104,11 +104,11 @@ def test_pipeline_token_without_services_may_write_everywhere(run_in_session):
     assert principal.may_write_to("anything")
 
 
-def test_duplicate_token_name_is_a_conflict(run_in_session):
-    run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+def test_duplicate_token_name_is_a_conflict(run_in_session, run_with_trail):
+    run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
 
     with pytest.raises(TokenExists) as caught:
-        run_in_session(lambda session: create_token(session, name="ci", role=Role.AUDITOR))
+        run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.AUDITOR))
 
     assert caught.value.status == 409
     assert caught.value.slug == "token-exists"
@@ -118,9 +118,9 @@ def test_duplicate_token_name_is_a_conflict(run_in_session):
 
 
 @pytest.mark.parametrize("name", ["", "CI", "-ci", "a" * 65, "ci token"])
-def test_invalid_token_name_is_refused_with_a_reason(run_in_session, name):
+def test_invalid_token_name_is_refused_with_a_reason(run_in_session, name, run_with_trail):
     with pytest.raises(InvalidToken) as caught:
-        run_in_session(lambda session: create_token(session, name=name, role=Role.ADMIN))
+        run_with_trail(lambda trail: create_token(trail, name=name, role=Role.ADMIN))
 
     assert caught.value.status == 422
     assert caught.value.slug == "invalid-token-request"
@@ -130,10 +130,10 @@ def test_invalid_token_name_is_refused_with_a_reason(run_in_session, name):
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR])
-def test_only_pipeline_tokens_can_be_limited_to_services(run_in_session, role):
+def test_only_pipeline_tokens_can_be_limited_to_services(run_in_session, role, run_with_trail):
     with pytest.raises(InvalidToken) as caught:
-        run_in_session(
-            lambda session: create_token(session, name="x", role=role, services=["payments"])
+        run_with_trail(
+            lambda trail: create_token(trail, name="x", role=role, services=["payments"])
         )
 
     assert caught.value.slug == "invalid-token-request"
@@ -142,11 +142,11 @@ def test_only_pipeline_tokens_can_be_limited_to_services(run_in_session, role):
 
 
 @pytest.mark.parametrize("service", ["Payments", "-payments", "pay_ments", "", "a" * 64])
-def test_invalid_service_name_is_refused_with_a_reason(run_in_session, service):
+def test_invalid_service_name_is_refused_with_a_reason(run_in_session, service, run_with_trail):
     with pytest.raises(InvalidToken) as caught:
-        run_in_session(
-            lambda session: create_token(
-                session, name="deploy", role=Role.PIPELINE, services=["billing", service]
+        run_with_trail(
+            lambda trail: create_token(
+                trail, name="deploy", role=Role.PIPELINE, services=["billing", service]
             )
         )
 
@@ -154,11 +154,11 @@ def test_invalid_service_name_is_refused_with_a_reason(run_in_session, service):
     assert _token_count(run_in_session) == 0
 
 
-def test_every_problem_of_a_token_request_is_reported_at_once(run_in_session):
+def test_every_problem_of_a_token_request_is_reported_at_once(run_with_trail):
     with pytest.raises(InvalidToken) as caught:
-        run_in_session(
-            lambda session: create_token(
-                session, name="Bad Name", role=Role.AUDITOR, services=["ok", "Not OK"]
+        run_with_trail(
+            lambda trail: create_token(
+                trail, name="Bad Name", role=Role.AUDITOR, services=["ok", "Not OK"]
             )
         )
 
@@ -169,11 +169,9 @@ def test_every_problem_of_a_token_request_is_reported_at_once(run_in_session):
     assert reasons[2] == "'Not OK' is not a valid service name"
 
 
-def test_authenticate_returns_the_principal_of_the_token(run_in_session):
-    secret, _ = run_in_session(
-        lambda session: create_token(
-            session, name="deploy", role=Role.PIPELINE, services=["payments"]
-        )
+def test_authenticate_returns_the_principal_of_the_token(run_in_session, run_with_trail):
+    secret, _ = run_with_trail(
+        lambda trail: create_token(trail, name="deploy", role=Role.PIPELINE, services=["payments"])
     )
 
     principal = run_in_session(lambda session: authenticate(session, secret))
@@ -186,8 +184,8 @@ def test_authenticate_returns_the_principal_of_the_token(run_in_session):
     assert principal.token_id == row["id"]
 
 
-def test_authenticate_records_last_use_once_per_resolution(run_in_session):
-    secret, _ = run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+def test_authenticate_records_last_use_once_per_resolution(run_in_session, run_with_trail):
+    secret, _ = run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
     before = datetime.now(UTC)
 
     run_in_session(lambda session: authenticate(session, secret))
@@ -206,8 +204,10 @@ def test_authenticate_records_last_use_once_per_resolution(run_in_session):
     [None, "", "atd_", "atd_" + "A" * 43, "Bearer atd_" + "A" * 43],
     ids=["none", "empty", "prefix only", "well-formed unknown", "with scheme"],
 )
-def test_authenticate_refuses_anything_but_a_stored_token(run_in_session, presented):
-    run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+def test_authenticate_refuses_anything_but_a_stored_token(
+    run_in_session, presented, run_with_trail
+):
+    run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
 
     with pytest.raises(Unauthenticated) as caught:
         run_in_session(lambda session: authenticate(session, presented))
@@ -216,8 +216,8 @@ def test_authenticate_refuses_anything_but_a_stored_token(run_in_session, presen
     assert caught.value.slug == "unauthenticated"
 
 
-def test_authenticate_refuses_a_token_differing_in_one_character(run_in_session):
-    secret, _ = run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+def test_authenticate_refuses_a_token_differing_in_one_character(run_in_session, run_with_trail):
+    secret, _ = run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
     last = secret[-1]
     altered = secret[:-1] + ("A" if last != "A" else "B")
 
@@ -225,14 +225,12 @@ def test_authenticate_refuses_a_token_differing_in_one_character(run_in_session)
         run_in_session(lambda session: authenticate(session, altered))
 
 
-def test_list_tokens_shows_every_token_by_name_and_no_secret(run_in_session):
+def test_list_tokens_shows_every_token_by_name_and_no_secret(run_in_session, run_with_trail):
     secrets = [
-        run_in_session(lambda session: create_token(session, name="zeta", role=Role.AUDITOR))[0],
-        run_in_session(lambda session: create_token(session, name="alpha", role=Role.ADMIN))[0],
-        run_in_session(
-            lambda session: create_token(
-                session, name="mid", role=Role.PIPELINE, services=["payments"]
-            )
+        run_with_trail(lambda trail: create_token(trail, name="zeta", role=Role.AUDITOR))[0],
+        run_with_trail(lambda trail: create_token(trail, name="alpha", role=Role.ADMIN))[0],
+        run_with_trail(
+            lambda trail: create_token(trail, name="mid", role=Role.PIPELINE, services=["payments"])
         )[0],
     ]
 
@@ -261,11 +259,11 @@ def test_list_tokens_of_an_empty_database_is_empty(run_in_session):
     assert list(run_in_session(list_tokens)) == []
 
 
-def test_revoke_token_sets_revoked_at_and_stops_authentication(run_in_session):
-    secret, _ = run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+def test_revoke_token_sets_revoked_at_and_stops_authentication(run_in_session, run_with_trail):
+    secret, _ = run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
     before = datetime.now(UTC)
 
-    info = run_in_session(lambda session: revoke_token(session, "ci"))
+    info = run_with_trail(lambda trail: revoke_token(trail, "ci"))
 
     assert info.revoked_at is not None
     assert before <= info.revoked_at <= datetime.now(UTC)
@@ -275,21 +273,21 @@ def test_revoke_token_sets_revoked_at_and_stops_authentication(run_in_session):
         run_in_session(lambda session: authenticate(session, secret))
 
 
-def test_revoking_twice_keeps_the_first_revocation_time(run_in_session):
-    run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+def test_revoking_twice_keeps_the_first_revocation_time(run_with_trail):
+    run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
 
-    first = run_in_session(lambda session: revoke_token(session, "ci"))
-    second = run_in_session(lambda session: revoke_token(session, "ci"))
+    first = run_with_trail(lambda trail: revoke_token(trail, "ci"))
+    second = run_with_trail(lambda trail: revoke_token(trail, "ci"))
 
     assert second.revoked_at == first.revoked_at
     assert second == first
 
 
-def test_revoking_an_unknown_token_is_not_found(run_in_session):
-    run_in_session(lambda session: create_token(session, name="ci", role=Role.ADMIN))
+def test_revoking_an_unknown_token_is_not_found(run_in_session, run_with_trail):
+    run_with_trail(lambda trail: create_token(trail, name="ci", role=Role.ADMIN))
 
     with pytest.raises(TokenNotFound) as caught:
-        run_in_session(lambda session: revoke_token(session, "cd"))
+        run_with_trail(lambda trail: revoke_token(trail, "cd"))
 
     assert caught.value.status == 404
     assert caught.value.slug == "token-not-found"
@@ -297,9 +295,9 @@ def test_revoking_an_unknown_token_is_not_found(run_in_session):
     assert row["revoked_at"] is None
 
 
-def test_ensure_first_admin_creates_one_admin_then_nothing(run_in_session):
-    secret = run_in_session(ensure_first_admin)
-    again = run_in_session(ensure_first_admin)
+def test_ensure_first_admin_creates_one_admin_then_nothing(run_in_session, run_with_trail):
+    secret = run_with_trail(ensure_first_admin)
+    again = run_with_trail(ensure_first_admin)
 
     assert isinstance(secret, str)
     assert is_well_formed(secret)
@@ -310,29 +308,31 @@ def test_ensure_first_admin_creates_one_admin_then_nothing(run_in_session):
     assert principal.role is Role.ADMIN
 
 
-def test_ensure_first_admin_does_nothing_when_an_admin_exists(run_in_session):
-    run_in_session(lambda session: create_token(session, name="ops", role=Role.ADMIN))
+def test_ensure_first_admin_does_nothing_when_an_admin_exists(run_in_session, run_with_trail):
+    run_with_trail(lambda trail: create_token(trail, name="ops", role=Role.ADMIN))
 
-    assert run_in_session(ensure_first_admin) is None
+    assert run_with_trail(ensure_first_admin) is None
     assert [t.name for t in run_in_session(list_tokens)] == ["ops"]
 
 
-def test_ensure_first_admin_ignores_tokens_of_other_roles(run_in_session):
-    run_in_session(lambda session: create_token(session, name="audit", role=Role.AUDITOR))
-    run_in_session(lambda session: create_token(session, name="deploy", role=Role.PIPELINE))
+def test_ensure_first_admin_ignores_tokens_of_other_roles(run_in_session, run_with_trail):
+    run_with_trail(lambda trail: create_token(trail, name="audit", role=Role.AUDITOR))
+    run_with_trail(lambda trail: create_token(trail, name="deploy", role=Role.PIPELINE))
 
-    secret = run_in_session(ensure_first_admin)
+    secret = run_with_trail(ensure_first_admin)
 
     assert secret is not None
     assert run_in_session(lambda session: authenticate(session, secret)).role is Role.ADMIN
 
 
-def test_ensure_first_admin_replaces_a_revoked_admin_under_a_new_name(run_in_session):
-    first = run_in_session(ensure_first_admin)
-    run_in_session(lambda session: revoke_token(session, "initial-admin"))
+def test_ensure_first_admin_replaces_a_revoked_admin_under_a_new_name(
+    run_in_session, run_with_trail
+):
+    first = run_with_trail(ensure_first_admin)
+    run_with_trail(lambda trail: revoke_token(trail, "initial-admin"))
 
-    second = run_in_session(ensure_first_admin)
-    third = run_in_session(ensure_first_admin)
+    second = run_with_trail(ensure_first_admin)
+    third = run_with_trail(ensure_first_admin)
 
     assert second is not None
     assert second != first
@@ -346,13 +346,11 @@ def test_ensure_first_admin_replaces_a_revoked_admin_under_a_new_name(run_in_ses
     assert principal.name == "initial-admin-2"
 
 
-def test_ensure_first_admin_skips_names_already_taken(run_in_session):
-    run_in_session(lambda session: create_token(session, name="initial-admin", role=Role.AUDITOR))
-    run_in_session(
-        lambda session: create_token(session, name="initial-admin-2", role=Role.PIPELINE)
-    )
+def test_ensure_first_admin_skips_names_already_taken(run_in_session, run_with_trail):
+    run_with_trail(lambda trail: create_token(trail, name="initial-admin", role=Role.AUDITOR))
+    run_with_trail(lambda trail: create_token(trail, name="initial-admin-2", role=Role.PIPELINE))
 
-    secret = run_in_session(ensure_first_admin)
+    secret = run_with_trail(ensure_first_admin)
 
     assert secret is not None
     principal = run_in_session(lambda session: authenticate(session, secret))
