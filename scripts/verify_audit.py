@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.audit.verify import main  # noqa: E402 - after the path set-up above
+from app.audit.verify import main
 
 if __name__ == "__main__":
     sys.exit(main())
