@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +34,10 @@ T = TypeVar("T")
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
+class CommandError(Exception):
+    """A command could not do its work for a reason the operator can act on (exit 2)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -56,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for reason in exc.reasons:
             print(f"  - {reason}", file=sys.stderr)
         return 1
-    except SigningKeyError as exc:
+    except (SigningKeyError, CommandError) as exc:
         print(f"attestd: {exc}", file=sys.stderr)
         return 2
 
@@ -253,9 +257,10 @@ def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
 
     def export(session: Session) -> int:
         signed, lines = log.export(session)
-        _write_atomically(args.out, (line + "\n" for line in lines))
+        files: list[tuple[Path, Iterable[str]]] = [(args.out, (line + "\n" for line in lines))]
         if args.checkpoint_out is not None:
-            _write_atomically(args.checkpoint_out, [signed.note])
+            files.append((args.checkpoint_out, [signed.note]))
+        _write_atomically(files)
         return signed.checkpoint.size
 
     size = _in_transaction(settings, export)
@@ -263,16 +268,30 @@ def _audit_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_atomically(path: Path, chunks: Any) -> None:
-    """Write ``chunks`` to ``path`` through a temporary file, so a failed write leaves no file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _write_atomically(files: Sequence[tuple[Path, Iterable[str]]]) -> None:
+    """Write each (path, chunks) through a temporary file, then rename them all.
+
+    A failure while writing leaves none of the files, so an export is never
+    found without its checkpoint.
+    """
+    written: list[tuple[Path, Path]] = []
     try:
-        with temporary.open("w", encoding="utf-8") as file:
-            for chunk in chunks:
-                file.write(chunk)
-        temporary.replace(path)
+        for path, chunks in files:
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            written.append((temporary, path))
+            try:
+                with temporary.open("w", encoding="utf-8") as file:
+                    file.writelines(chunks)
+            except OSError as exc:
+                raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+        for temporary, path in written:
+            try:
+                temporary.replace(path)
+            except OSError as exc:
+                raise CommandError(f"cannot write {path}: {exc.strerror}") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        for temporary, _ in written:
+            temporary.unlink(missing_ok=True)
 
 
 def _openapi(settings: Settings, args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,12 +117,22 @@ def load_or_create_service_key(path: Path) -> tuple[ServiceKey, bool]:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    # The key is written in full under a temporary name (mkstemp: mode 0600) and
+    # then hard-linked into place. The link is atomic and fails when the file
+    # exists, so the loser of a race reads a complete key, never a half-written
+    # or empty file, and both end up with the winner's key.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return load_service_key(path), False
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(pem)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            path.hardlink_to(temporary)
+        except FileExistsError:
+            return load_service_key(path), False
+    finally:
+        Path(temporary).unlink()
     return ServiceKey(key), True
 
 

@@ -62,13 +62,17 @@ def signed_note(checkpoint: Checkpoint, signature_value: str) -> str:
 
 def verify_signature(checkpoint: Checkpoint, signature_value: str, public: PublicKey) -> bool:
     """Whether ``signature_value`` is the origin key's signature of ``checkpoint``."""
+    return _verifies(checkpoint.text().encode(), checkpoint.origin, signature_value, public)
+
+
+def _verifies(text: bytes, name: str, signature_value: str, public: PublicKey) -> bool:
     try:
         raw = base64.b64decode(signature_value, validate=True)
     except (binascii.Error, ValueError):
         return False
-    if len(raw) != 4 + 64 or raw[:4] != key_id(checkpoint.origin, public):
+    if len(raw) != 4 + 64 or raw[:4] != key_id(name, public):
         return False
-    return public.verify(raw[4:], checkpoint.text().encode())
+    return public.verify(raw[4:], text)
 
 
 def parse_checkpoint_text(text: str) -> Checkpoint:
@@ -86,31 +90,47 @@ def parse_checkpoint_text(text: str) -> Checkpoint:
         raise NoteError("the checkpoint root hash is not base64") from None
     if len(root_hash) != HASH_SIZE:
         raise NoteError(f"the checkpoint root hash is not {HASH_SIZE} bytes")
+    if any(not line for line in lines[3:-1]):
+        raise NoteError("a checkpoint extension line is empty")
     return Checkpoint(origin=origin, size=int(size), root=root_hash)
+
+
+def _split_note(note: str) -> tuple[str, list[str]]:
+    """The note text (final newline included) and its signature lines (c2sp.org/signed-note)."""
+    try:
+        encoded = note.encode()
+    except UnicodeEncodeError:
+        raise NoteError("the note is not valid UTF-8 text") from None
+    if len(encoded) > MAX_NOTE_BYTES:
+        raise NoteError("the note is too large")
+    if any(ch < " " and ch != "\n" for ch in note):
+        raise NoteError("the note contains control characters")
+    # The text ends at the last blank line; every signature line ends in a newline.
+    text, separator, signatures = note.rpartition("\n\n")
+    if not separator:
+        raise NoteError("the note has no blank line before its signatures")
+    if not signatures.endswith("\n"):
+        raise NoteError("the note has no signature lines, or they do not end in a newline")
+    return text + "\n", signatures.removesuffix("\n").split("\n")
 
 
 def open_signed_note(note: str, public: PublicKey) -> Checkpoint:
     """The checkpoint in ``note`` once a signature by ``public`` under its origin verifies.
 
     Signatures by other keys are ignored; a failing signature by this key
-    rejects the note (c2sp.org/signed-note).
+    rejects the note (c2sp.org/signed-note). Signatures are checked over the
+    note text exactly as given, never over a re-serialisation of what was parsed.
     """
-    if len(note.encode()) > MAX_NOTE_BYTES:
-        raise NoteError("the note is too large")
-    if any(ch < " " and ch != "\n" for ch in note):
-        raise NoteError("the note contains control characters")
-    text, separator, signatures = note.partition("\n\n")
-    if not separator:
-        raise NoteError("the note has no signature block")
-    text += "\n"
+    text, lines = _split_note(note)
     checkpoint = parse_checkpoint_text(text)
+    signed_text = text.encode()
     verified = False
-    for line in signatures.split("\n"):
-        if line == "":
-            continue
+    for line in lines:
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError("a signature line does not start with an em dash")
         name, _, value = line.removeprefix(SIGNATURE_PREFIX).partition(" ")
+        if not name or not value:
+            raise NoteError("a signature line lacks its key name or its signature")
         if name != checkpoint.origin:
             continue
         try:
@@ -119,7 +139,7 @@ def open_signed_note(note: str, public: PublicKey) -> Checkpoint:
             raise NoteError("a signature is not base64") from None
         if raw[:4] != key_id(name, public):
             continue
-        if not verify_signature(checkpoint, value, public):
+        if not _verifies(signed_text, name, value, public):
             raise NoteError("the checkpoint signature by the given key does not verify")
         verified = True
     if not verified:

@@ -48,6 +48,10 @@ def leaf_bytes(
     *, index: int, time: datetime, actor: Actor, request_id: str, change: Change
 ) -> bytes:
     """The canonical JSON of one event: exactly the bytes that are hashed into the log."""
+    if time.utcoffset() is None:
+        # astimezone() would read a naive time as the machine's local time, so the
+        # same event would hash differently on servers in different time zones.
+        raise ValueError("an audit event time must be timezone-aware")
     event: dict[str, Any] = {
         "index": index,
         "time": time.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),

@@ -21,7 +21,7 @@ from app.audit.checkpoint import Checkpoint, signature, signed_note
 from app.audit.events import Actor, Change, leaf_bytes
 from app.audit.merkle import NodeId
 from app.audit.models import AuditEntry
-from app.audit.repository import AuditRepository
+from app.audit.repository import AuditRepository, Head
 from app.db.base import utcnow
 from app.errors import AppError, BadRequest
 from app.signing import ServiceKey
@@ -80,30 +80,30 @@ class AuditLog:
     def append(self, session: Session, *, actor: Actor, request_id: str, change: Change) -> int:
         """Append one event in ``session``'s transaction; returns its index."""
         repository = AuditRepository(session)
-        repository.lock_for_append()
-        size = repository.size()
+        current = repository.head(for_append=True)
+        size = current.size
         leaf = leaf_bytes(
             index=size, time=utcnow(), actor=actor, request_id=request_id, change=change
         )
         leaf_hash = merkle.leaf_hash(leaf)
-        front = merkle.frontier(size)
-        stored = _require(repository.nodes(front), front)
-        appended = merkle.append(size, [stored[node] for node in front], leaf_hash)
-        head = Checkpoint(origin=self.origin, size=size + 1, root=appended.root)
+        appended = merkle.append(size, current.frontier, leaf_hash)
+        checkpoint = Checkpoint(origin=self.origin, size=size + 1, root=appended.root)
         repository.add(
             index=size,
             leaf=leaf.decode(),
             leaf_hash=leaf_hash,
-            signature=signature(head, self.key),
+            signature=signature(checkpoint, self.key),
             inner_nodes=[(node, value) for node, value in appended.nodes if node[0] > 0],
+            head=Head(size=size + 1, root=appended.root, frontier=appended.frontier),
         )
         return size
 
     def checkpoint(self, session: Session) -> SignedCheckpoint:
-        repository = AuditRepository(session)
-        size = repository.size()
-        head = Checkpoint(origin=self.origin, size=size, root=_root(repository, size))
-        return SignedCheckpoint(head, signed_note(head, signature(head, self.key)))
+        head = AuditRepository(session).head()
+        checkpoint = Checkpoint(origin=self.origin, size=head.size, root=head.root)
+        return SignedCheckpoint(
+            checkpoint, signed_note(checkpoint, signature(checkpoint, self.key))
+        )
 
     def entries(self, session: Session, *, start: int, limit: int) -> tuple[int, list[Entry]]:
         """The tree size and up to ``limit`` entries from ``start``."""
@@ -111,7 +111,10 @@ class AuditLog:
         size = repository.size()
         if start > size:
             raise AuditRangeError(f"start {start} is past the end of the log ({size} entries).")
-        rows = repository.entries(start, max(1, min(limit, MAX_ENTRIES_PAGE)))
+        # Entries past ``size`` may have committed since it was read (PostgreSQL
+        # reads each statement afresh); the page stops at the size it reports.
+        count = min(max(1, min(limit, MAX_ENTRIES_PAGE)), size - start)
+        rows = repository.entries(start, count) if count > 0 else []
         return size, [
             Entry(row.idx, row.leaf, row.leaf_hash, row.checkpoint_signature) for row in rows
         ]
@@ -181,11 +184,6 @@ def _tree_size(repository: AuditRepository, requested: int | None) -> int:
     if not 0 < requested <= current:
         raise AuditRangeError(f"tree size {requested} is not in 1..{current}.")
     return requested
-
-
-def _root(repository: AuditRepository, size: int) -> bytes:
-    front = merkle.frontier(size)
-    return merkle.root_from(size, _require(repository.nodes(front), front))
 
 
 def _require(found: dict[NodeId, bytes], wanted: Iterable[NodeId]) -> dict[NodeId, bytes]:

@@ -80,9 +80,10 @@ def root_from(size: int, nodes: Mapping[NodeId, bytes]) -> bytes:
 
 @dataclass(frozen=True)
 class Appended:
-    """What appending one leaf adds: the new complete subtrees and the new root."""
+    """What appending one leaf adds: the new complete subtrees, the new frontier and root."""
 
     nodes: list[tuple[NodeId, bytes]]
+    frontier: list[bytes]
     root: bytes
 
 
@@ -102,7 +103,7 @@ def append(size: int, frontier_hashes: Sequence[bytes], new_leaf_hash: bytes) ->
         level, index = level + 1, index >> 1
         added.append(((level, index), current))
     stack.append(current)
-    return Appended(nodes=added, root=fold(stack))
+    return Appended(nodes=added, frontier=stack, root=fold(stack))
 
 
 def all_nodes(leaf_hashes: Sequence[bytes]) -> list[list[bytes]]:
@@ -250,12 +251,12 @@ def verify_consistency(  # noqa: PLR0911 - RFC 9162's steps, each with its own e
         _check_hashes([first_root, second_root, *proof])
     except ProofError:
         return False
+    if not 0 <= first <= second:
+        return False
+    if first == second:  # before the empty-tree case: two heads of one size must agree
+        return not proof and first_root == second_root
     if first == 0:
         return not proof  # every tree extends the empty tree
-    if not 0 < first <= second:
-        return False
-    if first == second:
-        return not proof and first_root == second_root
     hashes = list(proof)
     if first & (first - 1) == 0:  # a power of two: the old root is the first node
         hashes.insert(0, first_root)

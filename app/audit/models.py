@@ -28,3 +28,19 @@ class AuditNode(Base):
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditHead(Base):
+    """The current tree head: size, root and frontier hashes, in the one row appends lock.
+
+    It is derived from the nodes and kept in step with them in every append's
+    transaction, so an append reads one row instead of the frontier's nodes.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # The frontier's hashes (complete subtrees of the tree, left to right), concatenated.
+    frontier: Mapped[bytes] = mapped_column(LargeBinary(2048))

@@ -3,36 +3,73 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import cast
 
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import Table, TextClause, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from app.audit.merkle import NodeId
-from app.audit.models import AuditEntry, AuditNode
+from app.audit.merkle import HASH_SIZE, NodeId
+from app.audit.models import AuditEntry, AuditHead, AuditNode
 
-# Key of the PostgreSQL advisory lock that serialises appends ("attestd" in ASCII).
-APPEND_LOCK_KEY = 0x61747465737464
+HEAD_ID = 1
+# Core tables: plain inserts and updates skip the ORM's bulk-persistence machinery.
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_NODES = cast(Table, AuditNode.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+
+# Built once: appends run these on every write, and building a statement costs
+# more than executing it on SQLite.
+_SELECT_HEAD = select(_HEAD.c.size, _HEAD.c.root, _HEAD.c.frontier).where(_HEAD.c.id == HEAD_ID)
+_SELECT_HEAD_FOR_APPEND = _SELECT_HEAD.with_for_update()
+_INSERT_ENTRY = insert(_ENTRIES)
+_INSERT_NODES = insert(_NODES)
+_UPDATE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(
+        size=bindparam("new_size"), root=bindparam("new_root"), frontier=bindparam("new_frontier")
+    )
+)
+
+
+@dataclass(frozen=True)
+class Head:
+    size: int
+    root: bytes
+    frontier: list[bytes]
+
+
+@cache
+def _nodes_query(count: int) -> TextClause:
+    # One (level, idx) term per node, OR-ed: both back ends search the primary
+    # key for each term (SQLite scans the table for a row-value IN list).
+    terms = " OR ".join(f"(level = :l{i} AND idx = :i{i})" for i in range(count))
+    return text(f"SELECT level, idx, hash FROM audit_nodes WHERE {terms}")  # noqa: S608 - no input in the text
 
 
 class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lock_for_append(self) -> None:
-        """Hold the append lock until the transaction ends.
+    def head(self, *, for_append: bool = False) -> Head:
+        """The current tree head; ``for_append`` locks it until the transaction ends.
 
-        PostgreSQL: a transaction-scoped advisory lock shared by every attestd
-        process. SQLite: the transaction already began with BEGIN IMMEDIATE, so
-        it holds the database's only write lock.
+        PostgreSQL: SELECT … FOR UPDATE on the head row, which every attestd
+        process's appends take in turn. SQLite: the transaction began with
+        BEGIN IMMEDIATE, so it already holds the database's only write lock.
         """
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY}
-            )
+        query = _SELECT_HEAD_FOR_APPEND if for_append else _SELECT_HEAD
+        size, root, frontier = self.session.connection().execute(query).one()
+        return Head(
+            size=size,
+            root=root,
+            frontier=[frontier[i : i + HASH_SIZE] for i in range(0, len(frontier), HASH_SIZE)],
+        )
 
     def size(self) -> int:
-        last = self.session.scalar(select(func.max(AuditEntry.idx)))
-        return 0 if last is None else last + 1
+        return self.head().size
 
     def nodes(self, wanted: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """The stored hashes of ``wanted`` nodes: leaves from entries, the rest from nodes."""
@@ -45,11 +82,11 @@ class AuditRepository:
             )
             found.update(((0, index), value) for index, value in leaf_rows)
         if inner:
-            node_rows = self.session.execute(
-                select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
-                    tuple_(AuditNode.level, AuditNode.idx).in_(inner)
-                )
-            )
+            parameters: dict[str, int] = {}
+            for number, (level, index) in enumerate(inner):
+                parameters[f"l{number}"] = level
+                parameters[f"i{number}"] = index
+            node_rows = self.session.execute(_nodes_query(len(inner)), parameters)
             found.update(((level, index), value) for level, index, value in node_rows)
         return found
 
@@ -61,20 +98,26 @@ class AuditRepository:
         leaf_hash: bytes,
         signature: str,
         inner_nodes: Sequence[tuple[NodeId, bytes]],
+        head: Head,
     ) -> None:
-        self.session.execute(
-            insert(AuditEntry).values(
-                idx=index, leaf=leaf, leaf_hash=leaf_hash, checkpoint_signature=signature
-            )
+        """Store one leaf, the subtrees it completes, and the new head."""
+        connection = self.session.connection()
+        connection.execute(
+            _INSERT_ENTRY,
+            {"idx": index, "leaf": leaf, "leaf_hash": leaf_hash, "checkpoint_signature": signature},
         )
         if inner_nodes:
-            self.session.execute(
-                insert(AuditNode),
+            connection.execute(
+                _INSERT_NODES,
                 [
                     {"level": level, "idx": idx, "hash": value}
                     for (level, idx), value in inner_nodes
                 ],
             )
+        connection.execute(
+            _UPDATE_HEAD,
+            {"new_size": head.size, "new_root": head.root, "new_frontier": b"".join(head.frontier)},
+        )
 
     def entries(self, start: int, limit: int) -> Sequence[AuditEntry]:
         return self.session.scalars(

@@ -8,14 +8,19 @@ Merkle and checkpoint code with the server and nothing else.
 What it establishes:
 
 * every entry is where its index says, and its leaf text hashes to its leaf hash;
+* every entry carries the log's signature of the tree head at its own size
+  (signed when it was appended), so an edited signature is caught, and entries
+  past the checkpoint's size are vouched for by their own signed tree heads;
 * the entries produce the checkpoint's root at the checkpoint's size, so no
   entry was edited, deleted, inserted, reordered or cut off;
 * with an older checkpoint, that the new tree extends the old one.
 
-When something is wrong it names the first bad index. Each entry carries the
-signature of the checkpoint at its own size (signed when it was appended), so
-even an edit whose leaf hash was recomputed is located exactly: the first
-entry whose own signed tree head no longer matches the entries before it.
+When something is wrong it names the first bad index: the first line that is
+malformed or out of place, or the first entry whose own signed tree head does
+not match the entries up to it, whichever comes first. So even an edit whose
+leaf hash was recomputed is located exactly.
+
+Cost: one Ed25519 verification and O(log n) hashes per entry.
 """
 
 from __future__ import annotations
@@ -131,19 +136,26 @@ def verify_export(
 
     entries, structural = _parse_entries(lines)
     levels = merkle.all_nodes([entry.leaf_hash for entry in entries])
-    covered = min(len(entries), checkpoint.size)
-    whole = covered == checkpoint.size
-    if not (whole and merkle.root_of_prefix(levels, checkpoint.size) == checkpoint.root):
-        raise _locate(
-            entries=entries,
-            levels=levels,
-            checkpoint=checkpoint,
-            public=public,
-            covered=covered,
-            structural=structural,
+    unsigned = _first_unsigned(entries, levels, checkpoint.origin, public)
+    if unsigned is not None:
+        raise VerificationError(
+            "this entry, or its signed tree head, is not the one the log signed when it was"
+            " appended: the entry was edited, replaced or inserted",
+            unsigned,
         )
     if structural is not None:
-        raise structural  # past the checkpoint, but the export is still damaged
+        raise structural
+    if len(entries) < checkpoint.size:
+        raise VerificationError(
+            f"the export ends here but the checkpoint covers {checkpoint.size} entries:"
+            " the export was truncated or entries were deleted",
+            len(entries),
+        )
+    if merkle.root_of_prefix(levels, checkpoint.size) != checkpoint.root:
+        raise VerificationError(
+            "every entry is signed, but the entries do not produce the checkpoint's root:"
+            " the checkpoint and the entries describe different histories"
+        )
     if previous is not None and merkle.root_of_prefix(levels, previous.size) != previous.root:
         raise VerificationError(
             f"the log of size {checkpoint.size} does not extend the previous checkpoint of size"
@@ -152,46 +164,20 @@ def verify_export(
     return Verified(checkpoint=checkpoint, entries=len(entries), previous=previous)
 
 
-def _locate(
-    *,
-    entries: Sequence[_Entry],
-    levels: Sequence[Sequence[bytes]],
-    checkpoint: Checkpoint,
-    public: PublicKey,
-    covered: int,
-    structural: VerificationError | None,
-) -> VerificationError:
-    """The first entry whose own signed tree head does not match the entries up to it."""
+def _first_unsigned(
+    entries: Sequence[_Entry], levels: Sequence[Sequence[bytes]], origin: str, public: PublicKey
+) -> int | None:
+    """The first entry whose signature is not of the tree head over the entries up to it.
 
-    def authentic(index: int) -> bool:
-        head = Checkpoint(checkpoint.origin, index + 1, merkle.root_of_prefix(levels, index + 1))
-        return verify_signature(head, entries[index].signature, public)
-
-    low, high = 0, covered  # entries [0, low) are authentic; the first bad is in [low, high]
-    while low < high:
-        middle = (low + high) // 2
-        if authentic(middle):
-            low = middle + 1
-        else:
-            high = middle
-    if low < covered:
-        return VerificationError(
-            "this entry, or its signed tree head, is not the one the log signed when it was"
-            " appended: the entry was edited, replaced or inserted",
-            low,
-        )
-    if structural is not None and structural.index is not None and structural.index <= low:
-        return structural
-    if covered < checkpoint.size:
-        return VerificationError(
-            f"the export ends here but the checkpoint covers {checkpoint.size} entries:"
-            " the export was truncated or entries were deleted",
-            covered,
-        )
-    return VerificationError(
-        "every entry is signed, but the entries do not produce the checkpoint's root:"
-        " the checkpoint and the entries describe different histories"
-    )
+    Every entry is checked, not only until the first match of a root: a bad
+    signature does not change any root, and an edit is not located by a search
+    that assumes everything after the first bad entry is bad too.
+    """
+    for index, entry in enumerate(entries):
+        head = Checkpoint(origin, index + 1, merkle.root_of_prefix(levels, index + 1))
+        if not verify_signature(head, entry.signature, public):
+            return index
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Audit log: entries and the hashes of complete subtrees.
+"""Audit log: entries, the hashes of complete subtrees, and the tree head.
 
 Revision ID: 0002
 Revises: 0001
@@ -7,6 +7,7 @@ Create Date: 2026-11-27
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -34,8 +35,21 @@ def upgrade() -> None:
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_audit_nodes")),
     )
+    head = op.create_table(
+        "audit_head",
+        sa.Column("id", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("root", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("frontier", sa.LargeBinary(length=2048), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
+    )
+    # The empty tree: RFC 6962's root of no leaves is SHA-256 of the empty string.
+    op.bulk_insert(
+        head, [{"id": 1, "size": 0, "root": hashlib.sha256(b"").digest(), "frontier": b""}]
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("audit_head")
     op.drop_table("audit_nodes")
     op.drop_table("audit_entries")
