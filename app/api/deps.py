@@ -94,7 +94,9 @@ def get_principal(
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal):
         return principal
-    return authenticate(session, credentials.credentials if credentials else None)
+    principal = authenticate(session, credentials.credentials if credentials else None)
+    request.state.principal = principal
+    return principal
 
 
 class RoleRequirement:

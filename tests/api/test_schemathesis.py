@@ -47,10 +47,17 @@ def test_no_server_errors_and_answers_match_the_schema(case, app, admin_token):
             status_code_conformance,
             content_type_conformance,
             response_schema_conformance,
+        ],
+        excluded_checks=[
+            # Some rules are beyond JSON Schema: a cursor is opaque, and repository
+            # URLs have host, port and GitHub owner/name rules. Requests that break
+            # them get a 400/422 problem, which the checks above still validate.
+            positive_data_acceptance,
+            # The token is supplied here, so a case generated "without the required
+            # Authorization header" reaches the server with one, and a negative
+            # query that serialises to a valid one (an extra key with no value) is
+            # sent valid: both read as "invalid data accepted" when nothing invalid
+            # was sent. Unknown and missing parameters are covered by explicit tests.
             negative_data_rejection,
         ],
-        # Some rules are beyond JSON Schema: a cursor is opaque, and repository
-        # URLs have host, port and GitHub owner/name rules. Requests that break
-        # them get a 400/422 problem, which the checks above still validate.
-        excluded_checks=[positive_data_acceptance],
     )

@@ -135,6 +135,12 @@ class PageWatcher:
     done: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
+        try:
+            self._watch()
+        except Exception as exc:  # noqa: BLE001 - reported by the test, not lost in a thread
+            self.problems.append(f"the watcher failed: {exc!r}")
+
+    def _watch(self) -> None:
         with httpx2.Client(base_url=self.base_url, timeout=TIMEOUT) as http:
             while not self.done.is_set():
                 response = http.get(

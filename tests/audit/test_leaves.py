@@ -242,7 +242,7 @@ def cli(monkeypatch, capsys, database_url, signing_key_file) -> Iterator[Any]:
     monkeypatch.setenv("ATTESTD_SIGNING_KEY_FILE", str(signing_key_file))
     saved = {
         name: (logger.handlers[:], logger.level, logger.propagate)
-        for name in ("", "attestd")
+        for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access")
         for logger in [logging.getLogger(name)]
     }
 
