@@ -151,7 +151,7 @@ def measure_writes(
     with_leaf: list[float] = []
     without_leaf: list[float] = []
 
-    def write(number: int, audited: bool) -> None:
+    def write(number: int, *, audited: bool) -> None:
         with factory.begin() as session:  # type: ignore[attr-defined]
             now = utcnow()
             name = f"bench-{number}"
@@ -174,8 +174,8 @@ def measure_writes(
 
     for number in range(samples):
         # Interleaved, so both kinds see the same machine noise.
-        without_leaf.append(timed(lambda: write(2 * number, False)))  # noqa: B023
-        with_leaf.append(timed(lambda: write(2 * number + 1, True)))  # noqa: B023
+        without_leaf.append(timed(lambda: write(2 * number, audited=False)))  # noqa: B023
+        with_leaf.append(timed(lambda: write(2 * number + 1, audited=True)))  # noqa: B023
     return median_ms(with_leaf), median_ms(without_leaf)
 
 
@@ -222,7 +222,8 @@ def main() -> int:
         ),
         (
             f"proof median at {largest} leaves: {worst_proof:.3f} ms;"
-            f" floor {PROOF_MEDIAN_FLOOR_MS} ms -> {worst_proof / PROOF_MEDIAN_FLOOR_MS:.2f} of floor",
+            f" floor {PROOF_MEDIAN_FLOOR_MS} ms"
+            f" -> {worst_proof / PROOF_MEDIAN_FLOOR_MS:.2f} of floor",
             worst_proof < PROOF_MEDIAN_FLOOR_MS,
         ),
         (
