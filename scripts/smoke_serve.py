@@ -50,11 +50,16 @@ def request(
 
 def serve(database_url: str, port: int, log: Path) -> subprocess.Popen[str]:
     """Start `attestd serve` and wait until it answers."""
-    environment = {**os.environ, "ATTESTD_DATABASE_URL": database_url}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("ATTESTD_")
+    }
+    environment["ATTESTD_DATABASE_URL"] = database_url
     with log.open("a") as errors:
         process = subprocess.Popen(  # noqa: S603 - our own command
             [str(ATTESTD), "serve", "--port", str(port)],
             env=environment,
+            # Its own working directory: the development key goes to ./var/ there.
+            cwd=log.parent,
             stdout=subprocess.PIPE,
             stderr=errors,
             text=True,
@@ -105,6 +110,13 @@ def main() -> int:
             check(request(f"{base}/readyz")[0] == 200, "/readyz answers 200")
             check(request(f"{base}/docs")[0] == 200, "/docs answers 200")
             check(request(f"{base}/v1/services")[0] == 401, "/v1/services without a token is 401")
+            status, body = request(f"{base}/v1/audit/checkpoint")
+            check(
+                status == 200 and json.loads(body)["tree_size"] == 1,
+                "the checkpoint counts the first admin token's leaf",
+            )
+            key_file = Path(directory) / "var" / "signing-key.pem"
+            check(key_file.is_file(), "a development signing key was generated under ./var/")
         finally:
             printed = stop(process)
         tokens = TOKEN.findall(printed)
