@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per test, the app, a client and tokens."""
+"""Shared fixtures: a migrated database per test, the app, a client, tokens and the CLI."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.main import create_app
 from app.signing import load_or_create_service_key, load_service_key
+from tests.cli_runner import (
+    CliResult,
+    clear_attestd_environment,
+    logging_restored,
+    run_attestd,
+    use_database_and_key,
+)
 from tests.databases import PostgresTemplate, SqliteTemplate, backend_name, build_template
 
 
@@ -140,3 +147,27 @@ def auditor_headers(make_token) -> dict[str, str]:
 @pytest.fixture
 def pipeline_headers(make_token) -> dict[str, str]:
     return bearer(make_token(Role.PIPELINE))
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No ATTESTD_* setting from the developer's shell leaks into a test."""
+    clear_attestd_environment(monkeypatch)
+    return monkeypatch
+
+
+@pytest.fixture
+def cli(
+    clean_environment: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+    signing_key_file: Path,
+) -> Iterator[Callable[..., CliResult]]:
+    """``run(*argv)``: ``attestd ARGV…`` in-process on the test database, as a ``CliResult``."""
+    use_database_and_key(clean_environment, database_url, signing_key_file)
+
+    def run(*argv: str) -> CliResult:
+        return run_attestd(capsys, argv)
+
+    with logging_restored():
+        yield run

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -16,64 +14,15 @@ from sqlalchemy.engine import make_url
 
 from app.auth.credentials import Role, is_well_formed
 from app.auth.tokens import authenticate, list_tokens
-from app.cli import _announce_first_admin, main
+from app.cli import _announce_first_admin
 from app.config import Settings
 from app.db.engine import make_engine
 from app.db.migrate import expected_heads
 from app.health import check_database
 from tests.conftest import bearer
-from tests.databases import TEST_DATABASE_URL_VARIABLE
 
 TOKEN_IN_TEXT = re.compile(r"atd_[A-Za-z0-9_-]{43}")
 SERVICES = "/v1/services"
-
-
-@dataclass(frozen=True)
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``main`` reconfigures logging for the process; put it back for the next test."""
-    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
-    saved = {
-        name: (logger.handlers[:], logger.level, logger.propagate)
-        for name in names
-        for logger in [logging.getLogger(name)]
-    }
-    yield
-    for name, (handlers, level, propagate) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:] = handlers
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
-@pytest.fixture
-def clean_environment(monkeypatch) -> pytest.MonkeyPatch:
-    """No ATTESTD_* setting from the developer's shell leaks into a test."""
-    for key in list(os.environ):
-        if key.upper().startswith("ATTESTD_") and key != TEST_DATABASE_URL_VARIABLE:
-            monkeypatch.delenv(key)
-    return monkeypatch
-
-
-@pytest.fixture
-def cli(clean_environment, capsys, database_url, signing_key_file):
-    """Run ``attestd ARGS…`` on the test database; returns exit code, stdout and stderr."""
-    clean_environment.setenv("ATTESTD_DATABASE_URL", database_url)
-    clean_environment.setenv("ATTESTD_SIGNING_KEY_FILE", str(signing_key_file))
-
-    def run(*argv: str) -> CliResult:
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return run
 
 
 def test_token_create_prints_the_token_alone(cli, client):

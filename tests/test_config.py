@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pytest
@@ -11,18 +10,11 @@ from pydantic import ValidationError
 
 from app.config import DEFAULT_DATABASE_URL, Environment, Settings, UnsafeSettingsError
 from app.db.engine import sqlite_file
-from tests.databases import TEST_DATABASE_URL_VARIABLE
 
 POSTGRES_URL = "postgresql+psycopg://attestd@db.internal/attestd"
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch) -> pytest.MonkeyPatch:
-    """No ATTESTD_* setting from the developer's shell leaks into a test."""
-    for key in list(os.environ):
-        if key.upper().startswith("ATTESTD_") and key != TEST_DATABASE_URL_VARIABLE:
-            monkeypatch.delenv(key)
-    return monkeypatch
+# Every test reads its settings from an environment without the shell's ATTESTD_* variables.
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def test_defaults():

@@ -48,6 +48,22 @@ def spki(key) -> bytes:
     )
 
 
+# Private keys of algorithms other than Ed25519, by test id.
+OTHER_ALGORITHMS = {
+    "rsa": rsa_key,
+    "p-256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "ed448": ed448.Ed448PrivateKey.generate,
+}
+
+
+def other_algorithms(encode) -> list:
+    """A case per OTHER_ALGORITHMS key written by ``encode``: each is refused as not Ed25519."""
+    return [
+        pytest.param(lambda make=make: encode(make()), "not an Ed25519 key", id=name)
+        for name, make in OTHER_ALGORITHMS.items()
+    ]
+
+
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -166,15 +182,7 @@ def test_load_service_key_reads_a_pkcs8_ed25519_key(tmp_path):
             "not an unencrypted PEM private key",
             id="public key",
         ),
-        pytest.param(
-            lambda: pkcs8(rsa_key()),
-            "not an Ed25519 key",
-            id="rsa",
-        ),
-        pytest.param(
-            lambda: pkcs8(ec.generate_private_key(ec.SECP256R1())), "not an Ed25519 key", id="p-256"
-        ),
-        pytest.param(lambda: pkcs8(ed448.Ed448PrivateKey.generate()), "not an Ed25519", id="ed448"),
+        *other_algorithms(pkcs8),
         pytest.param(
             lambda: pkcs8(x25519.X25519PrivateKey.generate()), "not an Ed25519 key", id="x25519"
         ),
@@ -253,17 +261,7 @@ def test_public_key_pem_round_trips_and_verifies():
             "not a PEM public key",
             id="private key",
         ),
-        pytest.param(
-            lambda: spki(rsa_key()),
-            "not an Ed25519 key",
-            id="rsa",
-        ),
-        pytest.param(
-            lambda: spki(ec.generate_private_key(ec.SECP256R1())), "not an Ed25519 key", id="p-256"
-        ),
-        pytest.param(
-            lambda: spki(ed448.Ed448PrivateKey.generate()), "not an Ed25519 key", id="ed448"
-        ),
+        *other_algorithms(spki),
     ],
 )
 def test_from_pem_refuses_what_is_not_an_ed25519_public_key(make, reason):

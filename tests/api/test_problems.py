@@ -7,27 +7,11 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance", "request_id", "slug", "reasons"}
+from tests.problems import assert_problem
+
 # Looks like a credential, and appears nowhere in the code: if it shows up in a
 # response, the response echoed the input.
 SECRET_INPUT = "sk_live_" + "Zx9Qw7Er5Ty3Ui1Op0As2Df4Gh6Jk8Lz" * 4
-
-
-def assert_problem(response, status: int, slug: str, instance: str) -> dict:
-    """The response is a problem+json of ``status``/``slug`` about ``instance``."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert set(body) >= PROBLEM_FIELDS
-    assert body["status"] == status
-    assert body["slug"] == slug
-    assert body["type"] == f"urn:attestd:problem:{slug}"
-    assert body["instance"] == instance
-    assert body["title"]
-    assert body["detail"]
-    assert isinstance(body["reasons"], list)
-    assert body["request_id"] == response.headers["X-Request-ID"]
-    return body
 
 
 @pytest.mark.parametrize("path", ["/nope", "/v1/nothing/here", "/v1/services/a/b/c"])

@@ -11,62 +11,24 @@ from __future__ import annotations
 import json
 import select
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx2
 import pytest
-import uvicorn
 
 from tests.conftest import bearer
+from tests.servers import LiveServer, serve_in_thread
 
 LIMIT = 64 * 1024
 TIMEOUT = 5.0
 
 
-@dataclass(frozen=True)
-class LiveServer:
-    host: str
-    port: int
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def connect(self) -> socket.socket:
-        return socket.create_connection((self.host, self.port), timeout=TIMEOUT)
-
-
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
     """The test's app served by uvicorn in a thread, on a free loopback port."""
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="attestd-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.01)
-    host, port = server.servers[0].sockets[0].getsockname()[:2]
-    try:
-        yield LiveServer(host, port)
-    finally:
-        server.should_exit = True
-        thread.join(TIMEOUT)
-        assert not thread.is_alive(), "uvicorn did not stop"
+    with serve_in_thread(app, timeout=TIMEOUT) as server:
+        yield server
 
 
 @dataclass(frozen=True)
@@ -107,6 +69,12 @@ def request_head(method: str, path: str, headers: dict[str, str]) -> bytes:
         *(f"{k}: {v}" for k, v in headers.items()),
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def chunked_post_head(headers: dict[str, str]) -> bytes:
+    """The head of a POST of a chunked JSON body to /v1/services."""
+    chunked = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    return request_head("POST", "/v1/services", {**headers, **chunked})
 
 
 def chunk_frame(data: bytes) -> bytes:
@@ -161,18 +129,7 @@ def test_a_chunked_upload_over_the_limit_is_refused_while_it_is_still_being_sent
     # server that needs the whole body before answering never answers.
     source = ChunkSource(chunk=16 * 1024, total=1536 * 1024)
     with live_server.connect() as sock:
-        sock.sendall(
-            request_head(
-                "POST",
-                "/v1/services",
-                {
-                    **admin_headers,
-                    "Content-Type": "application/json",
-                    "Transfer-Encoding": "chunked",
-                    "X-Request-ID": "chunked-1",
-                },
-            )
-        )
+        sock.sendall(chunked_post_head({**admin_headers, "X-Request-ID": "chunked-1"}))
         early = False
         for chunk in source:
             sock.sendall(chunk_frame(chunk))
@@ -217,17 +174,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_any_body_is_sent(liv
 def test_a_chunked_upload_within_the_limit_is_read_and_validated(live_server, admin_headers):
     document = json.dumps({"name": "Not A Slug", "repository": "https://github.com/acme/x"})
     with live_server.connect() as sock:
-        sock.sendall(
-            request_head(
-                "POST",
-                "/v1/services",
-                {
-                    **admin_headers,
-                    "Content-Type": "application/json",
-                    "Transfer-Encoding": "chunked",
-                },
-            )
-        )
+        sock.sendall(chunked_post_head(admin_headers))
         encoded = document.encode()
         for start in range(0, len(encoded), 7):
             sock.sendall(chunk_frame(encoded[start : start + 7]))
@@ -241,13 +188,7 @@ def test_a_valid_chunked_upload_creates_the_service(live_server, make_token):
     headers = bearer(make_token("admin", name="live-admin"))
     document = json.dumps({"name": "live", "repository": "https://github.com/acme/live"})
     with live_server.connect() as sock:
-        sock.sendall(
-            request_head(
-                "POST",
-                "/v1/services",
-                {**headers, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
-            )
-        )
+        sock.sendall(chunked_post_head(headers))
         sock.sendall(chunk_frame(document.encode()) + b"0\r\n\r\n")
         response = read_response(sock)
     assert response.status == 201, response.body

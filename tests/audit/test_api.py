@@ -22,9 +22,9 @@ from app.audit.log import MAX_ENTRIES_PAGE
 from app.auth.credentials import Role, new_token, token_digest
 from app.auth.models import ApiToken
 from app.db.base import utcnow
-from app.errors import PROBLEM_MEDIA_TYPE
 from app.signing import PublicKey, load_service_key
 from tests.conftest import bearer
+from tests.problems import assert_problem
 
 KEYS = "/v1/keys"
 CHECKPOINT = "/v1/audit/checkpoint"
@@ -35,16 +35,6 @@ CONSISTENCY = "/v1/audit/proofs/consistency"
 # The populated log: the auditor token's leaf plus ten recorded events.
 LOG_SIZE = 11
 HUGE = 10**30
-
-
-def assert_problem(response, status: int, slug: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
-    problem = response.json()
-    assert problem["status"] == status
-    assert problem["slug"] == slug
-    assert problem["request_id"] == response.headers["X-Request-ID"]
-    return problem
 
 
 def published_key(client) -> PublicKey:

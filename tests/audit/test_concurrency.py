@@ -25,7 +25,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-import uvicorn
 from sqlalchemy import event
 
 from app.audit import merkle
@@ -37,6 +36,7 @@ from app.db.engine import make_engine, make_sessionmaker
 from app.signing import PublicKey
 from tests.conftest import bearer
 from tests.databases import backend_name
+from tests.servers import serve_in_thread
 
 WRITES = 50
 WORKERS = 16
@@ -55,39 +55,11 @@ class Write:
     base_url: str
 
 
-def start_uvicorn(app) -> tuple[uvicorn.Server, threading.Thread, str]:
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="attestd-concurrency-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.01)
-    host, port = server.servers[0].sockets[0].getsockname()[:2]
-    return server, thread, f"http://{host}:{port}"
-
-
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The test's app served by uvicorn in a thread; yields its base URL."""
-    server, thread, base_url = start_uvicorn(app)
-    try:
-        yield base_url
-    finally:
-        server.should_exit = True
-        thread.join(TIMEOUT)
-        assert not thread.is_alive(), "uvicorn did not stop"
+    with serve_in_thread(app, timeout=TIMEOUT) as server:
+        yield server.base_url
 
 
 def send_all(writes: list[Write], headers: dict[str, str]) -> list[httpx2.Response]:

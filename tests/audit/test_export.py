@@ -5,60 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
-import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from app.audit.merkle import EMPTY_ROOT
-from app.cli import main
 from app.config import DEFAULT_AUDIT_ORIGIN
 from app.signing import load_service_key
 from tests.conftest import bearer
-from tests.databases import TEST_DATABASE_URL_VARIABLE
 
 SERVICES = "/v1/services"
 EXPORT_FIELDS = {"index", "leaf", "leaf_hash", "checkpoint_signature"}
-
-
-@dataclass(frozen=True)
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``main`` reconfigures logging for the process; put it back for the next test."""
-    saved = {name: logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")}
-    state = {name: (lg.handlers[:], lg.level, lg.propagate) for name, lg in saved.items()}
-    yield
-    for name, (handlers, level, propagate) in state.items():
-        saved[name].handlers[:] = handlers
-        saved[name].setLevel(level)
-        saved[name].propagate = propagate
-
-
-@pytest.fixture
-def attestd(monkeypatch, capsys, database_url, signing_key_file) -> Callable[..., CliResult]:
-    """Run ``attestd ARGS…`` in-process on the test database, with no other ATTESTD_* set."""
-    for key in list(os.environ):
-        if key.upper().startswith("ATTESTD_") and key != TEST_DATABASE_URL_VARIABLE:
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("ATTESTD_DATABASE_URL", database_url)
-    monkeypatch.setenv("ATTESTD_SIGNING_KEY_FILE", str(signing_key_file))
-
-    def run(*argv: str) -> CliResult:
-        capsys.readouterr()
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return run
 
 
 @pytest.fixture
@@ -86,13 +43,11 @@ def note_lines(path: Path) -> list[str]:
 
 
 def test_the_export_of_an_empty_log_is_an_empty_file_and_a_size_0_checkpoint(
-    attestd, tmp_path, public_key_file
+    cli, tmp_path, public_key_file
 ):
     entries, checkpoint = tmp_path / "audit.jsonl", tmp_path / "audit.checkpoint"
 
-    exported = attestd(
-        "audit", "export", "--out", str(entries), "--checkpoint-out", str(checkpoint)
-    )
+    exported = cli("audit", "export", "--out", str(entries), "--checkpoint-out", str(checkpoint))
 
     assert exported.code == 0, exported.err
     assert exported.out == ""
@@ -102,7 +57,7 @@ def test_the_export_of_an_empty_log_is_an_empty_file_and_a_size_0_checkpoint(
     assert (origin, size, blank, end) == (DEFAULT_AUDIT_ORIGIN, "0", "", "")
     assert base64.b64decode(root) == EMPTY_ROOT
     assert signature_line.startswith(f"\u2014 {DEFAULT_AUDIT_ORIGIN} ")
-    verified = attestd(
+    verified = cli(
         "audit", "verify", "--entries", str(entries), "--checkpoint", str(checkpoint),
         "--public-key", str(public_key_file),
     )  # fmt: skip
@@ -111,14 +66,12 @@ def test_the_export_of_an_empty_log_is_an_empty_file_and_a_size_0_checkpoint(
 
 
 def test_each_line_is_one_json_object_with_index_leaf_hash_and_signature(
-    attestd, client, admin_headers, tmp_path
+    cli, client, admin_headers, tmp_path
 ):
     add_services(client, admin_headers, ["alpha", "beta", "gamma"])
     entries, checkpoint = tmp_path / "audit.jsonl", tmp_path / "audit.checkpoint"
 
-    exported = attestd(
-        "audit", "export", "--out", str(entries), "--checkpoint-out", str(checkpoint)
-    )
+    exported = cli("audit", "export", "--out", str(entries), "--checkpoint-out", str(checkpoint))
 
     assert exported.code == 0, exported.err
     assert exported.err.endswith(f"exported 7 entries to {entries}\n")
@@ -141,11 +94,11 @@ def test_each_line_is_one_json_object_with_index_leaf_hash_and_signature(
 
 
 def test_the_exported_leaf_is_exactly_the_text_the_api_returns(
-    attestd, client, admin_headers, auditor_headers, tmp_path
+    cli, client, admin_headers, auditor_headers, tmp_path
 ):
     add_services(client, admin_headers, ["alpha", "beta"], owner="\u00e9quipe \u2603")
     entries = tmp_path / "audit.jsonl"
-    assert attestd("audit", "export", "--out", str(entries)).code == 0
+    assert cli("audit", "export", "--out", str(entries)).code == 0
 
     served = client.get("/v1/audit/entries", params={"limit": 1000}, headers=auditor_headers)
 
@@ -163,28 +116,24 @@ def test_the_exported_leaf_is_exactly_the_text_the_api_returns(
     assert "\u00e9quipe \u2603" in entries.read_text(encoding="utf-8")
 
 
-def test_the_exported_checkpoint_is_the_one_the_api_serves(
-    attestd, client, admin_headers, tmp_path
-):
+def test_the_exported_checkpoint_is_the_one_the_api_serves(cli, client, admin_headers, tmp_path):
     add_services(client, admin_headers, ["alpha"])
     entries, checkpoint = tmp_path / "audit.jsonl", tmp_path / "audit.checkpoint"
     served = client.get("/v1/audit/checkpoint").json()
 
-    exported = attestd(
-        "audit", "export", "--out", str(entries), "--checkpoint-out", str(checkpoint)
-    )
+    exported = cli("audit", "export", "--out", str(entries), "--checkpoint-out", str(checkpoint))
 
     assert exported.code == 0, exported.err
     assert checkpoint.read_text(encoding="utf-8") == served["signed_note"]
     assert served["tree_size"] == 3
 
 
-def test_export_without_checkpoint_out_writes_the_entries_only(attestd, make_token, tmp_path):
+def test_export_without_checkpoint_out_writes_the_entries_only(cli, make_token, tmp_path):
     make_token("admin")
     out = tmp_path / "only" / "audit.jsonl"
     out.parent.mkdir()
 
-    exported = attestd("audit", "export", "--out", str(out))
+    exported = cli("audit", "export", "--out", str(out))
 
     assert exported.code == 0, exported.err
     assert sorted(path.name for path in out.parent.iterdir()) == ["audit.jsonl"]
@@ -192,7 +141,7 @@ def test_export_without_checkpoint_out_writes_the_entries_only(attestd, make_tok
 
 
 def test_export_replaces_an_older_export_and_leaves_no_temporary_file(
-    attestd, client, make_token, tmp_path
+    cli, client, make_token, tmp_path
 ):
     directory = tmp_path / "exports"
     directory.mkdir()
@@ -201,7 +150,7 @@ def test_export_replaces_an_older_export_and_leaves_no_temporary_file(
     checkpoint.write_text("stale\n", encoding="utf-8")
     add_services(client, bearer(make_token("admin")), ["alpha"])
 
-    exported = attestd("audit", "export", "--out", str(out), "--checkpoint-out", str(checkpoint))
+    exported = cli("audit", "export", "--out", str(out), "--checkpoint-out", str(checkpoint))
 
     assert exported.code == 0, exported.err
     assert sorted(path.name for path in directory.iterdir()) == ["audit.checkpoint", "audit.jsonl"]
@@ -209,13 +158,13 @@ def test_export_replaces_an_older_export_and_leaves_no_temporary_file(
     assert note_lines(checkpoint)[:2] == [DEFAULT_AUDIT_ORIGIN, "3"]
 
 
-def test_exports_of_an_unchanged_log_are_identical(attestd, make_token, tmp_path):
+def test_exports_of_an_unchanged_log_are_identical(cli, make_token, tmp_path):
     make_token("admin")
     make_token("auditor")
     first, second = tmp_path / "first", tmp_path / "second"
     for directory in (first, second):
         directory.mkdir()
-        done = attestd(
+        done = cli(
             "audit", "export", "--out", str(directory / "audit.jsonl"),
             "--checkpoint-out", str(directory / "audit.checkpoint"),
         )  # fmt: skip
@@ -228,13 +177,13 @@ def test_exports_of_an_unchanged_log_are_identical(attestd, make_token, tmp_path
 # A failed export leaves no file behind (app/cli.py _write_atomically).
 
 
-def test_an_export_into_a_missing_directory_fails_and_writes_nothing(attestd, make_token, tmp_path):
+def test_an_export_into_a_missing_directory_fails_and_writes_nothing(cli, make_token, tmp_path):
     make_token("admin")
     directory = tmp_path / "exports"
     directory.mkdir()
     missing = directory / "missing"
 
-    exported = attestd("audit", "export", "--out", str(missing / "audit.jsonl"))
+    exported = cli("audit", "export", "--out", str(missing / "audit.jsonl"))
 
     assert exported.code != 0
     assert exported.err.startswith("attestd: "), exported.err
@@ -242,15 +191,13 @@ def test_an_export_into_a_missing_directory_fails_and_writes_nothing(attestd, ma
     assert list(directory.iterdir()) == []
 
 
-def test_an_export_onto_a_directory_fails_and_leaves_no_temporary_file(
-    attestd, make_token, tmp_path
-):
+def test_an_export_onto_a_directory_fails_and_leaves_no_temporary_file(cli, make_token, tmp_path):
     make_token("admin")
     directory = tmp_path / "exports"
     target = directory / "audit.jsonl"
     target.mkdir(parents=True)
 
-    exported = attestd("audit", "export", "--out", str(target))
+    exported = cli("audit", "export", "--out", str(target))
 
     assert exported.code != 0
     assert exported.err.startswith("attestd: "), exported.err
@@ -260,7 +207,7 @@ def test_an_export_onto_a_directory_fails_and_leaves_no_temporary_file(
 
 
 def test_an_export_whose_checkpoint_cannot_be_written_leaves_no_entries_file(
-    attestd, make_token, tmp_path
+    cli, make_token, tmp_path
 ):
     """Entries without the checkpoint they match are a partial export: nothing is kept."""
     make_token("admin")
@@ -268,7 +215,7 @@ def test_an_export_whose_checkpoint_cannot_be_written_leaves_no_entries_file(
     directory.mkdir()
     out = directory / "audit.jsonl"
 
-    exported = attestd(
+    exported = cli(
         "audit", "export", "--out", str(out),
         "--checkpoint-out", str(tmp_path / "missing" / "audit.checkpoint"),
     )  # fmt: skip

@@ -10,9 +10,6 @@ Indices stay dense whatever is rolled back.
 from __future__ import annotations
 
 import json
-import logging
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,7 +24,6 @@ from app.audit.log import reject
 from app.audit.models import AuditEntry
 from app.auth.credentials import Role, token_digest
 from app.auth.tokens import create_token, revoke_token
-from app.cli import main as cli_main
 from app.errors import Conflict
 from app.services import registry
 from app.services.models import Service
@@ -105,6 +101,17 @@ def only_new(run_in_session, before: int) -> dict[str, Any]:
     return events[before]
 
 
+def create_payments(client, headers: dict[str, str]):
+    """Register the service payments (owner team-a), checking that it was created."""
+    created = client.post(
+        SERVICES,
+        json={"name": "payments", "repository": REPOSITORY, "owner": "team-a"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    return created
+
+
 ADMIN_ACTOR = {"type": "token", "name": "alice", "role": "admin"}
 
 
@@ -157,12 +164,7 @@ def test_an_unusable_request_id_is_replaced_in_the_leaf_too(client, run_in_sessi
 
 def test_changing_a_service_adds_one_leaf_with_the_changed_fields(client, run_in_session, admin):
     headers = bearer(admin)
-    created = client.post(
-        SERVICES,
-        json={"name": "payments", "repository": REPOSITORY, "owner": "team-a"},
-        headers=headers,
-    )
-    assert created.status_code == 201, created.text
+    create_payments(client, headers)
     before = len(leaves(run_in_session))
     response = client.patch(
         f"{SERVICES}/payments",
@@ -190,12 +192,7 @@ UNCHANGING_PATCHES = [
 
 def test_a_change_that_changes_nothing_adds_no_leaf(client, run_in_session, admin, subtests):
     headers = bearer(admin)
-    created = client.post(
-        SERVICES,
-        json={"name": "payments", "repository": REPOSITORY, "owner": "team-a"},
-        headers=headers,
-    )
-    assert created.status_code == 201, created.text
+    created = create_payments(client, headers)
     for body in UNCHANGING_PATCHES:
         with subtests.test(body=body):
             before = len(leaves(run_in_session))
@@ -232,46 +229,19 @@ def test_creating_and_revoking_a_token_adds_one_leaf_each(run_with_trail, run_in
     assert_secret_absent(run_in_session, secret)
 
 
-@pytest.fixture
-def cli(monkeypatch, capsys, database_url, signing_key_file) -> Iterator[Any]:
-    """``attestd ARGS…`` in-process on the test database; returns (exit code, stdout)."""
-    for key in list(os.environ):
-        if key.upper().startswith("ATTESTD_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("ATTESTD_DATABASE_URL", database_url)
-    monkeypatch.setenv("ATTESTD_SIGNING_KEY_FILE", str(signing_key_file))
-    saved = {
-        name: (logger.handlers[:], logger.level, logger.propagate)
-        for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access")
-        for logger in [logging.getLogger(name)]
-    }
-
-    def run(*argv: str) -> tuple[int, str]:
-        capsys.readouterr()
-        code = cli_main(list(argv))
-        return code, capsys.readouterr().out
-
-    yield run
-    for name, (handlers, level, propagate) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:] = handlers
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
 def test_the_token_commands_add_one_leaf_per_change(cli, run_in_session):
     before = len(leaves(run_in_session))
-    code, out = cli("token", "create", "--role", "auditor", "--name", "reviewer")
-    assert code == 0
-    secret = out.strip()
+    result = cli("token", "create", "--role", "auditor", "--name", "reviewer")
+    assert result.code == 0
+    secret = result.out.strip()
     created = only_new(run_in_session, before)
     assert created["action"] == "token.created"
     assert created["object"] == {"kind": "token", "id": "reviewer"}
     assert created["actor"]["type"] == "cli"
     assert created["result"] == {"role": "auditor", "services": None}
 
-    assert cli("token", "revoke", "reviewer")[0] == 0
-    assert cli("token", "revoke", "reviewer")[0] == 0
+    assert cli("token", "revoke", "reviewer").code == 0
+    assert cli("token", "revoke", "reviewer").code == 0
     events = leaves(run_in_session)
     assert [event["action"] for event in events[before:]] == ["token.created", "token.revoked"]
     # Each command is its own request: the two leaves do not share a request id.

@@ -11,12 +11,11 @@ import base64
 import hashlib
 import io
 import json
-import logging
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +32,14 @@ from app.cli import main
 from app.config import DEFAULT_AUDIT_ORIGIN, Settings
 from app.main import create_app
 from app.signing import ServiceKey, load_service_key
+from tests.cli_runner import (
+    CliResult,
+    clear_attestd_environment,
+    logging_restored,
+    run_attestd,
+    use_database_and_key,
+)
 from tests.conftest import bearer
-from tests.databases import TEST_DATABASE_URL_VARIABLE
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 VERIFY_SCRIPT = REPOSITORY_ROOT / "scripts" / "verify_audit.py"
@@ -43,13 +48,6 @@ SERVICES = "/v1/services"
 SERVICE_NAMES = [f"svc-{number}" for number in range(5)]
 LOG_SIZE = 16  # the admin token, then five services each created and changed twice
 OTHER_ORIGIN = "other.example/audit"
-
-
-@dataclass(frozen=True)
-class CliResult:
-    code: int
-    out: str
-    err: str
 
 
 @dataclass(frozen=True)
@@ -64,48 +62,15 @@ class Export:
         return self.checkpoint.read_text(encoding="utf-8")
 
 
-def clean_environment(monkeypatch: pytest.MonkeyPatch, database_url: str, key: Path) -> None:
-    """No ATTESTD_* setting from the developer's shell; this database and this key."""
-    for name in list(os.environ):
-        if name.upper().startswith("ATTESTD_") and name != TEST_DATABASE_URL_VARIABLE:
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("ATTESTD_DATABASE_URL", database_url)
-    monkeypatch.setenv("ATTESTD_SIGNING_KEY_FILE", str(key))
-
-
-@contextmanager
-def logging_restored() -> Iterator[None]:
-    """``main`` reconfigures logging for the process; put it back afterwards."""
-    loggers = [logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")]
-    state = [(lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
-    try:
-        yield
-    finally:
-        for lg, (handlers, level, propagate) in zip(loggers, state, strict=True):
-            lg.handlers[:] = handlers
-            lg.setLevel(level)
-            lg.propagate = propagate
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    with logging_restored():
-        yield
-
-
 @pytest.fixture
-def attestd(monkeypatch, capsys, database_url, signing_key_file) -> Callable[..., CliResult]:
-    """Run ``attestd ARGS…`` in-process on the test database; keyword args set ATTESTD_* vars."""
-    clean_environment(monkeypatch, database_url, signing_key_file)
+def attestd(cli, monkeypatch) -> Callable[..., CliResult]:
+    """``cli``, where keyword arguments set ATTESTD_* variables for that one run."""
 
     def run(*argv: str, **environment: str) -> CliResult:
         with monkeypatch.context() as scoped:
             for name, value in environment.items():
                 scoped.setenv(f"ATTESTD_{name.upper()}", value)
-            capsys.readouterr()
-            code = main(list(argv))
-            out, err = capsys.readouterr()
-        return CliResult(code, out, err)
+            return cli(*argv)
 
     return run
 
@@ -148,10 +113,7 @@ def verify(capsys, public_key_file) -> Callable[..., CliResult]:
         argv += ["--public-key", str(public_key or public_key_file)]
         if previous is not None:
             argv += ["--previous-checkpoint", str(previous)]
-        capsys.readouterr()
-        code = main(argv)
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
+        return run_attestd(capsys, argv)
 
     return run
 
@@ -190,7 +152,8 @@ def real_export(database_template, signing_key_file, tmp_path_factory) -> Export
     done = Export(directory / "audit.jsonl", directory / "audit.checkpoint")
     try:
         with pytest.MonkeyPatch.context() as monkeypatch, logging_restored():
-            clean_environment(monkeypatch, url, signing_key_file)
+            clear_attestd_environment(monkeypatch)
+            use_database_and_key(monkeypatch, url, signing_key_file)
             with redirect_stdout(io.StringIO()) as printed:
                 assert main(["token", "create", "--role", "admin", "--name", "admin"]) == 0
             settings = Settings(
@@ -902,18 +865,25 @@ def child_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if not key.startswith("ATTESTD_")}
 
 
-def test_the_verify_script_runs_without_a_database(real_export, public_key_file, tmp_path):
-    """scripts/verify_audit.py from another directory, with no attestd settings at all."""
+def run_verify_script(
+    entries: Path, checkpoint: Path, public_key: Path, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """scripts/verify_audit.py run from ``cwd`` by a child with no attestd settings at all."""
     argv = [
         sys.executable,
         str(VERIFY_SCRIPT),
-        "--entries", str(real_export.entries),
-        "--checkpoint", str(real_export.checkpoint),
-        "--public-key", str(public_key_file),
+        "--entries", str(entries),
+        "--checkpoint", str(checkpoint),
+        "--public-key", str(public_key),
     ]  # fmt: skip
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        argv, cwd=tmp_path, env=child_environment(), capture_output=True, text=True, check=False
+    return subprocess.run(  # noqa: S603 - our own interpreter and script
+        argv, cwd=cwd, env=child_environment(), capture_output=True, text=True, check=False
     )
+
+
+def test_the_verify_script_runs_without_a_database(real_export, public_key_file, tmp_path):
+    """scripts/verify_audit.py from another directory, with no attestd settings at all."""
+    done = run_verify_script(real_export.entries, real_export.checkpoint, public_key_file, tmp_path)
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"OK: {LOG_SIZE} entries verified")
@@ -922,16 +892,8 @@ def test_the_verify_script_runs_without_a_database(real_export, public_key_file,
 def test_the_verify_script_reports_tampering(real_export, public_key_file, tmp_path):
     lines, first_bad = edit_leaf_recompute_hash(real_export.lines())
     tampered = write_lines(tmp_path / "tampered.jsonl", lines)
-    argv = [
-        sys.executable,
-        str(VERIFY_SCRIPT),
-        "--entries", str(tampered),
-        "--checkpoint", str(real_export.checkpoint),
-        "--public-key", str(public_key_file),
-    ]  # fmt: skip
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        argv, cwd=tmp_path, env=child_environment(), capture_output=True, text=True, check=False
-    )
+
+    done = run_verify_script(tampered, real_export.checkpoint, public_key_file, tmp_path)
 
     assert done.returncode == 1
     assert done.stdout == ""

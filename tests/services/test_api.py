@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import PROBLEM_MEDIA_TYPE
 from app.pagination import MAX_LIMIT, encode_cursor
 from tests.conftest import bearer
+from tests.problems import assert_problem
 
 HERE = Path(__file__).parent
 SERVICES = "/v1/services"
@@ -55,17 +55,6 @@ BAD_CURSORS = [
     (_b64(b'{"after":"a\\u0000b"}'), "after holds a NUL"),
     (encode_cursor("a" * 400), "a well-formed cursor over 512 characters"),
 ]
-
-
-def assert_problem(response, status: int, slug: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
-    problem = response.json()
-    assert problem["status"] == status
-    assert problem["slug"] == slug
-    assert problem["type"] == f"urn:attestd:problem:{slug}"
-    assert problem["request_id"]
-    return problem
 
 
 def error_locations(problem: dict) -> set[str]:
