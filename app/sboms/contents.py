@@ -1,0 +1,41 @@
+"""What attestd keeps of an SBOM once it is validated: the normalised contents. Pure.
+
+``app.sboms.extraction`` fills these from a ``LoadedSbom`` of any accepted format;
+``app.sboms.quality`` scores them; storage writes them as rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One component, the same whatever format described it."""
+
+    ref: str | None  # bom-ref (CycloneDX) or SPDXID (SPDX): the key of dependency edges
+    name: str
+    version: str | None
+    type: str | None  # CycloneDX component type; SPDX primaryPackagePurpose, lower-cased
+    purl: str | None  # canonical (packageurl-python) when it parses, else exactly as given
+    purl_valid: bool  # False when a purl was given and does not parse; True when none or valid
+    cpe: str | None
+    supplier: str | None
+    licenses: tuple[str, ...]  # SPDX license ids or expressions, as declared
+    hashes: tuple[tuple[str, str], ...]  # (algorithm as in the document, lower-case hex)
+
+
+@dataclass(frozen=True, slots=True)
+class SbomContents:
+    """The facts of one SBOM that attestd stores, queries and scores."""
+
+    components: tuple[Component, ...]
+    dependencies: tuple[tuple[str, str], ...]  # (ref, ref it depends on)
+    subject_name: str | None  # the artifact the SBOM describes
+    subject_version: str | None
+    subject_digests: tuple[str, ...]  # "sha256:<hex>" / "sha512:<hex>", lower-case
+    authors: tuple[str, ...]  # who wrote the SBOM
+    producer: str | None  # the software producer (manufacturer / supplier / creator org)
+    tools: tuple[str, ...]  # tools that generated it, "name version" when known
+    timestamp: str | None  # as written in the document
+    lifecycles: tuple[str, ...]  # generation context: CycloneDX lifecycle phases, SPDX comment

@@ -1,0 +1,432 @@
+"""The normalised contents (``app.sboms.contents``) of a validated SBOM. Pure: no I/O.
+
+One reader per format family:
+
+* CycloneDX JSON is read directly. CycloneDX XML is first rewritten into the JSON
+  shape of the same fields (namespace-aware, whatever the spec version), so both
+  syntaxes go through one reader and the same document gives equal contents.
+* SPDX JSON: every package is a component except the described ones (named by
+  ``documentDescribes`` or a DESCRIBES / DESCRIBED_BY relationship of the document),
+  which are the SBOM's subject.
+
+Purls are normalised with packageurl-python; one that does not parse is kept exactly
+as given and flagged (``purl_valid=False``), never an error. The input has already
+passed its official schema, so shapes are trusted, but the reader still skips what it
+does not recognise instead of failing on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from lxml import etree
+from packageurl import PackageURL
+
+from app.sboms.contents import Component, SbomContents
+from app.sboms.formats import SbomFormat
+from app.sboms.loading import LoadedSbom
+
+# Subject digests: CycloneDX / SPDX algorithm name -> (prefix, hex length).
+_DIGESTS = {
+    "SHA-256": ("sha256", 64),
+    "SHA-512": ("sha512", 128),
+    "SHA256": ("sha256", 64),
+    "SHA512": ("sha512", 128),
+}
+_HEX = re.compile(r"^[0-9a-f]+$")
+_SPDX_NO_VALUE = frozenset({"NOASSERTION", "NONE"})
+_SPDX_CPE_TYPES = frozenset({"cpe22Type", "cpe23Type"})
+
+
+def extract(sbom: LoadedSbom) -> SbomContents:
+    """The components, dependency edges, subject and metadata of ``sbom``."""
+    if sbom.format is SbomFormat.SPDX_JSON:
+        return _spdx(sbom.document)
+    if sbom.format is SbomFormat.CYCLONEDX_XML:
+        return _cyclonedx(_CycloneDxXml(sbom.document).bom())
+    return _cyclonedx(sbom.document)
+
+
+# --- shared -------------------------------------------------------------------------
+
+
+# Parsing costs ~20 us a purl; the same purls come back in every SBOM of a service.
+@functools.lru_cache(maxsize=65536)
+def normalise_purl(purl: str) -> tuple[str, bool]:
+    """(canonical purl, True) when ``purl`` parses, else (``purl`` as given, False)."""
+    try:
+        return PackageURL.from_string(purl).to_string(), True
+    except Exception:  # noqa: BLE001 - any parser failure means "invalid purl", never a 500
+        return purl, False
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for value in values if value))
+
+
+def _digest(algorithm: str, value: str) -> str | None:
+    """``sha256:<hex>`` / ``sha512:<hex>`` for a well-formed digest, else None."""
+    known = _DIGESTS.get(algorithm.upper())
+    if known is None:
+        return None
+    prefix, length = known
+    hex_value = value.strip().lower()
+    if len(hex_value) != length or not _HEX.match(hex_value):
+        return None
+    return f"{prefix}:{hex_value}"
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# --- CycloneDX ----------------------------------------------------------------------
+
+
+def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
+    metadata = _dict(bom.get("metadata"))
+    subject = _dict(metadata.get("component"))
+    return SbomContents(
+        components=tuple(_cyclonedx_components(_list(bom.get("components")))),
+        dependencies=_unique_edges(
+            (ref, target)
+            for dependency in _list(bom.get("dependencies"))
+            if (ref := _text(_dict(dependency).get("ref")))
+            for target in _list(dependency.get("dependsOn"))
+            if isinstance(target, str) and target
+        ),
+        subject_name=_text(subject.get("name")),
+        subject_version=_text(subject.get("version")),
+        subject_digests=_unique(
+            _digest(str(entry.get("alg", "")), str(entry.get("content", ""))) or ""
+            for entry in map(_dict, _list(subject.get("hashes")))
+        ),
+        authors=_unique(
+            _text(_dict(author).get("name")) or "" for author in _list(metadata.get("authors"))
+        ),
+        producer=_cyclonedx_producer(metadata, subject),
+        tools=_cyclonedx_tools(metadata.get("tools")),
+        timestamp=_text(metadata.get("timestamp")),
+        lifecycles=_unique(
+            _text(_dict(lifecycle).get("phase")) or _text(_dict(lifecycle).get("name")) or ""
+            for lifecycle in _list(metadata.get("lifecycles"))
+        ),
+    )
+
+
+def _cyclonedx_components(components: list[Any]) -> Iterator[Component]:
+    """Every component, depth first: each one, then the components nested in it."""
+    stack = list(reversed(components))
+    while stack:
+        component = _dict(stack.pop())
+        stack.extend(reversed(_list(component.get("components"))))
+        purl = _text(component.get("purl"))
+        purl, purl_valid = normalise_purl(purl) if purl else (None, True)
+        yield Component(
+            ref=_text(component.get("bom-ref")),
+            name=str(component.get("name") or ""),
+            version=_text(component.get("version")),
+            type=_text(component.get("type")),
+            purl=purl,
+            purl_valid=purl_valid,
+            cpe=_text(component.get("cpe")),
+            supplier=_text(_dict(component.get("supplier")).get("name"))
+            or _text(component.get("publisher")),
+            licenses=_cyclonedx_licenses(_list(component.get("licenses"))),
+            hashes=tuple(
+                (alg, content.strip().lower())
+                for entry in map(_dict, _list(component.get("hashes")))
+                if (alg := _text(entry.get("alg"))) and (content := _text(entry.get("content")))
+            ),
+        )
+
+
+def _cyclonedx_licenses(choices: list[Any]) -> tuple[str, ...]:
+    found: list[str] = []
+    for choice in map(_dict, choices):
+        if expression := _text(choice.get("expression")):
+            found.append(expression)
+            continue
+        license_ = _dict(choice.get("license"))
+        if name := _text(license_.get("id")) or _text(license_.get("name")):
+            found.append(name)
+    return _unique(found)
+
+
+def _cyclonedx_producer(metadata: dict[str, Any], subject: dict[str, Any]) -> str | None:
+    for entity in (
+        metadata.get("manufacturer"),  # 1.6
+        metadata.get("manufacture"),  # 1.2-1.5 (deprecated in 1.6)
+        metadata.get("supplier"),
+        subject.get("supplier"),
+    ):
+        if name := _text(_dict(entity).get("name")):
+            return name
+    return None
+
+
+def _cyclonedx_tools(tools: Any) -> tuple[str, ...]:
+    """ "name version" of each tool: the 1.2-1.4 list, or 1.5+ {components, services}."""
+    if isinstance(tools, dict):
+        entries = [*_list(tools.get("components")), *_list(tools.get("services"))]
+    else:
+        entries = _list(tools)
+    named = []
+    for tool in map(_dict, entries):
+        name = _text(tool.get("name"))
+        if name is None:
+            continue
+        version = _text(tool.get("version"))
+        named.append(f"{name} {version}" if version else name)
+    return _unique(named)
+
+
+def _unique_edges(edges: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(dict.fromkeys(edges))
+
+
+class _CycloneDxXml:
+    """Rewrites the fields extraction reads from CycloneDX XML into the JSON shape."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self._root = root
+        self._ns = etree.QName(root).namespace or ""
+
+    def _tag(self, name: str) -> str:
+        return f"{{{self._ns}}}{name}" if self._ns else name
+
+    def _child(self, element: etree._Element, name: str) -> etree._Element | None:
+        return element.find(self._tag(name))
+
+    def _children(self, element: etree._Element | None, *path: str) -> list[etree._Element]:
+        if element is None:
+            return []
+        return element.findall("/".join(self._tag(step) for step in path))
+
+    def _string(self, element: etree._Element, name: str) -> str | None:
+        child = self._child(element, name)
+        if child is None or child.text is None:
+            return None
+        return child.text.strip() or None
+
+    def _entity(self, element: etree._Element, name: str) -> dict[str, Any] | None:
+        child = self._child(element, name)
+        return None if child is None else {"name": self._string(child, "name")}
+
+    def _named(self, element: etree._Element) -> dict[str, Any]:
+        return {"name": self._string(element, "name"), "version": self._string(element, "version")}
+
+    def bom(self) -> dict[str, Any]:
+        return {
+            "metadata": self._metadata(self._child(self._root, "metadata")),
+            "components": [
+                self._component(element)
+                for element in self._children(self._root, "components", "component")
+            ],
+            "dependencies": [
+                {
+                    "ref": dependency.get("ref"),
+                    "dependsOn": [
+                        target.get("ref") for target in self._children(dependency, "dependency")
+                    ],
+                }
+                for dependency in self._children(self._root, "dependencies", "dependency")
+            ],
+        }
+
+    def _metadata(self, metadata: etree._Element | None) -> dict[str, Any]:
+        if metadata is None:
+            return {}
+        tools_element = self._child(metadata, "tools")
+        tools: Any = []
+        if tools_element is not None:
+            legacy = self._children(tools_element, "tool")
+            tools = [self._named(tool) for tool in legacy] or {
+                "components": [
+                    self._named(tool)
+                    for tool in self._children(tools_element, "components", "component")
+                ],
+                "services": [
+                    self._named(tool)
+                    for tool in self._children(tools_element, "services", "service")
+                ],
+            }
+        subject = self._child(metadata, "component")
+        return {
+            "timestamp": self._string(metadata, "timestamp"),
+            "tools": tools,
+            "authors": [
+                {"name": self._string(author, "name")}
+                for author in self._children(metadata, "authors", "author")
+            ],
+            "component": None if subject is None else self._component(subject),
+            "manufacturer": self._entity(metadata, "manufacturer"),
+            "manufacture": self._entity(metadata, "manufacture"),
+            "supplier": self._entity(metadata, "supplier"),
+            "lifecycles": [
+                {
+                    "phase": self._string(lifecycle, "phase"),
+                    "name": self._string(lifecycle, "name"),
+                }
+                for lifecycle in self._children(metadata, "lifecycles", "lifecycle")
+            ],
+        }
+
+    def _component(self, component: etree._Element) -> dict[str, Any]:
+        licenses: list[dict[str, Any]] = []
+        for choice in self._children(component, "licenses"):
+            for entry in choice:
+                if entry.tag == self._tag("expression"):
+                    licenses.append({"expression": (entry.text or "").strip()})
+                elif entry.tag == self._tag("license"):
+                    licenses.append(
+                        {
+                            "license": {
+                                "id": self._string(entry, "id"),
+                                "name": self._string(entry, "name"),
+                            }
+                        }
+                    )
+        return {
+            "bom-ref": component.get("bom-ref"),
+            "type": component.get("type"),
+            "name": self._string(component, "name"),
+            "version": self._string(component, "version"),
+            "purl": self._string(component, "purl"),
+            "cpe": self._string(component, "cpe"),
+            "supplier": self._entity(component, "supplier"),
+            "publisher": self._string(component, "publisher"),
+            "licenses": licenses,
+            "hashes": [
+                {"alg": entry.get("alg"), "content": (entry.text or "").strip()}
+                for entry in self._children(component, "hashes", "hash")
+            ],
+            "components": [
+                self._component(child)
+                for child in self._children(component, "components", "component")
+            ],
+        }
+
+
+# --- SPDX ---------------------------------------------------------------------------
+
+
+def _without_prefix(value: str, prefix: str) -> str | None:
+    if not value.startswith(prefix):
+        return None
+    return value[len(prefix) :].strip() or None
+
+
+def _spdx_described(document: dict[str, Any]) -> list[str]:
+    """SPDXIDs the document describes, in the order it names them."""
+    document_id = document.get("SPDXID", "SPDXRef-DOCUMENT")
+    described = [ref for ref in _list(document.get("documentDescribes")) if isinstance(ref, str)]
+    for relationship in map(_dict, _list(document.get("relationships"))):
+        kind = relationship.get("relationshipType")
+        if kind == "DESCRIBES" and relationship.get("spdxElementId") == document_id:
+            described.append(str(relationship.get("relatedSpdxElement")))
+        elif kind == "DESCRIBED_BY" and relationship.get("relatedSpdxElement") == document_id:
+            described.append(str(relationship.get("spdxElementId")))
+    return list(dict.fromkeys(described))
+
+
+def _spdx_component(package: dict[str, Any]) -> Component:
+    purl: str | None = None
+    purl_valid = True
+    cpe: str | None = None
+    for reference in map(_dict, _list(package.get("externalRefs"))):
+        kind, locator = reference.get("referenceType"), _text(reference.get("referenceLocator"))
+        if locator is None:
+            continue
+        if kind == "purl" and purl is None:
+            purl, purl_valid = normalise_purl(locator)
+        elif kind in _SPDX_CPE_TYPES and cpe is None:
+            cpe = locator
+    supplier = _text(package.get("supplier"))
+    if supplier is not None:
+        supplier = (
+            None
+            if supplier in _SPDX_NO_VALUE
+            else _without_prefix(supplier, "Organization:")
+            or _without_prefix(supplier, "Person:")
+            or supplier
+        )
+    purpose = _text(package.get("primaryPackagePurpose"))
+    return Component(
+        ref=_text(package.get("SPDXID")),
+        name=str(package.get("name") or ""),
+        version=_text(package.get("versionInfo")),
+        type=purpose.lower() if purpose else None,
+        purl=purl,
+        purl_valid=purl_valid,
+        cpe=cpe,
+        supplier=supplier,
+        licenses=_unique(
+            value
+            for key in ("licenseConcluded", "licenseDeclared")
+            if (value := _text(package.get(key))) and value not in _SPDX_NO_VALUE
+        ),
+        hashes=tuple(
+            (algorithm, value.strip().lower())
+            for checksum in map(_dict, _list(package.get("checksums")))
+            if (algorithm := _text(checksum.get("algorithm")))
+            and (value := _text(checksum.get("checksumValue")))
+        ),
+    )
+
+
+def _spdx(document: dict[str, Any]) -> SbomContents:
+    order = {ref: index for index, ref in enumerate(_spdx_described(document))}
+    components: list[Component] = []
+    subjects: list[Component] = []
+    for package in map(_dict, _list(document.get("packages"))):
+        component = _spdx_component(package)
+        (subjects if component.ref in order else components).append(component)
+    subjects.sort(key=lambda subject: order.get(subject.ref or "", len(order)))
+    subject = subjects[0] if subjects else None
+
+    edges: list[tuple[str, str]] = []
+    for relationship in map(_dict, _list(document.get("relationships"))):
+        source = _text(relationship.get("spdxElementId"))
+        target = _text(relationship.get("relatedSpdxElement"))
+        if source is None or target is None:
+            continue
+        kind = relationship.get("relationshipType")
+        if kind == "DEPENDS_ON":
+            edges.append((source, target))
+        elif kind == "DEPENDENCY_OF":
+            edges.append((target, source))
+
+    creation = _dict(document.get("creationInfo"))
+    creators = [creator for creator in _list(creation.get("creators")) if isinstance(creator, str)]
+    comment = _text(creation.get("comment"))
+    return SbomContents(
+        components=tuple(components),
+        dependencies=_unique_edges(edges),
+        subject_name=subject.name or None if subject else None,
+        subject_version=subject.version if subject else None,
+        subject_digests=_unique(
+            _digest(algorithm, value) or ""
+            for described_package in subjects
+            for algorithm, value in described_package.hashes
+        ),
+        authors=_unique(_without_prefix(creator, "Person:") or "" for creator in creators),
+        producer=next(
+            (name for creator in creators if (name := _without_prefix(creator, "Organization:"))),
+            None,
+        ),
+        tools=_unique(_without_prefix(creator, "Tool:") or "" for creator in creators),
+        timestamp=_text(creation.get("created")),
+        lifecycles=(comment.strip(),) if comment and comment.strip() else (),
+    )

@@ -1,0 +1,318 @@
+"""How complete an SBOM is: coverage of the CISA 2025 minimum elements and a 0-10 score. Pure.
+
+The elements are those of CISA's "2025 Minimum Elements for a Software Bill of Materials"
+(which updates the NTIA 2021 list). Each is measured on the normalised ``SbomContents``:
+
+* a **document-level** element is 0 % or 100 %;
+* a **component-level** element is the percentage of components that carry it; an SBOM
+  with no components scores 0 % on every component-level element.
+
+How each element is measured (``ELEMENTS`` below holds the same, in order):
+
+=========================  ========  ==================================================
+id                         level     covered when
+=========================  ========  ==================================================
+author                     document  ``authors`` is not empty
+software-producer          component the component names a ``supplier``
+component-name             component the component has a non-blank ``name``
+component-version          component the component has a ``version``
+software-identifier        component a purl that parses (``purl_valid``) or a ``cpe``
+component-hash             component at least one hash
+license                    component at least one license
+dependency-relationships   component the component's ref is an end of some edge
+tool-name                  document  ``tools`` is not empty
+timestamp                  document  an ISO 8601 / RFC 3339 date *and* time
+generation-context         document  ``lifecycles`` is not empty
+=========================  ========  ==================================================
+
+Choices worth knowing:
+
+* **Software producer is per component.** CISA 2025 defines it as the entity that creates,
+  defines and identifies *components* (NTIA's "supplier name"), so it is measured on
+  ``Component.supplier``; the document-level ``SbomContents.producer`` describes the
+  subject only and does not stand in for the components' suppliers.
+* **Dependency relationships**: a component is covered when its ref appears at either end
+  of at least one edge. Counting only edge *sources* would mark every leaf package as
+  missing, although CycloneDX records a leaf as ``{"ref": x, "dependsOn": []}`` (which
+  yields no edge) and SPDX as the target of its parent's ``DEPENDS_ON``. A component without
+  a ref cannot be referenced, so it is not covered. An SBOM of exactly one component has
+  nothing to relate and counts as complete.
+* Values that say nothing — blank strings and SPDX's ``NOASSERTION`` — count as missing.
+* A timestamp must parse as a date-time (``datetime.fromisoformat``, ``t``/``z`` accepted
+  in either case); a bare date or anything else counts as missing.
+* Coverage is rounded to one decimal, but never up to 100.0 (shown 99.9) while a component
+  still lacks the element, nor down to 0.0 while one has it, so "remediation present" and
+  "coverage < 100" always agree.
+
+The score is the weighted mean of the coverages divided by 10, rounded to one decimal. All
+weights are equal: CISA presents the elements as one minimum, with no ranking among them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypedDict
+
+from app.sboms.contents import Component, SbomContents
+
+# SPDX's "the author of this document makes no assertion": present, but says nothing.
+_NO_ASSERTION = "NOASSERTION"
+
+
+class Level(enum.StrEnum):
+    DOCUMENT = "document"
+    COMPONENT = "component"
+
+
+@dataclass(frozen=True, slots=True)
+class ElementSpec:
+    """One minimum element: how it is named, weighed, measured and fixed."""
+
+    id: str
+    title: str
+    weight: float
+    level: Level
+    remediation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ElementCoverage:
+    """How well one SBOM covers one element."""
+
+    id: str
+    title: str
+    coverage: float  # percent, one decimal
+    remediation: str | None  # None exactly when coverage is 100.0
+
+
+class ElementJson(TypedDict):
+    id: str
+    title: str
+    coverage: float
+    remediation: str | None
+
+
+class QualityJson(TypedDict):
+    score: float
+    elements: list[ElementJson]
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    """The quality of one SBOM: a 0-10 score and its elements, in ``ELEMENTS`` order."""
+
+    score: float
+    elements: tuple[ElementCoverage, ...]
+
+    def to_json(self) -> QualityJson:
+        """Plain dicts and lists, as the API returns them."""
+        return {
+            "score": self.score,
+            "elements": [
+                {
+                    "id": element.id,
+                    "title": element.title,
+                    "coverage": element.coverage,
+                    "remediation": element.remediation,
+                }
+                for element in self.elements
+            ],
+        }
+
+
+# The one table of elements and weights; its order is the order of ``Quality.elements``.
+ELEMENTS: tuple[ElementSpec, ...] = (
+    ElementSpec(
+        "author",
+        "SBOM author",
+        1.0,
+        Level.DOCUMENT,
+        "Add metadata.authors (CycloneDX) or a 'Person:' or 'Organization:' creator in "
+        "creationInfo.creators (SPDX)",
+    ),
+    ElementSpec(
+        "software-producer",
+        "Software producer",
+        1.0,
+        Level.COMPONENT,
+        "Add each component's supplier: components[].supplier.name (CycloneDX) or "
+        "packages[].supplier (SPDX)",
+    ),
+    ElementSpec(
+        "component-name",
+        "Component name",
+        1.0,
+        Level.COMPONENT,
+        "Give each component a name: components[].name (CycloneDX) or packages[].name (SPDX)",
+    ),
+    ElementSpec(
+        "component-version",
+        "Component version",
+        1.0,
+        Level.COMPONENT,
+        "Add each component's version: components[].version (CycloneDX) or "
+        "packages[].versionInfo (SPDX)",
+    ),
+    ElementSpec(
+        "software-identifier",
+        "Software identifiers",
+        1.0,
+        Level.COMPONENT,
+        "Add a valid package URL or CPE to each component: components[].purl or "
+        "components[].cpe (CycloneDX), or a purl / cpe23Type entry in packages[].externalRefs "
+        "(SPDX)",
+    ),
+    ElementSpec(
+        "component-hash",
+        "Component hash",
+        1.0,
+        Level.COMPONENT,
+        "Add a cryptographic hash of each component: components[].hashes (CycloneDX) or "
+        "packages[].checksums (SPDX)",
+    ),
+    ElementSpec(
+        "license",
+        "License",
+        1.0,
+        Level.COMPONENT,
+        "Add each component's license: components[].licenses (CycloneDX) or "
+        "packages[].licenseConcluded / licenseDeclared (SPDX)",
+    ),
+    ElementSpec(
+        "dependency-relationships",
+        "Dependency relationships",
+        1.0,
+        Level.COMPONENT,
+        "Put every component in the dependency graph: a bom-ref and dependencies[].dependsOn "
+        "(CycloneDX) or DEPENDS_ON / CONTAINS relationships (SPDX)",
+    ),
+    ElementSpec(
+        "tool-name",
+        "Tool name",
+        1.0,
+        Level.DOCUMENT,
+        "Name the generating tool: metadata.tools (CycloneDX) or a 'Tool:' creator in "
+        "creationInfo.creators (SPDX)",
+    ),
+    ElementSpec(
+        "timestamp",
+        "Timestamp",
+        1.0,
+        Level.DOCUMENT,
+        "Add an RFC 3339 date-time such as 2025-01-31T12:00:00Z: metadata.timestamp "
+        "(CycloneDX) or creationInfo.created (SPDX)",
+    ),
+    ElementSpec(
+        "generation-context",
+        "Generation context",
+        1.0,
+        Level.DOCUMENT,
+        "Say when in the lifecycle the SBOM was made (e.g. build): metadata.lifecycles "
+        "(CycloneDX 1.5+) or creationInfo.comment (SPDX)",
+    ),
+)
+
+
+def score(contents: SbomContents) -> Quality:
+    """Measure every minimum element of ``contents`` and the overall 0-10 score."""
+    measured = [(spec, _fraction(spec, contents)) for spec in ELEMENTS]
+    total_weight = sum(spec.weight for spec, _ in measured)
+    weighted = sum(spec.weight * covered / total for spec, (covered, total) in measured)
+    elements = tuple(
+        _coverage(spec, covered, total, no_components=not contents.components)
+        for spec, (covered, total) in measured
+    )
+    return Quality(score=round(10 * weighted / total_weight, 1), elements=elements)
+
+
+def _fraction(spec: ElementSpec, contents: SbomContents) -> tuple[int, int]:
+    """(covered, out of): out of 1 for a document-level element, of the components else."""
+    if spec.level is Level.DOCUMENT:
+        return (1 if _DOCUMENT_CHECKS[spec.id](contents) else 0), 1
+    components = contents.components
+    if not components:
+        return 0, 1
+    if spec.id == "dependency-relationships":
+        return _related(contents), len(components)
+    check = _COMPONENT_CHECKS[spec.id]
+    return sum(1 for component in components if check(component)), len(components)
+
+
+def _coverage(
+    spec: ElementSpec, covered: int, total: int, *, no_components: bool
+) -> ElementCoverage:
+    if covered == total:
+        return ElementCoverage(spec.id, spec.title, 100.0, None)
+    percent = round(100 * covered / total, 1)
+    if covered and percent == 0.0:
+        percent = 0.1
+    percent = min(percent, 99.9)
+    if spec.level is Level.DOCUMENT:
+        remediation = spec.remediation
+    elif no_components:
+        remediation = f"{spec.remediation} (the SBOM lists no components)"
+    else:
+        remediation = f"{spec.remediation} ({total - covered} of {total} components lack it)"
+    return ElementCoverage(spec.id, spec.title, percent, remediation)
+
+
+def _said(value: str | None) -> bool:
+    """Whether a value says something: not missing, not blank, not NOASSERTION."""
+    if value is None:
+        return False
+    stripped = value.strip()
+    return bool(stripped) and stripped.upper() != _NO_ASSERTION
+
+
+def _any_said(values: tuple[str, ...]) -> bool:
+    return any(_said(value) for value in values)
+
+
+def _is_date_time(text: str | None) -> bool:
+    """ISO 8601 / RFC 3339 date with a time of day; a bare date is not a timestamp."""
+    if text is None:
+        return False
+    candidate = text.strip().upper()  # RFC 3339 allows "t" and "z"
+    try:
+        datetime.fromisoformat(candidate)
+    except ValueError:
+        return False
+    try:
+        date.fromisoformat(candidate)
+    except ValueError:
+        return True
+    return False
+
+
+def _related(contents: SbomContents) -> int:
+    """How many components are an end of at least one dependency edge (all, if only one)."""
+    if len(contents.components) == 1:
+        return 1
+    ends = {ref for edge in contents.dependencies for ref in edge}
+    return sum(
+        1
+        for component in contents.components
+        if component.ref is not None and component.ref in ends
+    )
+
+
+_DOCUMENT_CHECKS: dict[str, Callable[[SbomContents], bool]] = {
+    "author": lambda contents: _any_said(contents.authors),
+    "tool-name": lambda contents: _any_said(contents.tools),
+    "timestamp": lambda contents: _is_date_time(contents.timestamp),
+    "generation-context": lambda contents: _any_said(contents.lifecycles),
+}
+
+_COMPONENT_CHECKS: dict[str, Callable[[Component], bool]] = {
+    "software-producer": lambda component: _said(component.supplier),
+    "component-name": lambda component: _said(component.name),
+    "component-version": lambda component: _said(component.version),
+    "software-identifier": lambda component: (
+        (_said(component.purl) and component.purl_valid) or _said(component.cpe)
+    ),
+    "component-hash": lambda component: any(_said(digest) for _, digest in component.hashes),
+    "license": lambda component: _any_said(component.licenses),
+}
