@@ -1,0 +1,47 @@
+"""Fixtures shared by the SBOM tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# The (syntax, spec version) pairs generated once per run: three versions per syntax,
+# covering what the loading and extraction tests read.
+GENERATED = [
+    ("JSON", "1.6"),
+    ("JSON", "1.4"),
+    ("JSON", "1.3"),
+    ("JSON", "1.2"),
+    ("XML", "1.6"),
+    ("XML", "1.5"),
+    ("XML", "1.3"),
+]
+
+
+@pytest.fixture(scope="session")
+def generated_sboms(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    """SBOMs of this very environment, made by a real generator (cyclonedx-py) during the run."""
+    generator = Path(sys.executable).with_name("cyclonedx-py")
+    if not generator.exists():
+        pytest.skip("cyclonedx-bom (the cyclonedx-py generator, a dev dependency) is not installed")
+    folder = tmp_path_factory.mktemp("generated")
+    outputs = {
+        (fmt, version): folder / f"env-{version}.{fmt.lower()}" for fmt, version in GENERATED
+    }
+    # --no-validate: the generator's own check uses python-jsonschema and takes ~20 s.
+    runs = [
+        subprocess.Popen(  # noqa: S603 - fixed arguments, our own interpreter's tools
+            [str(generator), "environment", "--no-validate", "--of", fmt, "--sv", version,
+             "-o", str(path), sys.executable],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for (fmt, version), path in outputs.items()
+    ]  # fmt: skip
+    for run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr.decode(errors="replace")
+    return outputs
