@@ -8,6 +8,9 @@ MODEL_MODULES = (
     "app.auth.models",
     "app.services.models",
     "app.audit.models",
+    "app.blobs.models",
+    "app.artifacts.models",
+    "app.sboms.models",
 )
 
 

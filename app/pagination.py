@@ -13,7 +13,7 @@ from app.errors import InvalidCursor
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-_MAX_CURSOR_LENGTH = 512
+_MAX_CURSOR_LENGTH = 4096
 
 T = TypeVar("T")
 
@@ -50,17 +50,53 @@ def encode_cursor(after: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> str | None:
-    """The sort key a cursor continues after; InvalidCursor when it is not one of ours."""
+def encode_position(*values: str | int) -> str:
+    """A cursor continuing after a composite sort key (keyset pagination)."""
+    raw = json.dumps({"after": list(values)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_position(cursor: str | None, shape: tuple[type, ...]) -> tuple[str | int, ...] | None:
+    """The composite key a cursor of ``encode_position`` continues after.
+
+    ``shape`` gives the type of each part (str or int); anything else, or a
+    cursor this server did not make, is InvalidCursor.
+    """
     if cursor is None:
         return None
+    data = _cursor_data(cursor)
+    after = data.get("after") if isinstance(data, dict) else None
+    if (
+        not isinstance(after, list)
+        or len(after) != len(shape)
+        or not all(_is_part(value, kind) for value, kind in zip(after, shape, strict=True))
+        or encode_position(*after) != cursor
+    ):
+        raise InvalidCursor("The cursor is not one this server issued.")
+    return tuple(after)
+
+
+def _is_part(value: object, kind: type) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str) and "\x00" not in value
+
+
+def _cursor_data(cursor: str) -> object:
     if len(cursor) > _MAX_CURSOR_LENGTH:
         raise InvalidCursor("The cursor is too long.")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
+        return json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InvalidCursor("The cursor is not one this server issued.") from None
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The sort key a cursor continues after; InvalidCursor when it is not one of ours."""
+    if cursor is None:
+        return None
+    data = _cursor_data(cursor)
     after = data.get("after") if isinstance(data, dict) else None
     if not isinstance(after, str) or not after or "\x00" in after:
         raise InvalidCursor("The cursor is not one this server issued.")

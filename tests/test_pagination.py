@@ -14,7 +14,9 @@ from app.pagination import (
     Page,
     clamp_limit,
     decode_cursor,
+    decode_position,
     encode_cursor,
+    encode_position,
 )
 
 
@@ -73,11 +75,11 @@ def test_no_cursor_means_the_first_page():
     assert decode_cursor(None) is None
 
 
-def test_longest_accepted_cursor_is_512_characters():
-    # {"after":"…"} is 12 bytes around the key; 384 bytes encode to 512 characters.
-    cursor = encode_cursor("a" * (384 - 12))
-    assert len(cursor) == 512
-    assert decode_cursor(cursor) == "a" * 372
+def test_longest_accepted_cursor_is_4096_characters():
+    # {"after":"…"} is 12 bytes around the key; 3072 bytes encode to 4096 characters.
+    cursor = encode_cursor("a" * (3072 - 12))
+    assert len(cursor) == 4096
+    assert decode_cursor(cursor) == "a" * 3060
 
 
 @pytest.mark.parametrize(
@@ -101,7 +103,7 @@ def test_longest_accepted_cursor_is_512_characters():
         (_b64(b'{"after":"a","more":1}'), "extra key"),
         (encode_cursor("a") + "==", "padding the server never writes"),
         (".".join(encode_cursor("payments")), "junk between the characters"),
-        (encode_cursor("a" * 373), "513 characters"),
+        (encode_cursor("a" * 3061), "4098 characters"),
         ("A" * 10_000, "far too long"),
     ],
 )
@@ -114,9 +116,36 @@ def test_decode_rejects_cursors_it_did_not_issue(cursor, why):
 
 def test_decode_rejects_an_over_long_cursor_before_decoding_it():
     with pytest.raises(InvalidCursor, match="too long"):
-        decode_cursor(encode_cursor("a" * 373))
+        decode_cursor(encode_cursor("a" * 3061))
 
 
 def test_page_serialises_items_and_a_null_next():
     page = Page[int](items=[1, 2], next=None)
     assert page.model_dump(mode="json") == {"items": [1, 2], "next": None}
+
+
+def test_a_position_cursor_round_trips_its_composite_key():
+    cursor = encode_position("1.0.0", "pkg:npm/a@1.0.0", 42)
+    assert decode_position(cursor, (str, str, int)) == ("1.0.0", "pkg:npm/a@1.0.0", 42)
+    assert decode_position(encode_position("", "x", 0), (str, str, int)) == ("", "x", 0)
+    assert decode_position(None, (int,)) is None
+
+
+@pytest.mark.parametrize(
+    ("cursor", "why"),
+    [
+        (encode_position("a", "b"), "too few parts"),
+        (encode_position("a", "b", 1, 2), "too many parts"),
+        (encode_position(1, "b", 1), "int where a string belongs"),
+        (encode_position("a", "b", "1"), "string where an int belongs"),
+        (_b64(b'{"after":["a","b",true]}'), "a boolean is not an int"),
+        (_b64(b'{"after":["a\\u0000","b",1]}'), "NUL in a part"),
+        (_b64(b'{"after":["a","b",1.5]}'), "float"),
+        (_b64(b'{"after": ["a","b",1]}'), "spacing the server never writes"),
+        (encode_cursor("a"), "a single-key cursor"),
+        ("A" * 5000, "far too long"),
+    ],
+)
+def test_decode_position_rejects_cursors_it_did_not_issue(cursor, why):
+    with pytest.raises(InvalidCursor):
+        decode_position(cursor, (str, str, int))

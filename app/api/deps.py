@@ -175,6 +175,8 @@ TrailDep = Annotated[AuditTrail, Depends(get_trail)]
 # Who may do what. Admins can read everything auditors can.
 READERS = RoleRequirement(Role.ADMIN, Role.AUDITOR)
 ADMINS = RoleRequirement(Role.ADMIN)
+PIPELINES = RoleRequirement(Role.PIPELINE)
 
 Reader = Annotated[Principal, Depends(READERS)]
 Admin = Annotated[Principal, Depends(ADMINS)]
+Pipeline = Annotated[Principal, Depends(PIPELINES)]

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api import audit, health, services
+from app.api import artifacts, audit, health, sboms, services
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, services.router, audit.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    services.router,
+    audit.router,
+    sboms.router,
+    artifacts.router,
+)

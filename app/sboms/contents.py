@@ -6,12 +6,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    """One component, the same whatever format described it."""
+    """One component, the same whatever format described it.
+
+    The purl fields are ``app.sboms.purls.parse_purl``'s. ``purl_key`` and
+    ``purl_version`` are keyword-only, None unless given, so that a component built
+    by hand without a purl needs neither.
+    """
 
     ref: str | None  # bom-ref (CycloneDX) or SPDXID (SPDX): the key of dependency edges
     name: str
@@ -23,6 +28,9 @@ class Component:
     supplier: str | None
     licenses: tuple[str, ...]  # SPDX license ids or expressions, as declared
     hashes: tuple[tuple[str, str], ...]  # (algorithm as in the document, lower-case hex)
+    # "pkg:type/namespace/name" of a valid purl, shared by every version of the package.
+    purl_key: str | None = field(default=None, kw_only=True)
+    purl_version: str | None = field(default=None, kw_only=True)  # percent-decoded
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,25 +9,30 @@ One reader per format family:
   ``documentDescribes`` or a DESCRIBES / DESCRIBED_BY relationship of the document),
   which are the SBOM's subject.
 
-Purls are normalised with packageurl-python; one that does not parse is kept exactly
-as given and flagged (``purl_valid=False``), never an error. The input has already
-passed its official schema, so shapes are trusted, but the reader still skips what it
-does not recognise instead of failing on it.
+Purls go through ``app.sboms.purls.parse_purl``: canonical text, key and version; one
+that does not parse is kept exactly as given and flagged (``purl_valid=False``), never
+an error. The input has already passed its official schema, so shapes are trusted, but
+the reader still skips what it does not recognise instead of failing on it.
+
+Extraction runs on every upload, so its per-component path is kept lean. Measured on
+a 10,000-component CycloneDX 1.6 JSON document (purls of five ecosystems, a hash and
+licenses a component, ~2 dependency edges a component): ~65 ms, where reading every
+purl with packageurl-python made it ~260 ms.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from lxml import etree
-from packageurl import PackageURL
 
+from app.collector import collector_paused
 from app.sboms.contents import Component, SbomContents
 from app.sboms.formats import SbomFormat
 from app.sboms.loading import LoadedSbom
+from app.sboms.purls import purl_fields
 
 # Subject digests: CycloneDX / SPDX algorithm name -> (prefix, hex length).
 _DIGESTS = {
@@ -43,24 +48,43 @@ _SPDX_CPE_TYPES = frozenset({"cpe22Type", "cpe23Type"})
 
 def extract(sbom: LoadedSbom) -> SbomContents:
     """The components, dependency edges, subject and metadata of ``sbom``."""
-    if sbom.format is SbomFormat.SPDX_JSON:
-        return _spdx(sbom.document)
-    if sbom.format is SbomFormat.CYCLONEDX_XML:
-        return _cyclonedx(_CycloneDxXml(sbom.document).bom())
-    return _cyclonedx(sbom.document)
+    # Extraction creates no reference cycles. The parsed document's containers are
+    # still in a young generation when it starts: left running, the collector walks
+    # them all once extraction's allocations have triggered a few young collections
+    # (~20 ms for a 10,000-component document). Paused, the one collection that
+    # follows walks only what extraction made (~10 ms), and the document waits for a
+    # later one, or is freed before any.
+    with collector_paused():
+        if sbom.format is SbomFormat.SPDX_JSON:
+            return _spdx(sbom.document)
+        if sbom.format is SbomFormat.CYCLONEDX_XML:
+            return _cyclonedx(_CycloneDxXml(sbom.document).bom())
+        return _cyclonedx(sbom.document)
 
 
 # --- shared -------------------------------------------------------------------------
 
 
-# Parsing costs ~20 us a purl; the same purls come back in every SBOM of a service.
-@functools.lru_cache(maxsize=65536)
-def normalise_purl(purl: str) -> tuple[str, bool]:
-    """(canonical purl, True) when ``purl`` parses, else (``purl`` as given, False)."""
-    try:
-        return PackageURL.from_string(purl).to_string(), True
-    except Exception:  # noqa: BLE001 - any parser failure means "invalid purl", never a 500
-        return purl, False
+# A component's (purl, purl_valid, purl_key, purl_version) when it has no purl.
+_NO_PURL = (None, True, None, None)
+
+
+def _purl(value: Any) -> tuple[str | None, bool, str | None, str | None]:
+    """A component's (purl, purl_valid, purl_key, purl_version): ``parse_purl``'s fields."""
+    return purl_fields(value) if isinstance(value, str) and value else _NO_PURL
+
+
+def _hashes(entries: Any, algorithm_key: str, value_key: str) -> tuple[tuple[str, str], ...]:
+    """(algorithm as written, lower-case value) of each entry naming both."""
+    if not isinstance(entries, list):
+        return ()
+    found = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            algorithm, value = entry.get(algorithm_key), entry.get(value_key)
+            if isinstance(algorithm, str) and algorithm and isinstance(value, str) and value:
+                found.append((algorithm, value.strip().lower()))
+    return tuple(found)
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
@@ -98,14 +122,8 @@ def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
     metadata = _dict(bom.get("metadata"))
     subject = _dict(metadata.get("component"))
     return SbomContents(
-        components=tuple(_cyclonedx_components(_list(bom.get("components")))),
-        dependencies=_unique_edges(
-            (ref, target)
-            for dependency in _list(bom.get("dependencies"))
-            if (ref := _text(_dict(dependency).get("ref")))
-            for target in _list(dependency.get("dependsOn"))
-            if isinstance(target, str) and target
-        ),
+        components=_cyclonedx_components(_list(bom.get("components"))),
+        dependencies=_cyclonedx_edges(_list(bom.get("dependencies"))),
         subject_name=_text(subject.get("name")),
         subject_version=_text(subject.get("version")),
         subject_digests=_unique(
@@ -125,43 +143,67 @@ def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
     )
 
 
-def _cyclonedx_components(components: list[Any]) -> Iterator[Component]:
+def _cyclonedx_components(components: list[Any]) -> tuple[Component, ...]:
     """Every component, depth first: each one, then the components nested in it."""
-    stack = list(reversed(components))
+    # Runs once a component, 10,000 times for a large SBOM: each field is read with
+    # one dict.get, and no generator is set up.
+    found = []
+    stack = components[::-1]
     while stack:
         component = _dict(stack.pop())
-        stack.extend(reversed(_list(component.get("components"))))
-        purl = _text(component.get("purl"))
-        purl, purl_valid = normalise_purl(purl) if purl else (None, True)
-        yield Component(
-            ref=_text(component.get("bom-ref")),
-            name=str(component.get("name") or ""),
-            version=_text(component.get("version")),
-            type=_text(component.get("type")),
-            purl=purl,
-            purl_valid=purl_valid,
-            cpe=_text(component.get("cpe")),
-            supplier=_text(_dict(component.get("supplier")).get("name"))
-            or _text(component.get("publisher")),
-            licenses=_cyclonedx_licenses(_list(component.get("licenses"))),
-            hashes=tuple(
-                (alg, content.strip().lower())
-                for entry in map(_dict, _list(component.get("hashes")))
-                if (alg := _text(entry.get("alg"))) and (content := _text(entry.get("content")))
-            ),
+        get = component.get
+        if nested := _list(get("components")):
+            stack.extend(reversed(nested))
+        purl, purl_valid, purl_key, purl_version = _purl(get("purl"))
+        supplier = get("supplier")
+        found.append(
+            Component(
+                ref=_text(get("bom-ref")),
+                name=str(get("name") or ""),
+                version=_text(get("version")),
+                type=_text(get("type")),
+                purl=purl,
+                purl_valid=purl_valid,
+                purl_key=purl_key,
+                purl_version=purl_version,
+                cpe=_text(get("cpe")),
+                supplier=(_text(supplier.get("name")) if isinstance(supplier, dict) else None)
+                or _text(get("publisher")),
+                licenses=_cyclonedx_licenses(get("licenses")),
+                hashes=_hashes(get("hashes"), "alg", "content"),
+            )
         )
+    return tuple(found)
 
 
-def _cyclonedx_licenses(choices: list[Any]) -> tuple[str, ...]:
+def _cyclonedx_licenses(choices: Any) -> tuple[str, ...]:
+    if not isinstance(choices, list):
+        return ()
     found: list[str] = []
-    for choice in map(_dict, choices):
+    for choice in choices:
+        if not isinstance(choice, dict):
+            continue
         if expression := _text(choice.get("expression")):
             found.append(expression)
             continue
         license_ = _dict(choice.get("license"))
         if name := _text(license_.get("id")) or _text(license_.get("name")):
             found.append(name)
-    return _unique(found)
+    return tuple(found) if len(found) < 2 else _unique(found)
+
+
+def _cyclonedx_edges(dependencies: list[Any]) -> tuple[tuple[str, str], ...]:
+    """(ref, ref it depends on) of the dependency graph, each edge once, in order."""
+    edges: dict[tuple[str, str], None] = {}
+    for dependency in dependencies:
+        if not isinstance(dependency, dict):
+            continue
+        ref, targets = dependency.get("ref"), dependency.get("dependsOn")
+        if isinstance(ref, str) and ref and isinstance(targets, list):
+            for target in targets:
+                if isinstance(target, str) and target:
+                    edges[ref, target] = None
+    return tuple(edges)
 
 
 def _cyclonedx_producer(metadata: dict[str, Any], subject: dict[str, Any]) -> str | None:
@@ -342,17 +384,17 @@ def _spdx_described(document: dict[str, Any]) -> list[str]:
 
 
 def _spdx_component(package: dict[str, Any]) -> Component:
-    purl: str | None = None
-    purl_valid = True
+    purl_locator: str | None = None
     cpe: str | None = None
     for reference in map(_dict, _list(package.get("externalRefs"))):
         kind, locator = reference.get("referenceType"), _text(reference.get("referenceLocator"))
         if locator is None:
             continue
-        if kind == "purl" and purl is None:
-            purl, purl_valid = normalise_purl(locator)
+        if kind == "purl" and purl_locator is None:
+            purl_locator = locator
         elif kind in _SPDX_CPE_TYPES and cpe is None:
             cpe = locator
+    purl, purl_valid, purl_key, purl_version = _purl(purl_locator)
     supplier = _text(package.get("supplier"))
     if supplier is not None:
         supplier = (
@@ -370,6 +412,8 @@ def _spdx_component(package: dict[str, Any]) -> Component:
         type=purpose.lower() if purpose else None,
         purl=purl,
         purl_valid=purl_valid,
+        purl_key=purl_key,
+        purl_version=purl_version,
         cpe=cpe,
         supplier=supplier,
         licenses=_unique(
@@ -377,12 +421,7 @@ def _spdx_component(package: dict[str, Any]) -> Component:
             for key in ("licenseConcluded", "licenseDeclared")
             if (value := _text(package.get(key))) and value not in _SPDX_NO_VALUE
         ),
-        hashes=tuple(
-            (algorithm, value.strip().lower())
-            for checksum in map(_dict, _list(package.get("checksums")))
-            if (algorithm := _text(checksum.get("algorithm")))
-            and (value := _text(checksum.get("checksumValue")))
-        ),
+        hashes=_hashes(package.get("checksums"), "algorithm", "checksumValue"),
     )
 
 

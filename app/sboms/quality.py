@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypedDict
 
-from app.sboms.contents import Component, SbomContents
+from app.sboms.contents import SbomContents
 
 # SPDX's "the author of this document makes no assertion": present, but says nothing.
 _NO_ASSERTION = "NOASSERTION"
@@ -218,7 +218,8 @@ ELEMENTS: tuple[ElementSpec, ...] = (
 
 def score(contents: SbomContents) -> Quality:
     """Measure every minimum element of ``contents`` and the overall 0-10 score."""
-    measured = [(spec, _fraction(spec, contents)) for spec in ELEMENTS]
+    counts = _component_counts(contents)
+    measured = [(spec, _fraction(spec, contents, counts)) for spec in ELEMENTS]
     total_weight = sum(spec.weight for spec, _ in measured)
     weighted = sum(spec.weight * covered / total for spec, (covered, total) in measured)
     elements = tuple(
@@ -228,17 +229,40 @@ def score(contents: SbomContents) -> Quality:
     return Quality(score=round(10 * weighted / total_weight, 1), elements=elements)
 
 
-def _fraction(spec: ElementSpec, contents: SbomContents) -> tuple[int, int]:
+def _fraction(spec: ElementSpec, contents: SbomContents, counts: dict[str, int]) -> tuple[int, int]:
     """(covered, out of): out of 1 for a document-level element, of the components else."""
     if spec.level is Level.DOCUMENT:
         return (1 if _DOCUMENT_CHECKS[spec.id](contents) else 0), 1
-    components = contents.components
-    if not components:
+    if not contents.components:
         return 0, 1
-    if spec.id == "dependency-relationships":
-        return _related(contents), len(components)
-    check = _COMPONENT_CHECKS[spec.id]
-    return sum(1 for component in components if check(component)), len(components)
+    return counts[spec.id], len(contents.components)
+
+
+def _component_counts(contents: SbomContents) -> dict[str, int]:
+    """How many components cover each component-level element, in one pass."""
+    producer = name = version = identifier = hashed = licensed = 0
+    for component in contents.components:
+        producer += _said(component.supplier)
+        name += _said(component.name)
+        version += _said(component.version)
+        identifier += (component.purl_valid and _said(component.purl)) or _said(component.cpe)
+        for _, digest in component.hashes:
+            if _said(digest):
+                hashed += 1
+                break
+        for license_ in component.licenses:
+            if _said(license_):
+                licensed += 1
+                break
+    return {
+        "software-producer": producer,
+        "component-name": name,
+        "component-version": version,
+        "software-identifier": identifier,
+        "component-hash": hashed,
+        "license": licensed,
+        "dependency-relationships": _related(contents),
+    }
 
 
 def _coverage(
@@ -261,8 +285,10 @@ def _coverage(
 
 def _said(value: str | None) -> bool:
     """Whether a value says something: not missing, not blank, not NOASSERTION."""
-    if value is None:
+    if not value:
         return False
+    if len(value) != len(_NO_ASSERTION) and not value[0].isspace() and not value[-1].isspace():
+        return True  # the common case, decided without copying the string
     stripped = value.strip()
     return bool(stripped) and stripped.upper() != _NO_ASSERTION
 
@@ -304,15 +330,4 @@ _DOCUMENT_CHECKS: dict[str, Callable[[SbomContents], bool]] = {
     "tool-name": lambda contents: _any_said(contents.tools),
     "timestamp": lambda contents: _is_date_time(contents.timestamp),
     "generation-context": lambda contents: _any_said(contents.lifecycles),
-}
-
-_COMPONENT_CHECKS: dict[str, Callable[[Component], bool]] = {
-    "software-producer": lambda component: _said(component.supplier),
-    "component-name": lambda component: _said(component.name),
-    "component-version": lambda component: _said(component.version),
-    "software-identifier": lambda component: (
-        (_said(component.purl) and component.purl_valid) or _said(component.cpe)
-    ),
-    "component-hash": lambda component: any(_said(digest) for _, digest in component.hashes),
-    "license": lambda component: _any_said(component.licenses),
 }

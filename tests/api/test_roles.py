@@ -22,6 +22,7 @@ from tests.conftest import bearer
 PUBLIC: frozenset[Role] = frozenset()
 READ = frozenset({Role.ADMIN, Role.AUDITOR})
 ADMIN = frozenset({Role.ADMIN})
+PIPELINE = frozenset({Role.PIPELINE})
 
 # (method, path template) -> roles admitted; PUBLIC needs no token at all.
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
@@ -40,10 +41,16 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/audit/entries"): READ,
     ("GET", "/v1/audit/proofs/inclusion"): READ,
     ("GET", "/v1/audit/proofs/consistency"): READ,
+    ("POST", "/v1/sboms"): PIPELINE,
+    ("GET", "/v1/sboms/{sbom_id}"): READ,
+    ("GET", "/v1/sboms/{sbom_id}/raw"): READ,
+    ("GET", "/v1/components"): READ,
+    ("GET", "/v1/artifacts/{digest}"): READ,
+    ("GET", "/v1/artifacts/{digest}/components"): READ,
 }
 
 # A value for each path parameter, so protected routes can be called.
-PATH_EXAMPLES = {"name": "payments"}
+PATH_EXAMPLES = {"name": "payments", "sbom_id": "1", "digest": "sha256:" + "a" * 64}
 
 
 def _app_routes() -> dict[tuple[str, str], Route | APIRoute]:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.sboms.uploads import SERVICE
+
 # The (syntax, spec version) pairs generated once per run: three versions per syntax,
 # covering what the loading and extraction tests read.
 GENERATED = [
@@ -45,3 +47,21 @@ def generated_sboms(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str,
         _, stderr = run.communicate(timeout=120)
         assert run.returncode == 0, stderr.decode(errors="replace")
     return outputs
+
+
+@pytest.fixture
+def service(client, admin_headers) -> str:
+    """A registered service for SBOM uploads."""
+    response = client.post(
+        "/v1/services",
+        json={"name": SERVICE, "repository": "https://github.com/acme/payments"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 201, response.text
+    return SERVICE
+
+
+@pytest.fixture
+def settings(settings):
+    """Room for the 10,000-deep documents (about 70 kB) under the body limit."""
+    return settings.model_copy(update={"max_body_bytes": 1024 * 1024})

@@ -1,5 +1,5 @@
 """extract (app/sboms/extraction.py): golden files, a CycloneDX JSON/XML pair, SPDX
-subjects and relationships, invalid purls, and real generator output."""
+subjects and relationships, purl fields and invalid purls, and real generator output."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from app.sboms.contents import Component
-from app.sboms.extraction import extract, normalise_purl
+from app.sboms.extraction import extract
 from app.sboms.loading import load_sbom
+from app.sboms.purls import parse_purl
 from tests.sboms.sbom_files import KNOWN_GOOD, read
 
 SUBJECT_DIGEST = "sha256:3f8e2b1c4d5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0"
@@ -38,7 +39,9 @@ def test_every_known_good_file_gives_its_components_but_not_its_subject(case):
     subject_packages = 1 if case["format"] == "spdx-json" else 0
     assert len(contents.components) == case["components"] - subject_packages
     assert contents.subject_name == "payments"
-    assert all(component.purl_valid for component in contents.components)
+    invalid = [component for component in contents.components if not component.purl_valid]
+    assert len(invalid) == case.get("invalid_purls", 0)
+    assert all(component.purl_key is None for component in invalid)
 
 
 @pytest.mark.parametrize("syntax", ["json", "xml"])
@@ -56,6 +59,8 @@ def test_golden_cyclonedx_file_gives_its_components_subject_and_metadata(version
         type="library",
         purl="pkg:pypi/requests@2.32.3",
         purl_valid=True,
+        purl_key="pkg:pypi/requests",
+        purl_version="2.32.3",
         cpe=None,
         supplier=None,
         licenses=("Apache-2.0",),
@@ -91,6 +96,7 @@ def test_golden_spdx_file_excludes_the_described_package_and_makes_it_the_subjec
     requests = contents.components[0]
     assert requests.ref == "SPDXRef-Package-requests"
     assert (requests.purl, requests.purl_valid) == ("pkg:pypi/requests@2.32.3", True)
+    assert (requests.purl_key, requests.purl_version) == ("pkg:pypi/requests", "2.32.3")
     assert requests.licenses == ("Apache-2.0",)
     assert requests.hashes == (("SHA256", REQUESTS_SHA256),)
     assert requests.type is None  # no primaryPackagePurpose on dependencies
@@ -105,6 +111,22 @@ def test_golden_spdx_file_excludes_the_described_package_and_makes_it_the_subjec
     assert contents.authors == ()
     assert contents.timestamp == "2024-05-01T12:00:00Z"
     assert contents.lifecycles == ()
+
+
+def test_a_component_is_built_with_every_field_it_is_given_and_stays_frozen():
+    names = [field.name for field in dataclasses.fields(Component)]
+    values = {name: f"value of {name}" for name in names}
+
+    component = Component(**values)
+
+    assert {name: getattr(component, name) for name in names} == values
+    assert dataclasses.replace(component, name="other").name == "other"
+    assert dataclasses.replace(component, name="other").purl_key == "value of purl_key"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        component.purl_key = "changed"  # type: ignore[misc]
+    del values["purl_key"], values["purl_version"]
+    built_by_hand = Component(**values)  # as tests build components without a purl
+    assert (built_by_hand.purl_key, built_by_hand.purl_version) == (None, None)
 
 
 def test_contents_are_immutable():
@@ -281,9 +303,13 @@ def test_rich_bom_fields_are_normalised(rich_pair, syntax):
     assert web.cpe == "cpe:2.3:a:web:web:1.0:*:*:*:*:*:*:*"
     assert web.licenses == ("Custom License",)
     assert (web.purl, web.purl_valid) == ("pkg:npm/%40scope/web@1.0", True)
+    assert (web.purl_key, web.purl_version) == ("pkg:npm/%40scope/web", "1.0")
+    # Not canonical as written: the key and version are those of the canonical purl.
     assert (inner.purl, inner.purl_valid) == ("pkg:pypi/inner-lib@0.1", True)
+    assert (inner.purl_key, inner.purl_version) == ("pkg:pypi/inner-lib", "0.1")
     assert inner.supplier == "Inner Pub"  # the publisher when there is no supplier
     assert (deepest.version, deepest.purl, deepest.purl_valid) == (None, None, True)
+    assert (deepest.purl_key, deepest.purl_version) == (None, None)
     assert deepest.licenses == deepest.hashes == ()
     assert last.licenses == ("MIT OR Apache-2.0",)
     assert last.hashes == (("SHA-1", SHA1),)  # content lower-cased
@@ -294,6 +320,7 @@ def test_invalid_purl_is_kept_as_given_and_flagged(rich_pair, syntax):
     last = rich_pair[syntax].components[-1]
 
     assert (last.purl, last.purl_valid) == ("not a purl", False)
+    assert (last.purl_key, last.purl_version) == (None, None)
 
 
 @pytest.mark.parametrize("syntax", [0, 1], ids=["json", "xml"])
@@ -338,19 +365,25 @@ def test_malformed_subject_hash_makes_no_digest():
 
 
 @pytest.mark.parametrize(
-    "purl",
+    ("given", "expected"),
     [
-        "",
-        "pkg:",
-        "pkg:/name",
-        "pkg:pypi/",
-        "pkg:pypi/a@1?q",
-        "\x00",
-        "pkg:" * 999,
+        # canonical already
+        ("pkg:deb/debian/curl@7.88.1-10%2Bdeb12u5?arch=amd64", "pkg:deb/debian/curl"),
+        # normalised: scope escaped, qualifiers sorted, raw '+' escaped
+        ("pkg:npm/@Types/Node@20.1.0+x?b=2&a=1", "pkg:npm/%40Types/node"),
     ],
 )
-def test_normalise_purl_never_raises(purl):
-    assert normalise_purl(purl) == (purl, False)
+def test_component_purl_fields_are_parse_purls(given, expected):
+    bom = json.loads(read("cyclonedx-1.6.json"))
+    bom["components"][0]["purl"] = given
+
+    component = _extract(CDX_JSON, json.dumps(bom).encode()).components[0]
+
+    purl = parse_purl(given)
+    assert purl.key == expected
+    fields = (component.purl, component.purl_valid, component.purl_key, component.purl_version)
+    assert fields == (purl.text, True, purl.key, purl.version)
+    assert component.purl.startswith(expected)
 
 
 # --- SPDX relationships and described packages -----------------------------------------
@@ -423,6 +456,7 @@ def test_spdx_package_fields_are_normalised(spdx_variant):
     assert requests.licenses == ("Apache-2.0",)  # NONE skipped, declared kept
     assert urllib3.supplier is None
     assert (urllib3.purl, urllib3.purl_valid) == ("pkg:pypi", False)
+    assert (urllib3.purl_key, urllib3.purl_version) == (None, None)
     assert urllib3.hashes == (("SHA256", URLLIB3_SHA256),)
 
 
@@ -488,10 +522,15 @@ def test_generated_sbom_gives_every_component_of_the_file_with_valid_purls(
     assert len(in_file) > 10
     assert len(contents.components) == len(in_file)
     assert [c.purl for c in contents.components if c.purl] == [
-        normalise_purl(purl)[0] for purl in purls_in_file
+        parse_purl(purl).text for purl in purls_in_file
     ]
     assert len(purls_in_file) > 10
     assert all(component.purl_valid for component in contents.components)
+    for component in contents.components:
+        if component.purl:
+            assert component.purl_key
+            assert component.purl.startswith(component.purl_key)
+            assert component.purl_version == component.version
     assert contents.subject_name == subject
     assert contents.tools  # the generator names itself
     assert contents.timestamp

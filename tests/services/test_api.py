@@ -53,7 +53,7 @@ BAD_CURSORS = [
     (_b64(b'{"after":{"a":1}}'), "after is an object"),
     (_b64(b'{"after":true}'), "after is a boolean"),
     (_b64(b'{"after":"a\\u0000b"}'), "after holds a NUL"),
-    (encode_cursor("a" * 400), "a well-formed cursor over 512 characters"),
+    (encode_cursor("a" * 3100), "a well-formed cursor over 4096 characters"),
 ]
 
 

@@ -1,0 +1,59 @@
+"""/v1/artifacts: what attestd knows about one digest."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import GuardedRoute, Reader, SessionDep
+from app.artifacts import records
+from app.artifacts.records import ArtifactNotFound
+from app.artifacts.schemas import ArtifactOut
+from app.digests import ARTIFACT_DIGEST_MAX, ARTIFACT_DIGEST_PATTERN, normalise_digest
+from app.errors import (
+    Forbidden,
+    InvalidCursor,
+    InvalidRequest,
+    Unauthenticated,
+    problem_responses,
+)
+from app.pagination import PageQuery
+from app.sboms.schemas import ComponentPage
+
+router = APIRouter(prefix="/v1/artifacts", tags=["artifacts"], route_class=GuardedRoute)
+_AUTH = (Unauthenticated, Forbidden, InvalidRequest)
+
+DigestPath = Annotated[
+    str,
+    Path(
+        max_length=ARTIFACT_DIGEST_MAX,
+        pattern=ARTIFACT_DIGEST_PATTERN,
+        description="sha256:<hex> or sha512:<hex>.",
+    ),
+]
+
+
+@router.get(
+    "/{digest}",
+    summary="One artifact: its service, name, version and SBOMs",
+    responses=problem_responses(*_AUTH, ArtifactNotFound),
+)
+def get_artifact(digest: DigestPath, session: SessionDep, _: Reader) -> ArtifactOut:
+    return records.get_artifact(session, normalise_digest(digest))
+
+
+@router.get(
+    "/{digest}/components",
+    summary="The components of one artifact, page by page",
+    responses=problem_responses(*_AUTH, ArtifactNotFound, InvalidCursor),
+)
+def artifact_components(
+    digest: DigestPath,
+    session: SessionDep,
+    _: Reader,
+    page: Annotated[PageQuery, Query()],
+) -> ComponentPage:
+    return records.artifact_components(
+        session, normalise_digest(digest), cursor=page.cursor, limit=page.limit
+    )

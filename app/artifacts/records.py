@@ -1,0 +1,78 @@
+"""Reading artifacts: the record of one digest, and its components."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.artifacts.models import Artifact
+from app.artifacts.repository import ArtifactRepository
+from app.artifacts.schemas import ArtifactOut, ArtifactSbom
+from app.errors import NotFound
+from app.pagination import clamp_limit, decode_position, encode_position
+from app.sboms.models import Component
+from app.sboms.repository import SbomRepository
+from app.sboms.schemas import ComponentOut, ComponentPage, HashOut
+
+
+class ArtifactNotFound(NotFound):
+    slug = "artifact-not-found"
+    title = "No such artifact"
+
+
+def get_artifact(session: Session, digest: str) -> ArtifactOut:
+    found = ArtifactRepository(session).with_service(digest)
+    if found is None:
+        raise _not_found(digest)
+    artifact, service = found
+    sboms = SbomRepository(session).for_artifact(artifact.id)
+    return ArtifactOut(
+        digest=artifact.digest,
+        service=service,
+        name=artifact.name,
+        version=artifact.version,
+        created_at=artifact.created_at,
+        sboms=[ArtifactSbom.model_validate(sbom) for sbom in sboms],
+    )
+
+
+def artifact_components(
+    session: Session, digest: str, *, cursor: str | None, limit: int | None
+) -> ComponentPage:
+    """One page of the components of every SBOM of the artifact, in upload order."""
+    size = clamp_limit(limit)
+    position = decode_position(cursor, (int,))
+    artifact = _require(session, digest)
+    rows = SbomRepository(session).artifact_components(
+        artifact.id, after=None if position is None else int(position[0]), limit=size + 1
+    )
+    items = [_component_out(row) for row in rows[:size]]
+    following = encode_position(items[-1].id) if len(rows) > size else None
+    return ComponentPage(items=items, next=following)
+
+
+def _component_out(row: Component) -> ComponentOut:
+    return ComponentOut(
+        id=row.id,
+        sbom_id=row.sbom_id,
+        ref=row.ref,
+        name=row.name,
+        version=row.version,
+        type=row.type,
+        purl=row.purl,
+        purl_valid=row.purl_valid,
+        cpe=row.cpe,
+        supplier=row.supplier,
+        licenses=list(row.licenses),
+        hashes=[HashOut(algorithm=algorithm, value=value) for algorithm, value in row.hashes],
+    )
+
+
+def _require(session: Session, digest: str) -> Artifact:
+    artifact = ArtifactRepository(session).by_digest(digest)
+    if artifact is None:
+        raise _not_found(digest)
+    return artifact
+
+
+def _not_found(digest: str) -> ArtifactNotFound:
+    return ArtifactNotFound(f"No artifact has the digest {digest}.")

@@ -1,0 +1,365 @@
+"""Taking an SBOM upload: check it, find its artifact, store it once, record it.
+
+One upload runs in the request's transaction::
+
+    bytes -> sha256 -> may this token write to the service? -> same bytes stored before?
+      -> load (format, hardened parse, official schema) -> extract -> quality
+      -> artifact (created, or bound to this service already)
+      -> raw bytes + SBOM row + components + edges (bulk) -> audit leaf
+
+Every refusal is an ``AppError`` marked with ``reject``: the request's changes roll
+back and the rejection alone is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+
+from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifact
+from app.artifacts.repository import ArtifactRepository
+from app.audit.events import Change
+from app.audit.log import AuditTrail, reject
+from app.auth.credentials import Principal
+from app.blobs.repository import BlobRepository
+from app.collector import collector_paused
+from app.db.base import utcnow
+from app.digests import content_digest
+from app.errors import AppError, Conflict, Forbidden, InvalidRequest
+from app.sboms.contents import SbomContents
+from app.sboms.extraction import extract
+from app.sboms.formats import SbomFormat
+from app.sboms.loading import load_sbom
+from app.sboms.models import Sbom
+from app.sboms.quality import score
+from app.sboms.repository import SbomRepository
+from app.sboms.schemas import SbomOut
+from app.services.registry import ServiceNotFound
+from app.services.repository import ServiceRepository
+
+# A purl longer than this (UTF-8 bytes) is kept but not searchable: PostgreSQL
+# refuses B-tree entries over ~2.7 kB, and the search index holds a purl twice.
+MAX_SEARCHABLE_PURL_BYTES = 1000
+_MEDIA_TYPE_MAX = 255
+_REASONS_RECORDED = 5
+
+
+class SbomWithoutArtifact(InvalidRequest):
+    slug = "sbom-without-artifact"
+    title = "No artifact for this SBOM"
+
+
+class SbomSubjectAmbiguous(InvalidRequest):
+    slug = "sbom-subject-ambiguous"
+    title = "The SBOM's subject has several digests"
+
+
+class ArtifactOfAnotherService(Conflict):
+    slug = "artifact-of-another-service"
+    title = "The artifact belongs to another service"
+
+
+class SbomOfAnotherArtifact(Conflict):
+    slug = "sbom-of-another-artifact"
+    title = "These exact bytes are stored for another artifact"
+
+
+class ServiceNotWritable(Forbidden):
+    slug = "service-not-writable"
+    title = "This token may not write to this service"
+
+
+# What POST /v1/sboms can answer besides the loading problems.
+INGEST_PROBLEMS: tuple[type[AppError], ...] = (
+    ServiceNotFound,
+    ServiceNotWritable,
+    SbomWithoutArtifact,
+    SbomSubjectAmbiguous,
+    ArtifactOfAnotherService,
+    SbomOfAnotherArtifact,
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One SBOM upload as the route received it."""
+
+    service: str
+    artifact: str | None  # normalised digest from the query, if given
+    content_type: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Ingested:
+    sbom: SbomOut
+    created: bool  # False: the same bytes were stored before, nothing was added
+
+
+def rejected_upload(error: AppError, upload: Upload, digest: str | None) -> AppError:
+    """``error`` marked for the audit log as a rejected upload of ``upload``."""
+    return reject(
+        error,
+        Change(
+            action="sbom.rejected",
+            object_kind="sbom",
+            object_id=digest or "",
+            document_sha256=digest.removeprefix("sha256:") if digest else None,
+            result={
+                "service": upload.service,
+                "artifact": upload.artifact,
+                "status": error.status,
+                "problem": error.slug,
+                "reasons": error.reasons[:_REASONS_RECORDED],
+            },
+        ),
+    )
+
+
+def ingest_sbom(trail: AuditTrail, principal: Principal, upload: Upload) -> Ingested:
+    """Store ``upload`` (or find it stored) and record it; refusals are audited."""
+    digest = content_digest(upload.body)
+    try:
+        return _ingest(trail, principal, upload, digest)
+    except AppError as error:
+        raise rejected_upload(error, upload, digest) from None
+
+
+def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str) -> Ingested:
+    session = trail.session
+    if not principal.may_write_to(upload.service):
+        raise ServiceNotWritable(
+            f"The token {principal.name!r} may submit evidence only for its own services."
+        )
+    service = ServiceRepository(session).by_name(upload.service)
+    if service is None:
+        raise ServiceNotFound(f"No service is named {upload.service!r}.")
+
+    sboms = SbomRepository(session)
+    stored = sboms.by_digest(digest)
+    if stored is not None:
+        return _repeat(trail, stored, upload)
+
+    with collector_paused():
+        loaded = load_sbom(upload.content_type, upload.body)
+        contents = extract(loaded)
+        quality = score(contents)
+    sbom_format, spec_version = loaded.format, loaded.spec_version
+    del loaded  # the parsed document is several times the size of the bytes
+    artifact_digest = upload.artifact or _subject_digest(contents)
+
+    artifacts = ArtifactRepository(session)
+    artifact, artifact_created = _artifact(artifacts, artifact_digest, service.id, contents)
+
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            media_type = _media_type(upload, sbom_format)
+            BlobRepository(session).add(digest, upload.body, media_type)
+            sbom = sboms.add(
+                Sbom(
+                    digest=digest,
+                    artifact_id=artifact.id,
+                    format=sbom_format.value,
+                    spec_version=spec_version,
+                    component_count=len(contents.components),
+                    dependency_count=len(contents.dependencies),
+                    invalid_purl_count=sum(1 for c in contents.components if not c.purl_valid),
+                    quality_score=quality.score,
+                    quality=dict(quality.to_json()),
+                    subject_name=contents.subject_name,
+                    subject_version=contents.subject_version,
+                    subject_digests=list(contents.subject_digests),
+                    uploaded_by=principal.name,
+                    audit_index=-1,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        # The same bytes were stored by a concurrent upload that committed first.
+        stored = sboms.by_digest(digest)
+        if stored is None:
+            raise
+        return _repeat(trail, stored, upload)
+
+    with collector_paused():
+        sboms.add_components(component_rows(contents, sbom_id=sbom.id, artifact_id=artifact.id))
+        sboms.add_dependencies([(sbom.id, ref, target) for ref, target in contents.dependencies])
+    sbom.audit_index = trail.record(
+        Change(
+            action="sbom.uploaded",
+            object_kind="sbom",
+            object_id=str(sbom.id),
+            document_sha256=digest.removeprefix("sha256:"),
+            result={
+                "service": service.name,
+                "artifact": artifact.digest,
+                "artifact_created": artifact_created,
+                "format": sbom.format,
+                "spec_version": sbom.spec_version,
+                "component_count": sbom.component_count,
+                "quality_score": sbom.quality_score,
+            },
+        )
+    )
+    session.flush()
+    out = sbom_out(
+        sbom, service=service.name, artifact_digest=artifact.digest, media_type=media_type
+    )
+    return Ingested(out, created=True)
+
+
+def _repeat(trail: AuditTrail, stored: Sbom, upload: Upload) -> Ingested:
+    """The answer to bytes stored before: the same record, if they are for the same place."""
+    found, service = ArtifactRepository(trail.session).with_service_by_id(stored.artifact_id)
+    if service != upload.service or (
+        upload.artifact is not None and upload.artifact != found.digest
+    ):
+        raise SbomOfAnotherArtifact(
+            "These exact bytes were uploaded before for another artifact or service.",
+            reasons=[f"stored as SBOM {stored.id} of {found.digest} in service {service!r}"],
+        )
+    trail.record(
+        Change(
+            action="sbom.repeated",
+            object_kind="sbom",
+            object_id=str(stored.id),
+            document_sha256=stored.digest.removeprefix("sha256:"),
+            result={"service": service, "artifact": found.digest},
+        )
+    )
+    media_type = BlobRepository(trail.session).media_type(stored.digest)
+    out = sbom_out(stored, service=service, artifact_digest=found.digest, media_type=media_type)
+    return Ingested(out, created=False)
+
+
+def _subject_digest(contents: SbomContents) -> str:
+    """The one digest the SBOM's subject declares (sha256 preferred over sha512)."""
+    for algorithm in ("sha256:", "sha512:"):
+        found = [d for d in contents.subject_digests if d.startswith(algorithm)]
+        if len(found) > 1:
+            raise SbomSubjectAmbiguous(
+                "The SBOM's subject lists several digests of one algorithm; "
+                "name the artifact with ?artifact=sha256:…",
+                reasons=[f"subject digests: {', '.join(found[:5])}"],
+            )
+        if found:
+            return found[0]
+    raise SbomWithoutArtifact(
+        "Name the artifact this SBOM describes with ?artifact=sha256:…, "
+        "or put its digest in the SBOM's subject.",
+        reasons=[
+            "no artifact parameter, and the SBOM's subject has no SHA-256 or SHA-512 digest "
+            "(CycloneDX: metadata.component.hashes; SPDX: the described package's checksums)"
+        ],
+    )
+
+
+def _artifact(
+    artifacts: ArtifactRepository, digest: str, service_id: int, contents: SbomContents
+) -> tuple[Artifact, bool]:
+    """The artifact ``digest`` of this service, created when new."""
+    artifact = artifacts.by_digest(digest, for_update=True)
+    created = False
+    if artifact is None:
+        try:
+            with artifacts.session.begin_nested():
+                artifact = artifacts.add(
+                    Artifact(
+                        digest=digest,
+                        service_id=service_id,
+                        name=_clip(contents.subject_name, ARTIFACT_NAME_MAX),
+                        version=_clip(contents.subject_version, ARTIFACT_VERSION_MAX),
+                        created_at=utcnow(),
+                    )
+                )
+                created = True
+        except IntegrityError:
+            # Created by a concurrent upload that committed first.
+            artifact = artifacts.by_digest(digest, for_update=True)
+            if artifact is None:
+                raise
+    if artifact.service_id != service_id:
+        owner = artifacts.with_service_by_id(artifact.id)[1]
+        raise ArtifactOfAnotherService(
+            f"The artifact {digest} belongs to the service {owner!r}.",
+            reasons=[f"{digest} is bound to service {owner!r}"],
+        )
+    if artifact.name is None and contents.subject_name:
+        artifact.name = _clip(contents.subject_name, ARTIFACT_NAME_MAX)
+        artifact.version = _clip(contents.subject_version, ARTIFACT_VERSION_MAX)
+    return artifact, created
+
+
+def component_rows(
+    contents: SbomContents, *, sbom_id: int, artifact_id: int
+) -> list[tuple[Any, ...]]:
+    """The components as rows in ``app.sboms.repository.COMPONENT_COLUMNS`` order."""
+    dumps = orjson.dumps
+    rows = []
+    for c in contents.components:
+        searchable = (
+            c.purl_key is not None
+            and c.purl is not None
+            and len(c.purl.encode()) <= MAX_SEARCHABLE_PURL_BYTES
+        )
+        rows.append(
+            (
+                sbom_id,
+                artifact_id,
+                c.ref,
+                c.name,
+                c.version,
+                c.type,
+                c.purl,
+                c.purl_valid,
+                c.purl_key if searchable else None,
+                (c.purl_version or "") if searchable else None,
+                c.cpe,
+                c.supplier,
+                dumps(c.licenses).decode(),
+                dumps(c.hashes).decode(),
+            )
+        )
+    return rows
+
+
+def sbom_out(sbom: Sbom, *, service: str, artifact_digest: str, media_type: str) -> SbomOut:
+    return SbomOut.model_validate(
+        {
+            "id": sbom.id,
+            "digest": sbom.digest,
+            "format": sbom.format,
+            "spec_version": sbom.spec_version,
+            "media_type": media_type,
+            "service": service,
+            "artifact": {"digest": artifact_digest},
+            "component_count": sbom.component_count,
+            "dependency_count": sbom.dependency_count,
+            "invalid_purl_count": sbom.invalid_purl_count,
+            "quality": sbom.quality,
+            "subject": {
+                "name": sbom.subject_name,
+                "version": sbom.subject_version,
+                "digests": sbom.subject_digests,
+            },
+            "uploaded_by": sbom.uploaded_by,
+            "audit_index": sbom.audit_index,
+            "created_at": sbom.created_at,
+        }
+    )
+
+
+def _media_type(upload: Upload, sbom_format: SbomFormat) -> str:
+    """The Content-Type as sent, or the format's own when it was absent or too long."""
+    sent = (upload.content_type or "").strip()
+    if sent and len(sent) <= _MEDIA_TYPE_MAX:
+        return sent
+    return sbom_format.media_type
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None

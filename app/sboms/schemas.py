@@ -1,0 +1,99 @@
+"""Wire schemas of SBOMs and component search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from app.pagination import Page
+from app.sboms.formats import SbomFormat
+from app.wire import OutputModel
+
+
+class QualityElementOut(OutputModel):
+    id: str = Field(description="The minimum element, e.g. component-hash.")
+    title: str
+    coverage: float = Field(description="Percent of the SBOM (or its components) that has it.")
+    remediation: str | None = Field(description="How to cover it; null when covered fully.")
+
+
+class QualityOut(OutputModel):
+    """Coverage of the CISA 2025 minimum elements."""
+
+    score: float = Field(description="0-10, the weighted coverage of the elements.")
+    elements: list[QualityElementOut]
+
+
+class ArtifactRef(OutputModel):
+    digest: str = Field(examples=["sha256:" + "ab" * 32])
+
+
+class SubjectOut(OutputModel):
+    """The artifact the SBOM says it describes."""
+
+    name: str | None
+    version: str | None
+    digests: list[str]
+
+
+class SbomOut(OutputModel):
+    id: int
+    digest: str = Field(description="sha256 of the exact bytes uploaded.")
+    format: SbomFormat
+    spec_version: str
+    media_type: str = Field(description="The Content-Type the bytes were uploaded with.")
+    service: str
+    artifact: ArtifactRef
+    component_count: int
+    dependency_count: int = Field(description="Edges of the dependency graph.")
+    invalid_purl_count: int = Field(description="Components whose purl does not parse.")
+    quality: QualityOut
+    subject: SubjectOut
+    uploaded_by: str = Field(description="Name of the token that uploaded it.")
+    audit_index: int = Field(description="Index of the audit-log entry that recorded the upload.")
+    created_at: datetime
+
+
+class HashOut(OutputModel):
+    algorithm: str
+    value: str
+
+
+class ComponentOut(OutputModel):
+    id: int
+    sbom_id: int
+    ref: str | None = Field(description="bom-ref (CycloneDX) or SPDXID (SPDX).")
+    name: str
+    version: str | None
+    type: str | None
+    purl: str | None = Field(description="Canonical when it parses, else exactly as given.")
+    purl_valid: bool
+    cpe: str | None
+    supplier: str | None
+    licenses: list[str]
+    hashes: list[HashOut]
+
+
+class ComponentPage(Page[ComponentOut]):
+    """One page of an artifact's components, in upload order."""
+
+
+class ComponentArtifact(OutputModel):
+    digest: str
+    service: str
+
+
+class ComponentMatch(OutputModel):
+    purl: str
+    name: str
+    version: str | None
+    artifacts: list[ComponentArtifact]
+
+
+class ComponentSearchPage(Page[ComponentMatch]):
+    """Matches in (purl version, purl) order.
+
+    A page holds at most ``limit`` (purl, artifact) pairs; a purl found in more
+    artifacts than that continues on the next page.
+    """
