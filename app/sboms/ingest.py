@@ -122,10 +122,16 @@ def rejected_upload(error: AppError, upload: Upload, digest: str | None) -> AppE
 def ingest_sbom(trail: AuditTrail, principal: Principal, upload: Upload) -> Ingested:
     """Store ``upload`` (or find it stored) and record it; refusals are audited."""
     digest = content_digest(upload.body)
-    try:
-        return _ingest(trail, principal, upload, digest)
-    except AppError as error:
-        raise rejected_upload(error, upload, digest) from None
+    # The collector stays off for the whole upload, not only while the document is
+    # parsed: objects made while it is off still count towards its next run, and a
+    # collection at the first allocation after a pause walks every one of them still
+    # alive (~50 ms for 10,000 components). Everything the upload builds is freed
+    # when ``_ingest`` returns, inside the pause, so no such collection follows it.
+    with collector_paused():
+        try:
+            return _ingest(trail, principal, upload, digest)
+        except AppError as error:
+            raise rejected_upload(error, upload, digest) from None
 
 
 def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str) -> Ingested:
@@ -143,10 +149,9 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
     if stored is not None:
         return _repeat(trail, stored, upload)
 
-    with collector_paused():
-        loaded = load_sbom(upload.content_type, upload.body)
-        contents = extract(loaded)
-        quality = score(contents)
+    loaded = load_sbom(upload.content_type, upload.body)
+    contents = extract(loaded)
+    quality = score(contents)
     sbom_format, spec_version = loaded.format, loaded.spec_version
     del loaded  # the parsed document is several times the size of the bytes
     artifact_digest = upload.artifact or _subject_digest(contents)
@@ -185,9 +190,8 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
             raise
         return _repeat(trail, stored, upload)
 
-    with collector_paused():
-        sboms.add_components(component_rows(contents, sbom_id=sbom.id, artifact_id=artifact.id))
-        sboms.add_dependencies([(sbom.id, ref, target) for ref, target in contents.dependencies])
+    sboms.add_components(component_rows(contents, sbom_id=sbom.id, artifact_id=artifact.id))
+    sboms.add_dependencies([(sbom.id, ref, target) for ref, target in contents.dependencies])
     sbom.audit_index = trail.record(
         Change(
             action="sbom.uploaded",
