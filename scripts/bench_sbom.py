@@ -5,9 +5,10 @@ Uploads CycloneDX 1.6 JSON SBOMs of 1,000, 10,000 and 50,000 components
 (``scripts/synthetic_sboms.py``: npm, scoped npm, PyPI, Maven and Go purls, SHA-256
 hashes, licenses, ~2 dependency edges a component, full metadata; new bytes every
 upload) to a running ``attestd serve`` over HTTP, on a fresh database of its own
-that serve migrates. Each upload is timed from the first byte sent to the last
-byte of the 201 answer, and compared with a floor measured in this process on the
-same bytes, while the server is idle. The floor is the sum of:
+that serve migrates. Sizes take turns (1k, 10k, 50k, 1k, ...), so that every size
+meets a database of about the same size. Each upload is timed from the first byte
+sent to the last byte of the 201 answer, and compared with a floor measured in this
+process on the same bytes, while the server is idle. The floor is the sum of:
 
 * ``hashlib.sha256`` of the bytes;
 * ``orjson.loads`` of the bytes, with the garbage collector paused;
@@ -514,20 +515,33 @@ def measure_size(
     """
     result = SizeResult(template.size, 0)
     for number in range(samples):
-        value, artifact_digest = new_artifact()
-        body = template.render(value)
-        result.document_bytes = len(body)
-        wait_until_idle(uploader.server.pid)
-        sample = floor.measure(body, artifact_digest)
-        gc.collect()
-        process = memory or ProcessMemory(uploader.server.pid)
-        measured = memory.reset_peak() if memory is not None else number == 0
-        before = process.rss()
-        sample.e2e_ms = uploader.upload(body, artifact_digest, template.size)
-        if measured:
-            sample.rss_growth = process.peak() - before
-        result.samples.append(sample)
+        measure_one(template, result, floor, uploader, memory, first=number == 0)
     return result
+
+
+def measure_one(
+    template: SbomTemplate,
+    result: SizeResult,
+    floor: FloorDatabase,
+    uploader: Uploader,
+    memory: ProcessMemory | None,
+    *,
+    first: bool,
+) -> None:
+    """One upload of new bytes of ``template`` after its floor, added to ``result``."""
+    value, artifact_digest = new_artifact()
+    body = template.render(value)
+    result.document_bytes = len(body)
+    wait_until_idle(uploader.server.pid)
+    sample = floor.measure(body, artifact_digest)
+    gc.collect()
+    process = memory or ProcessMemory(uploader.server.pid)
+    measured = memory.reset_peak() if memory is not None else first
+    before = process.rss()
+    sample.e2e_ms = uploader.upload(body, artifact_digest, template.size)
+    if measured:
+        sample.rss_growth = process.peak() - before
+    result.samples.append(sample)
 
 
 # --- component search -------------------------------------------------------------
@@ -815,38 +829,67 @@ def upload_all(
     )
     uploader = Uploader(server, pipeline)
     try:
-        for size, template in sorted(templates.items()):
-            if memory is None:
+        if memory is None:
+            for size, template in sorted(templates.items()):
                 uploader.close()
                 server.stop()
                 server.start()
                 uploader = Uploader(server, pipeline)
-            # Untimed: compiles the server's validators and warms its code paths.
-            value, artifact_digest = new_artifact()
-            uploader.upload(smallest.render(value), artifact_digest, smallest.size)
-            samples = args.large_samples if size >= LARGE else args.samples
-            result = measure_size(template, samples, floor, uploader, memory)
-            results[size] = result
-            median = result.median
-            growth = result.rss_growth
-            growth_text = (
-                f"{growth / MiB:>8.1f} {growth / result.document_bytes:>8.2f}"
-                if growth is not None
-                else f"{'-':>8} {'-':>8}"
-            )
-            print(
-                f"  {size:>10} {result.document_bytes / MiB:>7.1f} {len(result.samples):>2}"
-                f" {median(lambda s: s.hash_ms):>7.1f} {median(lambda s: s.parse_ms):>7.1f}"
-                f" {median(lambda s: s.schema_ms):>7.1f} {median(lambda s: s.rows_ms):>7.1f}"
-                f" {median(lambda s: s.insert_ms):>7.1f}"
-                f" {result.floor_ms:>9.1f} {result.e2e_ms:>8.1f} {result.ratio:>9.2f}"
-                f" {size / (result.e2e_ms / 1000):>8.0f} {growth_text}"
-                f" {median(lambda s: s.plain_ms):>7.1f} {result.plain_ratio:>9.2f}",
-                flush=True,
-            )
+                warm_up(uploader, smallest)
+                results[size] = measure_size(
+                    template, samples_of(size, args), floor, uploader, memory
+                )
+        else:
+            warm_up(uploader, smallest)
+            results = {size: SizeResult(size, 0) for size in templates}
+            # Round robin (1k, 10k, 50k, 1k, ...): every size meets a database of
+            # about the same size, so the 50k / 10k ratio is not the database's growth.
+            for round_number in range(max(samples_of(size, args) for size in templates)):
+                for size, template in sorted(templates.items()):
+                    if round_number < samples_of(size, args):
+                        measure_one(
+                            template,
+                            results[size],
+                            floor,
+                            uploader,
+                            memory,
+                            first=round_number == 0,
+                        )
+        for size, result in sorted(results.items()):
+            print_size(size, result)
     finally:
         uploader.close()
     return results
+
+
+def samples_of(size: int, args: argparse.Namespace) -> int:
+    return int(args.large_samples if size >= LARGE else args.samples)
+
+
+def warm_up(uploader: Uploader, smallest: SbomTemplate) -> None:
+    """Untimed: compiles the server's validators and warms its code paths."""
+    value, artifact_digest = new_artifact()
+    uploader.upload(smallest.render(value), artifact_digest, smallest.size)
+
+
+def print_size(size: int, result: SizeResult) -> None:
+    median = result.median
+    growth = result.rss_growth
+    growth_text = (
+        f"{growth / MiB:>8.1f} {growth / result.document_bytes:>8.2f}"
+        if growth is not None
+        else f"{'-':>8} {'-':>8}"
+    )
+    print(
+        f"  {size:>10} {result.document_bytes / MiB:>7.1f} {len(result.samples):>2}"
+        f" {median(lambda s: s.hash_ms):>7.1f} {median(lambda s: s.parse_ms):>7.1f}"
+        f" {median(lambda s: s.schema_ms):>7.1f} {median(lambda s: s.rows_ms):>7.1f}"
+        f" {median(lambda s: s.insert_ms):>7.1f}"
+        f" {result.floor_ms:>9.1f} {result.e2e_ms:>8.1f} {result.ratio:>9.2f}"
+        f" {size / (result.e2e_ms / 1000):>8.0f} {growth_text}"
+        f" {median(lambda s: s.plain_ms):>7.1f} {result.plain_ratio:>9.2f}",
+        flush=True,
+    )
 
 
 @dataclass(frozen=True)

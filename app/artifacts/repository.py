@@ -21,9 +21,6 @@ class ArtifactRepository:
             query = query.with_for_update()
         return self.session.scalars(query).one_or_none()
 
-    def by_id(self, artifact_id: int) -> Artifact | None:
-        return self.session.get(Artifact, artifact_id)
-
     def with_service(self, digest: str) -> tuple[Artifact, str] | None:
         """An artifact and the name of its service."""
         row = self.session.execute(

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.sboms.models import Component, Sbom, SbomDependency
+from app.sboms.models import Component, Sbom
 
 # The columns bulk inserts fill, in the order of the row tuples they take.
 COMPONENT_COLUMNS = (
@@ -96,24 +96,6 @@ class SbomRepository:
     def add_dependencies(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Rows in ``DEPENDENCY_COLUMNS`` order."""
         bulk_insert(self.session.connection(), "sbom_dependencies", DEPENDENCY_COLUMNS, rows)
-
-    def count_components(self, sbom_id: int) -> int:
-        return (
-            self.session.scalar(
-                select(func.count()).select_from(Component).where(Component.sbom_id == sbom_id)
-            )
-            or 0
-        )
-
-    def count_dependencies(self, sbom_id: int) -> int:
-        return (
-            self.session.scalar(
-                select(func.count())
-                .select_from(SbomDependency)
-                .where(SbomDependency.sbom_id == sbom_id)
-            )
-            or 0
-        )
 
     def artifact_components(
         self, artifact_id: int, *, after: int | None, limit: int
