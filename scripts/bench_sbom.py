@@ -381,7 +381,7 @@ class FloorDatabase:
             plain_ms = elapsed_ms(started)
             started = time.perf_counter()
             contents = extract(LoadedSbom(SbomFormat.CYCLONEDX_JSON, "1.6", document))
-            rows = component_rows(contents, sbom_id=sbom_id, artifact_id=artifact_id)
+            rows = list(component_rows(contents, sbom_id=sbom_id, artifact_id=artifact_id))
             edges = [(sbom_id, ref, target) for ref, target in contents.dependencies]
             rows_ms = elapsed_ms(started)
             del document, contents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -78,7 +79,7 @@ async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> U
     artifact = normalise_digest(query.artifact) if query.artifact else None
     content_type = request.headers.get("content-type")
     try:
-        body = await request.body()
+        body = await _read_body(request)
     except BodyTooLargeError as error:
         raise rejected_upload(
             PayloadTooLarge(str(error.detail)),
@@ -86,6 +87,19 @@ async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> U
             None,
         ) from None
     return Upload(query.service, artifact, content_type, body)
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body as it streams in, held once.
+
+    ``Request.body`` keeps every chunk until it joins them, so a large body costs
+    twice its size at that moment. A ``BytesIO`` grows one buffer in place, and its
+    ``getvalue`` hands that buffer over as ``bytes`` without copying it.
+    """
+    buffer = io.BytesIO()
+    async for chunk in request.stream():
+        buffer.write(chunk)
+    return buffer.getvalue()
 
 
 @router.post(

@@ -13,6 +13,7 @@ back and the rejection alone is recorded in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,7 +192,7 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
         return _repeat(trail, stored, upload)
 
     sboms.add_components(component_rows(contents, sbom_id=sbom.id, artifact_id=artifact.id))
-    sboms.add_dependencies([(sbom.id, ref, target) for ref, target in contents.dependencies])
+    sboms.add_dependencies((sbom.id, ref, target) for ref, target in contents.dependencies)
     sbom.audit_index = trail.record(
         Change(
             action="sbom.uploaded",
@@ -300,35 +301,35 @@ def _artifact(
 
 def component_rows(
     contents: SbomContents, *, sbom_id: int, artifact_id: int
-) -> list[tuple[Any, ...]]:
-    """The components as rows in ``app.sboms.repository.COMPONENT_COLUMNS`` order."""
+) -> Iterator[tuple[Any, ...]]:
+    """The components as rows in ``app.sboms.repository.COMPONENT_COLUMNS`` order.
+
+    A generator: the bulk insert takes the rows one by one, so they never all exist
+    at once.
+    """
     dumps = orjson.dumps
-    rows = []
     for c in contents.components:
         searchable = (
             c.purl_key is not None
             and c.purl is not None
             and len(c.purl.encode()) <= MAX_SEARCHABLE_PURL_BYTES
         )
-        rows.append(
-            (
-                sbom_id,
-                artifact_id,
-                c.ref,
-                c.name,
-                c.version,
-                c.type,
-                c.purl,
-                c.purl_valid,
-                c.purl_key if searchable else None,
-                (c.purl_version or "") if searchable else None,
-                c.cpe,
-                c.supplier,
-                dumps(c.licenses).decode(),
-                dumps(c.hashes).decode(),
-            )
+        yield (
+            sbom_id,
+            artifact_id,
+            c.ref,
+            c.name,
+            c.version,
+            c.type,
+            c.purl,
+            c.purl_valid,
+            c.purl_key if searchable else None,
+            (c.purl_version or "") if searchable else None,
+            c.cpe,
+            c.supplier,
+            dumps(c.licenses).decode(),
+            dumps(c.hashes).decode(),
         )
-    return rows
 
 
 def sbom_out(sbom: Sbom, *, service: str, artifact_digest: str, media_type: str) -> SbomOut:

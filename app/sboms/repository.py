@@ -36,27 +36,30 @@ DEPENDENCY_COLUMNS = ("sbom_id", "ref", "depends_on")
 
 
 def bulk_insert(
-    connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
-    """Insert ``rows`` into ``table`` as fast as the back end allows.
+    """Insert ``rows`` into ``table`` as fast as the back end allows, in its transaction.
 
-    JSON columns take their values as JSON text. ``table`` and ``columns`` are
-    attestd's own identifiers, never caller input.
+    ``rows`` is consumed one row at a time, so a generator keeps memory flat. JSON
+    columns take their values as JSON text. ``table`` and ``columns`` are attestd's
+    own identifiers, never caller input.
     """
-    if not rows:
-        return
     names = ", ".join(columns)
+    driver: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        driver: Any = connection.connection.driver_connection
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     placeholders = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608 - own identifiers
-        list(rows),
-    )
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608 - own identifiers
+            rows,
+        )
+    finally:
+        cursor.close()
 
 
 class PurlMatch(NamedTuple):
@@ -89,11 +92,11 @@ class SbomRepository:
         self.session.flush()
         return sbom
 
-    def add_components(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def add_components(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows in ``COMPONENT_COLUMNS`` order."""
         bulk_insert(self.session.connection(), "components", COMPONENT_COLUMNS, rows)
 
-    def add_dependencies(self, rows: Sequence[tuple[Any, ...]]) -> None:
+    def add_dependencies(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows in ``DEPENDENCY_COLUMNS`` order."""
         bulk_insert(self.session.connection(), "sbom_dependencies", DEPENDENCY_COLUMNS, rows)
 
