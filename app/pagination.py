@@ -78,7 +78,9 @@ def decode_position(cursor: str | None, shape: tuple[type, ...]) -> tuple[str | 
 
 def _is_part(value: object, kind: type) -> bool:
     if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        # Keys are non-negative 64-bit ids: a larger number is no row's and would
+        # overflow the database's integer types.
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
     return isinstance(value, str) and "\x00" not in value
 
 

@@ -141,6 +141,8 @@ def test_a_position_cursor_round_trips_its_composite_key():
         (_b64(b'{"after":["a","b",true]}'), "a boolean is not an int"),
         (_b64(b'{"after":["a\\u0000","b",1]}'), "NUL in a part"),
         (_b64(b'{"after":["a","b",1.5]}'), "float"),
+        (encode_position("a", "b", -1), "negative"),
+        (encode_position("a", "b", 2**63), "beyond 64 bits"),
         (_b64(b'{"after": ["a","b",1]}'), "spacing the server never writes"),
         (encode_cursor("a"), "a single-key cursor"),
         ("A" * 5000, "far too long"),

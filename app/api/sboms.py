@@ -136,7 +136,7 @@ def upload_sbom(
     return ingested.sbom
 
 
-SbomId = Annotated[int, Path(ge=1, le=2**63 - 1, description="SBOM id.")]
+SbomId = Annotated[int, Path(ge=1, le=2**31 - 1, description="SBOM id.")]
 
 
 @router.get(

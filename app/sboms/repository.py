@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import BigInteger, Connection, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.sboms.models import Component, Sbom
@@ -149,7 +149,10 @@ class SbomRepository:
         if purl is not None:
             query = query.where(Component.purl == purl)
         if after is not None:
-            query = query.where(tuple_(*key) > tuple_(*after))
+            version, purl_text, artifact_id = after
+            # artifact_id is a 32-bit column; a cursor's id is compared as 64-bit.
+            position = (literal(version), literal(purl_text), literal(artifact_id, BigInteger))
+            query = query.where(tuple_(*key) > tuple_(*position))
         return [
             PurlMatch(str(version), str(purl), artifact_id, name, component_version)
             for version, purl, artifact_id, name, component_version in self.session.execute(query)

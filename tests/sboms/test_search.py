@@ -202,3 +202,16 @@ def test_bad_searches_are_problems(params, status, slug, client, stored, auditor
 def test_searching_needs_a_reader(client, pipeline_headers):
     response = search(client, pipeline_headers, purl="pkg:npm/lodash")
     assert_problem(response, 403, "forbidden")
+
+
+def test_a_cursor_with_a_64_bit_artifact_id_continues_without_error(
+    client, stored, auditor_headers
+):
+    cursor = encode_position("4.17.20", "pkg:npm/lodash@4.17.20", 2**40)
+    response = search(client, auditor_headers, purl="pkg:npm/lodash", cursor=cursor)
+    assert found(response) == [("pkg:npm/lodash@4.17.21", [DIGEST_A, DIGEST_B, DIGEST_C])]
+
+
+def test_an_sbom_id_beyond_the_column_is_a_422(client, auditor_headers):
+    response = client.get(f"/v1/sboms/{2**31}", headers=auditor_headers)
+    assert_problem(response, 422, "invalid-request")
