@@ -42,7 +42,9 @@ version, and with a vers: range. Targets:
 * end to end <= 1.5 x the floor on SQLite, <= 2 x on PostgreSQL, at 10,000 and
   50,000 components (medians);
 * 50,000 components take at most 5.5 x the end-to-end time of 10,000;
-* peak server RSS growth <= 8 x the document size, at every size (largest sample);
+* peak server RSS growth <= 8 x the document size, at every size (largest sample,
+  which is the first upload of the size; the median, printed as med/doc, is what a
+  server that has taken such uploads before needs);
 * component search median <= 20 ms over 1,000,000 stored components.
 
     .venv/bin/python scripts/bench_sbom.py [--quick] [--samples 5] [--large-samples 3]
@@ -462,6 +464,12 @@ class SizeResult:
         growths = [s.rss_growth for s in self.samples if s.rss_growth is not None]
         return max(growths) if growths else None
 
+    @property
+    def median_rss_growth(self) -> float | None:
+        """The median growth: what a server that has taken such uploads before needs."""
+        growths = [s.rss_growth for s in self.samples if s.rss_growth is not None]
+        return statistics.median(growths) if growths else None
+
 
 class Uploader:
     """Uploads SBOMs to the server as the bench pipeline."""
@@ -824,7 +832,7 @@ def upload_all(
     print(
         f"  {'components':>10} {'doc MiB':>7} {'n':>2} {'sha256':>7} {'parse':>7} {'schema':>7}"
         f" {'rows':>7} {'insert':>7} {'floor ms':>9} {'e2e ms':>8} {'e2e/floor':>9} {'comp/s':>8}"
-        f" {'RSS+ MiB':>8} {'RSS+/doc':>8} {'plain':>7} {'/plain':>9}",
+        f" {'RSS+ MiB':>8} {'RSS+/doc':>8} {'med/doc':>8} {'plain':>7} {'/plain':>9}",
         flush=True,
     )
     uploader = Uploader(server, pipeline)
@@ -875,10 +883,12 @@ def warm_up(uploader: Uploader, smallest: SbomTemplate) -> None:
 def print_size(size: int, result: SizeResult) -> None:
     median = result.median
     growth = result.rss_growth
+    typical = result.median_rss_growth
     growth_text = (
         f"{growth / MiB:>8.1f} {growth / result.document_bytes:>8.2f}"
-        if growth is not None
-        else f"{'-':>8} {'-':>8}"
+        f" {typical / result.document_bytes:>8.2f}"
+        if growth is not None and typical is not None
+        else f"{'-':>8} {'-':>8} {'-':>8}"
     )
     print(
         f"  {size:>10} {result.document_bytes / MiB:>7.1f} {len(result.samples):>2}"
