@@ -165,8 +165,18 @@ def _with_trail(
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server
 
+    from app.attestations.trust import (  # noqa: PLC0415 - sigstore is for `serve` only
+        TrustRootError,
+        load_trust_roots,
+    )
     from app.main import create_app  # noqa: PLC0415 - keeps `attestd token` light
 
+    # Refuse to start, with the reason, before anything changes: a trust root that
+    # cannot be read would otherwise surface as a traceback from the server's start-up.
+    try:
+        load_trust_roots(settings.trust_roots)
+    except TrustRootError as exc:
+        raise CommandError(str(exc)) from None
     migrate.upgrade(settings.database_url)
     _announce_first_admin(settings)
     host = args.host or settings.host

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/attestd.db"
 DEV_SIGNING_KEY_FILE = Path("var/signing-key.pem")
@@ -65,6 +65,21 @@ class Settings(BaseSettings):
         pattern=r"^[^\s+\x00-\x1f\x7f]+$",
         description="Origin line of the audit log's checkpoints and name of its signing key.",
     )
+
+    trust_roots: Annotated[tuple[Path, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "Comma-separated paths of Sigstore trusted_root.json files. Unset: the public-good"
+            " production root shipped with sigstore-python. Never refreshed over the network."
+        ),
+    )
+
+    @field_validator("trust_roots", mode="before")
+    @classmethod
+    def _split_trust_roots(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(part.strip()) for part in value.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from app.api.problems import install_problem_handlers
 from app.api.routers import ROUTERS
+from app.attestations.trust import load_trust_roots
 from app.audit.log import AuditLog
 from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.state.service_key = key
         app.state.audit_log = AuditLog(origin=settings.audit_origin, key=key)
+        app.state.trust_roots = load_trust_roots(settings.trust_roots)
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

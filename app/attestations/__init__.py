@@ -1,0 +1,1 @@
+"""Sigstore bundles and in-toto attestations: trust roots, verification and receipts."""
