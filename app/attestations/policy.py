@@ -1,0 +1,497 @@
+"""The identity policy of a service: which signers attestd accepts, and its sigstore form.
+
+A policy lists allowed identities. A signing certificate is accepted when it
+meets every constraint of at least one of them. The empty list is a valid
+stored policy that accepts nobody: ``to_sigstore`` raises ``EmptyPolicy`` for
+it, so a caller can never end up verifying against "no constraint".
+
+What each field of an ``AllowedIdentity`` requires of the Fulcio certificate:
+
+* ``issuer``: the OIDC issuer, exactly, in every encoding the certificate
+  carries (1.3.6.1.4.1.57264.1.8 as DER UTF8String, 1.1 as raw bytes), at
+  least one of them present.
+* ``subject``: a SAN (URI, e-mail or Sigstore username) equal to it.
+* ``subject_regex``: a SAN that ``re.fullmatch`` accepts (anchored at both ends).
+* ``repository``: Source Repository URI (1.12) ``https://github.com/<repository>``.
+* ``ref`` / ``ref_regex``: Source Repository Ref (1.14), exact / ``re.fullmatch``.
+* ``workflow``: Build Config URI (1.18) ``https://github.com/<repository>/<workflow>@<ref>``
+  for any ref.
+
+``repository``, ``ref``, ``ref_regex`` and ``workflow`` are GitHub Actions claims
+and are allowed only with the GitHub Actions issuer. ``ref_regex`` exists because
+releases come from a new tag each time (``refs/tags/v.+``): an exact ``ref`` pins
+one release. ``workflow`` is the workflow file of the source repository that
+started the run (``.github/workflows/release.yml``), checked against the Build
+Config URI rather than the Build Signer URI (1.9): for a reusable workflow the
+signer is the called workflow (which ``subject`` already pins, since Fulcio puts
+it in the SAN), while the build config is still the caller in the repository.
+Claims are compared case-sensitively, as GitHub spells them. A certificate that
+lacks a constrained claim (an older Fulcio certificate without 1.12, say) is
+refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
+
+import rfc8785
+from cryptography import x509
+from cryptography.hazmat import asn1
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from sigstore.errors import VerificationError
+from sigstore.verify.policy import (
+    AllOf,
+    AnyOf,
+    Identity,
+    OIDCBuildConfigURI,
+    OIDCIssuer,
+    OIDCIssuerV2,
+    OIDCSourceRepositoryRef,
+    OIDCSourceRepositoryURI,
+    VerificationPolicy,
+)
+
+from app.digests import content_digest
+from app.errors import InvalidRequest
+from app.wire import PRINTABLE_PATTERN, InputModel
+
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+MAX_IDENTITIES = 50
+ISSUER_MAX = 512
+SUBJECT_MAX = 2048
+REGEX_MAX = 512
+REF_MAX = 512
+WORKFLOW_MAX = 256
+
+# The Sigstore username SAN (an OtherName), read as sigstore's Identity policy does.
+SIGSTORE_USERNAME_OID = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+
+# Subjects no genuine signer presents: the empty string, a bare word, a URL and an
+# e-mail address under the reserved .invalid TLD (RFC 2606), and a GitHub workflow
+# of an owner GitHub does not allow (owner names cannot start with a hyphen).
+SUBJECT_PROBES = (
+    "",
+    "x",
+    "https://attestd-probe.invalid/",
+    "attestd-probe@attestd-probe.invalid",
+    "https://github.com/-attestd-probe-/-attestd-probe-/.github/workflows/probe.yml@refs/heads/main",
+)
+# Refs of every kind a workflow runs on; a ref pattern matching all of them constrains nothing.
+REF_PROBES = (
+    "refs/heads/main",
+    "refs/heads/-attestd-probe-",
+    "refs/tags/v1.0.0",
+    "refs/pull/1/merge",
+)
+
+_GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+
+
+class EmptyPolicy(InvalidRequest):
+    """The policy allows no identity: nothing can be verified against it."""
+
+    slug = "no-allowed-identity"
+    title = "The identity policy allows no signer"
+
+
+# --- field rules ------------------------------------------------------------------------------
+
+
+def _check_issuer(value: str) -> str:
+    """An ``https://`` URL with a host and nothing after the path; kept exactly as given."""
+    if any(ch.isspace() for ch in value):
+        raise ValueError("issuer must not contain spaces")
+    parts = urlsplit(value)
+    if not value.startswith("https://"):
+        raise ValueError("issuer must be an https:// URL")
+    if not parts.hostname or "@" in parts.netloc:
+        raise ValueError("issuer needs a host name and no credentials")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("issuer must not have a query or fragment")
+    return value
+
+
+def _compile(pattern: str, field: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as error:
+        raise ValueError(f"{field} is not a valid Python regular expression: {error}") from None
+
+
+def _check_subject_regex(value: str) -> str:
+    """A pattern that compiles and does not accept any signer at all.
+
+    The pattern is matched with ``re.fullmatch``, so it is anchored at both
+    ends whatever it says. It is refused when it matches any of
+    ``SUBJECT_PROBES``: no genuine signer presents one of those, so a pattern
+    that accepts one does not pin the host, domain or owner of the signer.
+    ``.*``, ``.+``, ``https://.+``, ``.+@.+`` and ``https://github\\.com/.+``
+    are all refused this way; ``https://github\\.com/acme/app/\\.github/workflows/.+``
+    and ``.+@acme\\.example`` are not. Patterns with catastrophic backtracking
+    are not detected: the length limit and the short SANs Fulcio issues bound them.
+    """
+    pattern = _compile(value, "subject_regex")
+    for probe in SUBJECT_PROBES:
+        if pattern.fullmatch(probe):
+            raise ValueError(
+                f"subject_regex matches {probe!r}, a subject no genuine signer has: "
+                "it must pin the signer's host, domain or repository owner"
+            )
+    return value
+
+
+def _check_ref_regex(value: str) -> str:
+    """A pattern that compiles, never matches the empty ref, and does not match every ref."""
+    pattern = _compile(value, "ref_regex")
+    if pattern.fullmatch(""):
+        raise ValueError("ref_regex matches the empty string")
+    if all(pattern.fullmatch(probe) for probe in REF_PROBES):
+        raise ValueError("ref_regex matches every ref; leave it out to allow any ref")
+    return value
+
+
+def _check_repository(value: str) -> str:
+    if not _GITHUB_REPOSITORY.fullmatch(value) or value.split("/")[1] in {".", ".."}:
+        raise ValueError("repository is a GitHub OWNER/NAME, e.g. acme/payments")
+    return value
+
+
+Issuer = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=ISSUER_MAX, pattern=PRINTABLE_PATTERN),
+    AfterValidator(_check_issuer),
+    Field(
+        description="OIDC issuer URL, exactly as Fulcio records it.",
+        examples=[GITHUB_ACTIONS_ISSUER],
+    ),
+]
+Subject = Annotated[
+    str,
+    StringConstraints(max_length=SUBJECT_MAX, pattern=r"^[^\s\x00-\x1f\x7f-\x9f]+$"),
+    Field(description="The certificate's SAN (URI or e-mail), exactly."),
+]
+SubjectRegex = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=REGEX_MAX, pattern=PRINTABLE_PATTERN),
+    AfterValidator(_check_subject_regex),
+    Field(
+        description=(
+            "Python regular expression the SAN must match in full (anchored). "
+            "Must pin the host, domain or owner: catch-all patterns are refused."
+        ),
+        examples=[r"https://github\.com/acme/payments/\.github/workflows/.+"],
+    ),
+]
+Repository = Annotated[
+    str,
+    StringConstraints(max_length=140),
+    AfterValidator(_check_repository),
+    Field(
+        description="GitHub OWNER/NAME of the source repository (claim 1.12).",
+        examples=["acme/payments"],
+    ),
+]
+Ref = Annotated[
+    str,
+    StringConstraints(max_length=REF_MAX, pattern=r"^refs/[^\s\x00-\x1f\x7f-\x9f]+$"),
+    Field(
+        description="Git ref the run was for, exactly (claim 1.14).",
+        examples=["refs/tags/v1.2.3", "refs/heads/main"],
+    ),
+]
+RefRegex = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=REGEX_MAX, pattern=PRINTABLE_PATTERN),
+    AfterValidator(_check_ref_regex),
+    Field(
+        description="Python regular expression the git ref must match in full (claim 1.14).",
+        examples=[r"refs/tags/v\d+\.\d+\.\d+"],
+    ),
+]
+Workflow = Annotated[
+    str,
+    StringConstraints(
+        max_length=WORKFLOW_MAX,
+        pattern=r"^\.github/workflows/[^/@\s\x00-\x1f\x7f-\x9f]+\.ya?ml$",
+    ),
+    Field(
+        description=(
+            "Workflow file of the repository that started the run (claim 1.18); needs repository."
+        ),
+        examples=[".github/workflows/release.yml"],
+    ),
+]
+
+
+# --- the policy -------------------------------------------------------------------------------
+
+
+class AllowedIdentity(InputModel):
+    """One signer attestd accepts: an OIDC issuer, a subject and optional GitHub claims."""
+
+    model_config = ConfigDict(frozen=True)
+
+    issuer: Issuer
+    subject: Subject | None = None
+    subject_regex: SubjectRegex | None = None
+    repository: Repository | None = None
+    ref: Ref | None = None
+    ref_regex: RefRegex | None = None
+    workflow: Workflow | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AllowedIdentity:
+        if (self.subject is None) == (self.subject_regex is None):
+            raise ValueError("give exactly one of subject and subject_regex")
+        if self.ref is not None and self.ref_regex is not None:
+            raise ValueError("give at most one of ref and ref_regex")
+        github = [
+            name
+            for name in ("repository", "ref", "ref_regex", "workflow")
+            if getattr(self, name) is not None
+        ]
+        if github and self.issuer != GITHUB_ACTIONS_ISSUER:
+            raise ValueError(
+                f"{', '.join(github)} can only be required of GitHub Actions identities "
+                f"(issuer {GITHUB_ACTIONS_ISSUER})"
+            )
+        if self.workflow is not None and self.repository is None:
+            raise ValueError("workflow needs repository: it is a file of that repository")
+        return self
+
+
+class IdentityPolicy(InputModel):
+    """The signers a service accepts; an empty list accepts none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    identities: tuple[AllowedIdentity, ...] = Field(
+        default_factory=tuple,
+        max_length=MAX_IDENTITIES,
+        description="A signer is accepted when it matches any one of these; none: nobody.",
+    )
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> IdentityPolicy:
+        first_at: dict[AllowedIdentity, int] = {}
+        for index, identity in enumerate(self.identities):
+            earlier = first_at.setdefault(identity, index)
+            if earlier != index:
+                raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
+        return self
+
+
+PolicyT = TypeVar("PolicyT", bound=BaseModel)
+
+
+def apply_update(current: PolicyT, update: PolicyT) -> PolicyT:
+    """``current`` with the fields that were given in ``update``; the others keep their value."""
+    given = update.model_dump(include=update.model_fields_set)
+    # Validated again as a whole, so rules that span fields hold for the result.
+    return type(current).model_validate({**current.model_dump(), **given})
+
+
+def policy_digest(policy: IdentityPolicy) -> str:
+    """``sha256:<hex>`` of the RFC 8785 canonical JSON of ``policy``.
+
+    Absent constraints (``None``) are left out, so the digest does not depend
+    on whether a client spelled them ``null`` or omitted them, nor change when
+    a new optional constraint is added to the schema; every value that takes
+    effect, defaults included, is covered. The order of ``identities`` counts.
+    """
+    document = policy.model_dump(mode="json", exclude_none=True)
+    return content_digest(rfc8785.dumps(document))
+
+
+def default_policy_for(repository_url: str) -> IdentityPolicy:
+    """The policy a new service starts with: its repository's GitHub workflows, or nobody.
+
+    ``repository_url`` is in the canonical form of ``normalize_repository``.
+    Repositories on any other host get the empty policy until an admin sets one.
+    """
+    parts = urlsplit(repository_url)
+    path = parts.path.strip("/")
+    if parts.scheme != "https" or parts.netloc != "github.com" or not _is_github(path):
+        return IdentityPolicy()
+    workflows = re.escape(f"https://github.com/{path}/.github/workflows/")
+    return IdentityPolicy(
+        identities=(
+            AllowedIdentity(
+                issuer=GITHUB_ACTIONS_ISSUER,
+                subject_regex=workflows + ".+",
+                repository=path,
+            ),
+        )
+    )
+
+
+def _is_github(path: str) -> bool:
+    try:
+        _check_repository(path)
+    except ValueError:
+        return False
+    return True
+
+
+# --- the sigstore form ------------------------------------------------------------------------
+
+
+def to_sigstore(policy: IdentityPolicy) -> VerificationPolicy:
+    """The sigstore-python policy for ``policy``; ``EmptyPolicy`` when it allows nobody."""
+    if not policy.identities:
+        raise EmptyPolicy(
+            "The identity policy lists no allowed identity, so no signature can be accepted.",
+            reasons=["no-allowed-identity"],
+        )
+    return AnyAllowedIdentity([identity_checks(identity) for identity in policy.identities])
+
+
+def identity_checks(identity: AllowedIdentity) -> AllOf:
+    """Every check of one allowed identity, issuer first."""
+    checks: list[VerificationPolicy] = [IssuerIs(identity.issuer)]
+    if identity.subject is not None:
+        # The issuer is checked above, in both encodings; Identity's own check reads only 1.1.
+        checks.append(Identity(identity=identity.subject))
+    elif identity.subject_regex is not None:
+        checks.append(SubjectMatches(re.compile(identity.subject_regex)))
+    else:
+        # Validation rules this out; a model built without validation must not slip through.
+        raise ValueError("an allowed identity needs subject or subject_regex")
+    if identity.repository is not None:
+        checks.append(OIDCSourceRepositoryURI(f"https://github.com/{identity.repository}"))
+    if identity.ref is not None:
+        checks.append(OIDCSourceRepositoryRef(identity.ref))
+    if identity.ref_regex is not None:
+        checks.append(
+            ClaimMatches(
+                OIDCSourceRepositoryRef.oid, "source repository ref", re.compile(identity.ref_regex)
+            )
+        )
+    if identity.workflow is not None:
+        build_config = f"https://github.com/{identity.repository}/{identity.workflow}@"
+        checks.append(
+            ClaimMatches(
+                OIDCBuildConfigURI.oid,
+                "build config URI",
+                re.compile(re.escape(build_config) + ".+"),
+            )
+        )
+    return AllOf(checks)
+
+
+class AnyAllowedIdentity(AnyOf):
+    """sigstore's ``AnyOf``, failing closed on unreadable extensions and saying why each failed."""
+
+    def __init__(self, children: Sequence[VerificationPolicy]) -> None:
+        self._identities = list(children)
+        super().__init__(self._identities)
+
+    def verify(self, cert: x509.Certificate) -> None:
+        """Return when one identity accepts ``cert``; raise ``VerificationError`` otherwise."""
+        failures: list[str] = []
+        for number, child in enumerate(self._identities, start=1):
+            try:
+                child.verify(cert)
+            except VerificationError as error:
+                failures.append(f"identity {number}: {error}")
+            except (ValueError, x509.ExtensionNotFound) as error:
+                # A missing SAN or a badly encoded claim: a refusal, not a crash.
+                failures.append(f"identity {number}: unreadable certificate: {error}")
+            else:
+                return
+        raise VerificationError(
+            "the signing certificate matches no allowed identity: " + "; ".join(failures)
+        )
+
+
+class IssuerIs:
+    """The OIDC issuer is ``issuer`` in every encoding the certificate carries (1.8, 1.1)."""
+
+    def __init__(self, issuer: str) -> None:
+        self._checks: tuple[OIDCIssuerV2 | OIDCIssuer, ...] = (
+            OIDCIssuerV2(issuer),
+            OIDCIssuer(issuer),
+        )
+
+    def verify(self, cert: x509.Certificate) -> None:
+        present = [check for check in self._checks if _has_extension(cert, check.oid)]
+        if not present:
+            raise VerificationError("certificate names no OIDC issuer (extension 1.8 or 1.1)")
+        for check in present:
+            check.verify(cert)
+
+
+class SubjectMatches:
+    """A SAN of the certificate matches ``pattern`` in full."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self._pattern = pattern
+
+    def verify(self, cert: x509.Certificate) -> None:
+        subjects = certificate_subjects(cert)
+        if not any(self._pattern.fullmatch(subject) for subject in subjects):
+            raise VerificationError(
+                f"no SAN matches {self._pattern.pattern!r}; the certificate has {subjects}"
+            )
+
+
+class ClaimMatches:
+    """A Fulcio claim (a DER UTF8String extension) matches ``pattern`` in full."""
+
+    def __init__(self, oid: x509.ObjectIdentifier, name: str, pattern: re.Pattern[str]) -> None:
+        self._oid = oid
+        self._name = name
+        self._pattern = pattern
+
+    def verify(self, cert: x509.Certificate) -> None:
+        value = _claim(cert, self._oid)
+        if value is None:
+            raise VerificationError(
+                f"certificate has no {self._name} (extension {self._oid.dotted_string})"
+            )
+        if not self._pattern.fullmatch(value):
+            raise VerificationError(
+                f"{self._name} {value!r} does not match {self._pattern.pattern!r}"
+            )
+
+
+def certificate_subjects(cert: x509.Certificate) -> list[str]:
+    """The certificate's SAN identities: URIs, e-mail addresses and Sigstore usernames."""
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    subjects = [
+        *names.get_values_for_type(x509.UniformResourceIdentifier),
+        *names.get_values_for_type(x509.RFC822Name),
+    ]
+    for other in names.get_values_for_type(x509.OtherName):
+        if other.type_id == SIGSTORE_USERNAME_OID:
+            subjects.append(asn1.decode_der(str, other.value))
+    return subjects
+
+
+def _has_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> bool:
+    try:
+        cert.extensions.get_extension_for_oid(oid)
+    except x509.ExtensionNotFound:
+        return False
+    return True
+
+
+def _claim(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+    """A Fulcio v2 claim as text; ``None`` when absent, ValueError when badly encoded."""
+    try:
+        extension = cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return None
+    if not isinstance(extension, x509.UnrecognizedExtension):
+        raise VerificationError(f"extension {oid.dotted_string} is not a Fulcio claim")
+    return asn1.decode_der(str, extension.value)
