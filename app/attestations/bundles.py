@@ -1,0 +1,548 @@
+"""Sigstore bundles as attestd accepts them: media type, hardened JSON, strict fields, kind. Pure.
+
+``parse_bundle`` turns a request body and its Content-Type into a ``ParsedBundle``
+holding sigstore-python's ``Bundle``, or raises one of::
+
+    UnsupportedMediaType
+    └── UnsupportedBundle   415 unsupported-bundle  not a bundle media type; a Content-Type
+                                                    version the document contradicts
+    BadRequest
+    └── BundleMalformed     400 bundle-malformed    not JSON, not a bundle document, a field
+                                                    that is not strict base64, DER or uint64
+    InvalidRequest
+    └── BundleRejected      422 bundle-rejected     a well-formed bundle attestd refuses;
+                                                    ``reasons`` are "slug: human text"
+
+Checked here, before sigstore-python sees the bytes, because it does not:
+
+* every key is a protobuf JSON (lowerCamelCase) name of the bundle schema:
+  sigstore-models also takes the snake_case names, so one field could appear twice
+  under two spellings, and only one of them would be checked;
+* every bytes field is canonical, padded, standard base64: sigstore-models decodes
+  leniently and skips characters outside the alphabet;
+* every uint64 is a string of ASCII digits (``int`` also takes "+1", " 1", "1_0");
+* refusals that need no trust root (the 422 reasons below), so that a bundle
+  sigstore-python cannot even load is refused with a reason rather than as malformed.
+
+Parse-time reason slugs: ``no-certificate`` (signed with a key, not a Fulcio
+certificate), ``root-in-chain``, ``no-tlog-entry``, ``tlog-entries`` (several),
+``no-inclusion-proof``, ``no-signed-time``, ``unsupported-entry-kind``,
+``dsse-signatures``, ``message-digest``, ``integrated-time-future`` (out of range),
+``invalid-bundle`` (any other refusal of sigstore-python's loader).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from pydantic import ValidationError
+from sigstore.errors import Error as SigstoreError
+from sigstore.models import Bundle, IncompatibleEntry, InvalidBundle
+
+from app.digests import content_digest
+from app.errors import AppError, BadRequest, InvalidRequest, UnsupportedMediaType
+from app.sboms.errors import SbomMalformed
+from app.sboms.parsing import parse_json
+
+# --- problems -------------------------------------------------------------------------
+
+
+class UnsupportedBundle(UnsupportedMediaType):
+    slug = "unsupported-bundle"
+    title = "Unsupported bundle media type"
+
+
+class BundleMalformed(BadRequest):
+    slug = "bundle-malformed"
+    title = "Bundle is not well-formed"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a bundle is refused: a stable slug and a short text for people."""
+
+    slug: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.slug}: {self.text}"
+
+
+class BundleRejected(InvalidRequest):
+    slug = "bundle-rejected"
+    title = "Bundle failed verification"
+
+    def __init__(self, reasons: Sequence[Reason], detail: str | None = None) -> None:
+        super().__init__(
+            detail or "The bundle was refused; see reasons.",
+            reasons=[str(reason) for reason in reasons],
+        )
+        self.rejections = tuple(reasons)
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        return tuple(reason.slug for reason in self.rejections)
+
+
+# What a route that takes a bundle declares, for problem_responses(*BUNDLE_PROBLEMS).
+BUNDLE_PROBLEMS: tuple[type[AppError], ...] = (UnsupportedBundle, BundleMalformed, BundleRejected)
+
+# --- media types ------------------------------------------------------------------------
+
+
+class BundleMediaType(enum.StrEnum):
+    """The bundle versions attestd accepts; 0.3 has two spellings."""
+
+    V0_1 = "application/vnd.dev.sigstore.bundle+json;version=0.1"
+    V0_2 = "application/vnd.dev.sigstore.bundle+json;version=0.2"
+    V0_3 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    V0_3_ALT = "application/vnd.dev.sigstore.bundle+json;version=0.3"
+
+    @property
+    def version(self) -> str:
+        return "0.3" if self is BundleMediaType.V0_3 else self.value.rsplit("=", 1)[1]
+
+
+class BundleKind(enum.StrEnum):
+    """What a bundle signs; the value is the evidence kind attestd records."""
+
+    MESSAGE_SIGNATURE = "signature"
+    DSSE = "attestation"
+
+
+_BUNDLE_JSON = "application/vnd.dev.sigstore.bundle+json"
+_BUNDLE_V03_JSON = "application/vnd.dev.sigstore.bundle.v0.3+json"
+_GENERIC_JSON = "application/json"
+_VERSIONS = frozenset(media_type.version for media_type in BundleMediaType)
+_ACCEPTED = (
+    f"{_BUNDLE_JSON};version=0.1|0.2|0.3, {_BUNDLE_V03_JSON}, "
+    f"{_GENERIC_JSON} (with the bundle's mediaType)"
+)
+
+# RFC 9110 token and quoted-string, enough to take parameters apart.
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_PARAMETER = re.compile(rf"\s*;\s*({_TCHARS})\s*=\s*({_TCHARS}|\"(?:[^\"\\]|\\.)*\")\s*", re.ASCII)
+_ESSENCE = re.compile(rf"\s*({_TCHARS}/{_TCHARS})\s*", re.ASCII)
+
+# Reasons quote at most this much of anything a client sent.
+_QUOTE_MAX = 80
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= _QUOTE_MAX else text[:_QUOTE_MAX] + "…")
+
+
+def _unsupported(reason: str) -> UnsupportedBundle:
+    return UnsupportedBundle(
+        "The request body is not a Sigstore bundle attestd accepts.",
+        reasons=[reason, f"accepted Content-Types: {_ACCEPTED}"],
+    )
+
+
+def _malformed(reason: str, detail: str = "The bundle is not well-formed.") -> BundleMalformed:
+    return BundleMalformed(detail, reasons=[reason])
+
+
+def declared_version(content_type: str | None) -> str | None:
+    """The bundle version a Content-Type names; None for plain JSON; else 415."""
+    if not content_type or not content_type.strip():
+        raise _unsupported("a Content-Type is required")
+    essence_match = _ESSENCE.match(content_type)
+    if essence_match is None:
+        raise _unsupported("the Content-Type is not a media type")
+    essence = essence_match.group(1).lower()
+    parameters: dict[str, str] = {}
+    position = essence_match.end()
+    while position < len(content_type):
+        match = _PARAMETER.match(content_type, position)
+        if match is None:
+            raise _unsupported("the Content-Type has malformed parameters")
+        value = match.group(2)
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        parameters[match.group(1).lower()] = value
+        position = match.end()
+
+    charset = parameters.pop("charset", None)
+    if charset is not None and charset.lower() not in {"utf-8", "utf8"}:
+        raise _unsupported(f"charset {_quote(charset)} is not accepted; bundles are UTF-8")
+    version = parameters.pop("version", None) if essence == _BUNDLE_JSON else None
+    if parameters:
+        names = ", ".join(sorted(_quote(name) for name in parameters))
+        raise _unsupported(f"the Content-Type has parameters attestd does not know: {names}")
+
+    if essence == _BUNDLE_V03_JSON:
+        return "0.3"
+    if essence == _BUNDLE_JSON:
+        if version is None:
+            # The version is then the document's own, checked below like plain JSON.
+            return None
+        if version not in _VERSIONS:
+            raise _unsupported(f"bundle version {_quote(version)} is not supported")
+        return version
+    if essence == _GENERIC_JSON:
+        return None
+    raise _unsupported(f"Content-Type {_quote(essence)} is not a Sigstore bundle")
+
+
+def _media_type(document: Mapping[str, Any], declared: str | None) -> BundleMediaType:
+    media_type = document.get("mediaType")
+    if not isinstance(media_type, str):
+        raise _malformed("mediaType: a bundle names its media type in a string")
+    try:
+        found = BundleMediaType(media_type)
+    except ValueError:
+        raise _unsupported(f"mediaType {_quote(media_type)} is not a bundle version") from None
+    if declared is not None and declared != found.version:
+        raise _unsupported(
+            f"the Content-Type says version {declared} but the bundle's mediaType is "
+            f"version {found.version}"
+        )
+    return found
+
+
+# --- the strict walk --------------------------------------------------------------------
+#
+# The bundle schema as protobuf JSON writes it (protobuf-specs Bundle v0.3, as
+# sigstore-models 0.0.6 models it). A field is a leaf type or a nested shape; a
+# one-element tuple is an array of that shape. A JSON null counts as an absent field,
+# as in protobuf JSON.
+
+
+class _Leaf(enum.Enum):
+    TEXT = "string"
+    BYTES = "base64"
+    UINT64 = "uint64"
+
+
+_Shape = _Leaf | Mapping[str, "_Shape"] | tuple["_Shape"]
+
+_TEXT, _BYTES, _UINT64 = _Leaf.TEXT, _Leaf.BYTES, _Leaf.UINT64
+_LOG_ENTRY: _Shape = {
+    "logIndex": _UINT64,
+    "logId": {"keyId": _BYTES},
+    "kindVersion": {"kind": _TEXT, "version": _TEXT},
+    "integratedTime": _UINT64,
+    "inclusionPromise": {"signedEntryTimestamp": _BYTES},
+    "inclusionProof": {
+        "logIndex": _UINT64,
+        "rootHash": _BYTES,
+        "treeSize": _UINT64,
+        "hashes": (_BYTES,),
+        "checkpoint": {"envelope": _TEXT},
+    },
+    "canonicalizedBody": _BYTES,
+}
+BUNDLE_SHAPE: _Shape = {
+    "mediaType": _TEXT,
+    "verificationMaterial": {
+        "publicKey": {"hint": _TEXT},
+        "x509CertificateChain": {"certificates": ({"rawBytes": _BYTES},)},
+        "certificate": {"rawBytes": _BYTES},
+        "tlogEntries": (_LOG_ENTRY,),
+        "timestampVerificationData": {"rfc3161Timestamps": ({"signedTimestamp": _BYTES},)},
+    },
+    "messageSignature": {
+        "messageDigest": {"algorithm": _TEXT, "digest": _BYTES},
+        "signature": _BYTES,
+    },
+    "dsseEnvelope": {
+        "payload": _BYTES,
+        "payloadType": _TEXT,
+        "signatures": ({"sig": _BYTES, "keyid": _TEXT},),
+    },
+}
+
+_UINT64_MAX = 2**64 - 1
+_DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)
+
+
+def _strict_base64(text: str, where: str) -> bytes:
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        data = None
+    # Only the canonical encoding: no stray bits in the last character, no missing "=".
+    if data is None or base64.b64encode(data) != text.encode("ascii", "replace"):
+        raise _malformed(f"{where}: not canonical, padded, standard base64")
+    return data
+
+
+def _strict(value: Any, shape: _Shape, where: str) -> Any:
+    """``value`` checked against ``shape``, bytes decoded and integers read; else 400."""
+    if value is None:
+        return None
+    if isinstance(shape, Mapping):
+        if not isinstance(value, dict):
+            raise _malformed(f"{where}: must be an object")
+        decoded: dict[str, Any] = {}
+        for key, item in value.items():
+            inner = shape.get(key)
+            if inner is None:
+                raise _malformed(f"{where}: unknown field {_quote(key)}")
+            decoded[key] = _strict(item, inner, f"{where}.{key}" if where else key)
+        return decoded
+    if isinstance(shape, tuple):
+        if not isinstance(value, list):
+            raise _malformed(f"{where}: must be an array")
+        return [_strict(item, shape[0], f"{where}[{index}]") for index, item in enumerate(value)]
+    if not isinstance(value, str):
+        raise _malformed(f"{where}: must be a string")
+    if shape is _Leaf.BYTES:
+        return _strict_base64(value, where)
+    if shape is _Leaf.UINT64:
+        if not _DIGITS.fullmatch(value) or int(value) > _UINT64_MAX:
+            raise _malformed(f"{where}: must be a decimal uint64 in a string")
+        return int(value)
+    return value
+
+
+# --- refusals that need no trust root ---------------------------------------------------
+
+# Log entry (kind, version) pairs sigstore-python 4.5 can verify, per bundle kind.
+# Anything else (intoto 0.0.2 of 2023-era npm bundles, for one) is refused by name.
+_ENTRY_KINDS: Mapping[BundleKind, frozenset[tuple[str, str]]] = {
+    BundleKind.MESSAGE_SIGNATURE: frozenset({("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2")}),
+    BundleKind.DSSE: frozenset({("dsse", "0.0.1"), ("hashedrekord", "0.0.2")}),
+}
+_KIND_NAMES = {BundleKind.MESSAGE_SIGNATURE: "message signature", BundleKind.DSSE: "DSSE bundle"}
+# Far beyond any real integrated time, and still within what datetime can hold.
+_LATEST_TIME = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """The bundle's one transparency-log entry, as read (verified only by ``verify``)."""
+
+    kind: str
+    version: str
+    log_index: int
+    log_id: str  # hex
+    integrated_time: datetime | None  # None for Rekor v2 entries, timed by a TSA instead
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBundle:
+    """A bundle that passed every check that needs no trust root."""
+
+    digest: str  # sha256:<hex> of the bytes as received
+    media_type: BundleMediaType
+    kind: BundleKind
+    bundle: Bundle
+    certificate: x509.Certificate
+    log_entry: LogEntry
+    message_digest: bytes | None  # message signatures: the SHA-256 the signature is over
+    payload_type: str | None  # DSSE: as the envelope states it (verified by ``verify``)
+
+
+def _certificate_refusals(material: Mapping[str, Any]) -> list[Reason]:
+    """A key instead of a certificate; a root CA carried in the chain."""
+    reasons: list[Reason] = []
+    if material.get("publicKey") is not None:
+        reasons.append(
+            Reason(
+                "no-certificate",
+                "the bundle is signed with a key, not a Sigstore certificate; "
+                "attestd verifies keyless bundles only",
+            )
+        )
+    chain = (material.get("x509CertificateChain") or {}).get("certificates") or []
+    for index, item in enumerate(chain[1:], start=1):
+        try:
+            certificate = x509.load_der_x509_certificate((item or {}).get("rawBytes") or b"")
+        except ValueError:
+            raise _malformed(
+                f"verificationMaterial.x509CertificateChain.certificates[{index}]: "
+                "not a DER X.509 certificate"
+            ) from None
+        if certificate.subject == certificate.issuer:
+            reasons.append(
+                Reason(
+                    "root-in-chain",
+                    "the bundle's certificate chain carries a root CA; trust anchors come "
+                    "from the trust root, never from the bundle",
+                )
+            )
+    return reasons
+
+
+def _entry_refusals(material: Mapping[str, Any], kind: BundleKind) -> list[Reason]:
+    """Not exactly one log entry; no inclusion proof; a kind sigstore-python cannot verify."""
+    entries = material.get("tlogEntries") or []
+    if not entries:
+        return [Reason("no-tlog-entry", "the bundle has no transparency-log entry")]
+    if len(entries) > 1:
+        return [
+            Reason(
+                "tlog-entries",
+                f"the bundle has {len(entries)} transparency-log entries; attestd verifies "
+                "bundles with exactly one",
+            )
+        ]
+    reasons: list[Reason] = []
+    entry = entries[0] or {}
+    if not (entry.get("inclusionProof") or {}).get("checkpoint"):
+        reasons.append(
+            Reason(
+                "no-inclusion-proof",
+                "the transparency-log entry has no inclusion proof with a signed checkpoint",
+            )
+        )
+    kind_version = entry.get("kindVersion") or {}
+    pair = (kind_version.get("kind"), kind_version.get("version"))
+    # A missing kind or version is left to the schema check (400).
+    if None not in pair and pair not in _ENTRY_KINDS[kind]:
+        found = "/".join(_quote(str(part)) for part in pair)
+        accepted = ", ".join(sorted("/".join(p) for p in _ENTRY_KINDS[kind]))
+        reasons.append(
+            Reason(
+                "unsupported-entry-kind",
+                f"a transparency-log entry of kind {found} is not supported in a "
+                f"{_KIND_NAMES[kind]} (accepted: {accepted})",
+            )
+        )
+    if (entry.get("integratedTime") or 0) > _LATEST_TIME:
+        reasons.append(Reason("integrated-time-future", "the integrated time is out of range"))
+    return reasons
+
+
+def _signature_refusals(decoded: Mapping[str, Any], kind: BundleKind) -> list[Reason]:
+    """Not exactly one DSSE signature; a message digest other than one SHA-256."""
+    if kind is BundleKind.DSSE:
+        signatures = decoded["dsseEnvelope"].get("signatures") or []
+        if len(signatures) != 1:
+            return [
+                Reason(
+                    "dsse-signatures",
+                    f"a DSSE envelope must carry exactly one signature; this one has "
+                    f"{len(signatures)}",
+                )
+            ]
+        return []
+    stated = decoded["messageSignature"].get("messageDigest") or {}
+    digest = stated.get("digest")
+    if stated.get("algorithm") != "SHA2_256" or digest is None or len(digest) != 32:
+        return [
+            Reason(
+                "message-digest",
+                "a message signature must state the SHA2_256 digest (32 bytes) it signs",
+            )
+        ]
+    return []
+
+
+def _refusals(decoded: Mapping[str, Any], kind: BundleKind) -> list[Reason]:
+    """What the document says that attestd refuses, before sigstore-python loads it."""
+    material: Mapping[str, Any] = decoded["verificationMaterial"]
+    return [
+        *_certificate_refusals(material),
+        *_entry_refusals(material, kind),
+        *_signature_refusals(decoded, kind),
+    ]
+
+
+def _loader_refusal(error: SigstoreError) -> Reason:
+    """A reason for what sigstore-python's ``Bundle`` refuses beyond ``_refusals``."""
+    message = " ".join(str(error).split())
+    if isinstance(error, IncompatibleEntry):
+        return Reason("unsupported-entry-kind", "the transparency-log entry version is unsupported")
+    if "inclusion promise" in message:
+        return Reason(
+            "no-signed-time",
+            "the bundle has no inclusion promise (signed entry timestamp) or signed timestamp, "
+            "so nothing proves when it was signed",
+        )
+    if "imestamp" in message:
+        return Reason("timestamp-invalid", "the bundle's signed timestamps cannot be read")
+    if "expected certificate" in message:
+        return Reason("no-certificate", "the bundle carries no signing certificate")
+    return Reason("invalid-bundle", message[:160])
+
+
+def _schema_errors(error: ValidationError) -> list[str]:
+    """Where sigstore-models' schema failed, without echoing the values."""
+    reasons = []
+    for item in error.errors(include_url=False, include_input=False, include_context=False)[:5]:
+        where = ".".join(str(step) for step in item["loc"]) or "bundle"
+        reasons.append(f"{where}: {item['msg']}")
+    return reasons
+
+
+def _load(content: bytes) -> Bundle:
+    """sigstore-python's ``Bundle``: 400 when its schema fails, 422 when it refuses."""
+    try:
+        return Bundle.from_json(content)
+    except InvalidBundle as error:
+        # from_json raises InvalidBundle while handling the schema's ValidationError.
+        if isinstance(error.__context__, ValidationError):
+            raise BundleMalformed(
+                "The bundle does not match the Sigstore bundle schema.",
+                reasons=_schema_errors(error.__context__),
+            ) from None
+        raise BundleRejected([_loader_refusal(error)]) from None
+    except SigstoreError as error:
+        raise BundleRejected([_loader_refusal(error)]) from None
+    except ValueError:
+        # The leaf is decoded only here: bytes that are base64 but not DER.
+        raise _malformed("verificationMaterial: the signing certificate is not DER X.509") from None
+
+
+def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
+    """The bundle in a request body, checked as far as it can be without a trust root."""
+    declared = declared_version(content_type)
+    try:
+        document = parse_json(content)
+    except SbomMalformed as error:
+        raise BundleMalformed(
+            "The bundle is not well-formed JSON.", reasons=error.reasons
+        ) from None
+    if not isinstance(document, dict):
+        raise _malformed("a bundle is a JSON object")
+    media_type = _media_type(document, declared)
+    decoded: dict[str, Any] = _strict(document, BUNDLE_SHAPE, "")
+    if decoded.get("verificationMaterial") is None:
+        raise _malformed("verificationMaterial: required")
+
+    has_message = decoded.get("messageSignature") is not None
+    has_envelope = decoded.get("dsseEnvelope") is not None
+    if has_message == has_envelope:
+        raise _malformed("a bundle carries exactly one of messageSignature and dsseEnvelope")
+    kind = BundleKind.MESSAGE_SIGNATURE if has_message else BundleKind.DSSE
+
+    reasons = _refusals(decoded, kind)
+    if reasons:
+        raise BundleRejected(reasons)
+    bundle = _load(content)
+
+    entry = decoded["verificationMaterial"]["tlogEntries"][0]
+    kind_version = entry["kindVersion"]
+    # sigstore-python takes an integrated time of 0 for none at all; so does attestd.
+    integrated = entry.get("integratedTime") or None
+    if has_message:
+        message_digest, payload_type = decoded["messageSignature"]["messageDigest"]["digest"], None
+    else:
+        message_digest, payload_type = None, decoded["dsseEnvelope"].get("payloadType")
+    return ParsedBundle(
+        digest=content_digest(content),
+        media_type=media_type,
+        kind=kind,
+        bundle=bundle,
+        certificate=bundle.signing_certificate,
+        log_entry=LogEntry(
+            kind=kind_version["kind"],
+            version=kind_version["version"],
+            log_index=entry["logIndex"],
+            log_id=entry["logId"]["keyId"].hex(),
+            integrated_time=None if integrated is None else datetime.fromtimestamp(integrated, UTC),
+        ),
+        message_digest=message_digest,
+        payload_type=payload_type,
+    )

@@ -1,0 +1,653 @@
+"""Verification of a parsed bundle against trust roots and an identity policy; the receipt. Pure.
+
+``verify`` hands the bundle to sigstore-python with each trust root in turn (the
+first that verifies wins), then makes the checks sigstore-python leaves to its
+caller: the DSSE payload type, the in-toto statement (type, subjects, digests,
+predicate type), the artifact the caller names, and an integrated time that is
+not in the future. It returns ``Verified`` with its ``Receipt``, or raises
+``BundleRejected`` (422) whose reasons are "slug: text":
+
+==========================  ===========================================================
+slug                        meaning
+==========================  ===========================================================
+identity-mismatch           the certificate's identity is not allowed by the policy
+untrusted-chain             the certificate does not chain to a CA of the trust root
+expired-certificate         the certificate was not valid at the integrated time
+sct-invalid                 no valid SCT from a CT log of the trust root
+certificate-usage           the certificate is not for code signing
+inclusion-proof-invalid     the inclusion proof or its signed checkpoint does not verify
+inclusion-promise-invalid   the signed entry timestamp does not verify
+tlog-entry-mismatch         the log entry is another signature's (CVE-2022-36056 shape)
+unsupported-entry-kind      a log entry kind sigstore-python cannot verify
+signature-invalid           the signature does not verify with the certificate's key
+no-signed-time              nothing proves when the bundle was signed
+timestamp-invalid           the RFC 3161 timestamps cannot be used
+dsse-signatures             not exactly one DSSE signature
+integrated-time-future      logged later than now plus the allowed clock skew
+payload-type                the DSSE payload is not application/vnd.in-toto+json
+statement-malformed         the payload is not a well-formed in-toto statement
+statement-type              the statement's _type is not in-toto Statement v1 or v0.1
+no-subjects                 the statement names no subject
+subject-digest              a subject without a lower-case sha256 or sha512 hex digest
+predicate-type              the predicate type is not on the allow-list
+subject-digest-mismatch     the caller's artifact is not what the bundle signs
+invalid-bundle              any other refusal of sigstore-python's bundle checks
+verification-failed         any other failure of verification
+==========================  ===========================================================
+
+sigstore-python 4.5 raises one ``VerificationError`` type for most failures, so
+the slug is chosen from the exception's class and message (as measured with
+4.5.1; an unknown message falls back to ``verification-failed``, still a
+refusal), and policy failures are told apart by watching the policy itself.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography import x509
+from sigstore.dsse import InvalidEnvelope
+from sigstore.errors import CertValidationError, VerificationError
+from sigstore.errors import Error as SigstoreError
+from sigstore.hashes import Hashed
+from sigstore.models import IncompatibleEntry, InvalidBundle
+from sigstore.verify.policy import UnsafeNoOp, VerificationPolicy
+from sigstore_models.common.v1 import HashAlgorithm
+
+from app.attestations.bundles import BundleKind, BundleRejected, ParsedBundle, Reason
+from app.attestations.trust import TrustRoot
+from app.sboms.errors import SbomMalformed
+from app.sboms.parsing import parse_json
+
+IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPES = frozenset(
+    {"https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"}
+)
+
+# The predicate types attestd accepts: an exact list, so a new version is a decision.
+PREDICATE_TYPES: frozenset[str] = frozenset(
+    {
+        "https://slsa.dev/provenance/v0.2",
+        "https://slsa.dev/provenance/v1",
+        "https://slsa.dev/verification_summary/v1",
+        "https://cyclonedx.org/bom",
+        *(f"https://cyclonedx.org/bom/v1.{minor}" for minor in range(8)),
+        "https://spdx.dev/Document",
+        *(f"https://spdx.dev/Document/v2.{minor}" for minor in range(4)),
+        "https://spdx.dev/Document/v3.0",
+        "https://in-toto.io/attestation/test-result/v0.1",
+        "https://in-toto.io/attestation/link/v0.3",
+        "https://github.com/npm/attestation/tree/main/specs/publish/v0.1",
+    }
+)
+
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+SIGSTORE_VERSION = importlib.metadata.version("sigstore")
+
+# Subject digests attestd records, and the length of their lower-case hex.
+_SUBJECT_DIGESTS = {"sha256": 64, "sha512": 128}
+_LOWER_HEX = re.compile(r"[0-9a-f]+", re.ASCII)
+# A statement reports at most this many faulty subjects.
+_SUBJECT_REASONS_MAX = 5
+_TEXT_MAX = 160
+
+# --- Fulcio certificate extensions --------------------------------------------------------
+
+_FULCIO = "1.3.6.1.4.1.57264.1."
+_ISSUER_V1 = x509.ObjectIdentifier(_FULCIO + "1")  # raw bytes
+_ISSUER_V2 = x509.ObjectIdentifier(_FULCIO + "8")  # DER UTF8String
+_USERNAME = x509.ObjectIdentifier(_FULCIO + "7")  # an OtherName SAN
+# Workload claims Fulcio copies from the OIDC token: (name, value is DER UTF8String).
+# 1.2-1.6 are the deprecated raw forms, kept because older certificates have nothing else.
+_CLAIMS: Mapping[x509.ObjectIdentifier, tuple[str, bool]] = {
+    x509.ObjectIdentifier(_FULCIO + number): (name, der)
+    for number, name, der in (
+        ("2", "github_workflow_trigger", False),
+        ("3", "github_workflow_sha", False),
+        ("4", "github_workflow_name", False),
+        ("5", "github_workflow_repository", False),
+        ("6", "github_workflow_ref", False),
+        ("9", "build_signer_uri", True),
+        ("10", "build_signer_digest", True),
+        ("11", "runner_environment", True),
+        ("12", "source_repository_uri", True),
+        ("13", "source_repository_digest", True),
+        ("14", "source_repository_ref", True),
+        ("15", "source_repository_identifier", True),
+        ("16", "source_repository_owner_uri", True),
+        ("17", "source_repository_owner_identifier", True),
+        ("18", "build_config_uri", True),
+        ("19", "build_config_digest", True),
+        ("20", "build_trigger", True),
+        ("21", "run_invocation_uri", True),
+        ("22", "source_repository_visibility_at_signing", True),
+    )
+}
+_UTF8_STRING_TAG = 0x0C
+
+
+def _der_utf8_string(encoded: bytes) -> str | None:
+    """The text of a DER UTF8String; None when ``encoded`` is not exactly one."""
+    if len(encoded) < 2 or encoded[0] != _UTF8_STRING_TAG:
+        return None
+    length, offset = encoded[1], 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 1 <= count <= 4 or len(encoded) < 2 + count:
+            return None
+        length, offset = int.from_bytes(encoded[2 : 2 + count], "big"), 2 + count
+    if offset + length != len(encoded):
+        return None
+    try:
+        return encoded[offset:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _raw_utf8(encoded: bytes) -> str | None:
+    try:
+        return encoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Signer:
+    subject: str | None
+    issuer: str | None
+    claims: dict[str, str]
+
+
+def _signer(certificate: x509.Certificate) -> _Signer:
+    """The SAN, the OIDC issuer and the workload claims a Fulcio certificate carries."""
+    subject: str | None = None
+    issuer_v1: str | None = None
+    issuer_v2: str | None = None
+    claims: dict[str, str] = {}
+    for extension in certificate.extensions:
+        value = extension.value
+        if isinstance(value, x509.SubjectAlternativeName):
+            names = [
+                *value.get_values_for_type(x509.UniformResourceIdentifier),
+                *value.get_values_for_type(x509.RFC822Name),
+                *(
+                    _der_utf8_string(other.value) or _raw_utf8(other.value)
+                    for other in value.get_values_for_type(x509.OtherName)
+                    if other.type_id == _USERNAME
+                ),
+            ]
+            subject = next((name for name in names if name), None)
+        elif not isinstance(value, x509.UnrecognizedExtension):
+            continue
+        elif extension.oid == _ISSUER_V2:
+            issuer_v2 = _der_utf8_string(value.value)
+        elif extension.oid == _ISSUER_V1:
+            issuer_v1 = _raw_utf8(value.value)
+        elif (claim := _CLAIMS.get(extension.oid)) is not None:
+            name, der = claim
+            text = _der_utf8_string(value.value) if der else _raw_utf8(value.value)
+            if text is not None:
+                claims[name] = text
+    return _Signer(subject=subject, issuer=issuer_v2 or issuer_v1, claims=claims)
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What attestd concluded about one bundle, stored with it."""
+
+    verified: bool
+    signer_subject: str  # the certificate's SAN
+    signer_issuer: str  # the OIDC issuer
+    claims: Mapping[str, str]  # Fulcio workload claims present (GitHub Actions and others)
+    log_index: int
+    log_id: str  # hex
+    integrated_time: datetime | None  # None for entries timed by a TSA (Rekor v2)
+    trust_root_source: str
+    trust_root_digest: str
+    policy_digest: str
+    sigstore_version: str
+    verified_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """The receipt as JSON-ready values (times in RFC 3339)."""
+        return {
+            "verified": self.verified,
+            "signer": {
+                "subject": self.signer_subject,
+                "issuer": self.signer_issuer,
+                "claims": dict(self.claims),
+            },
+            "tlog": {
+                "log_index": self.log_index,
+                "log_id": self.log_id,
+                "integrated_time": (
+                    None if self.integrated_time is None else self.integrated_time.isoformat()
+                ),
+            },
+            "trust_root": {"source": self.trust_root_source, "digest": self.trust_root_digest},
+            "policy_digest": self.policy_digest,
+            "sigstore_version": self.sigstore_version,
+            "verified_at": self.verified_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """An artifact a bundle speaks about: its name when stated, and its digest."""
+
+    name: str | None
+    digest: str  # sha256:<hex> or sha512:<hex>
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A bundle that verified: what it signs, and the receipt."""
+
+    kind: BundleKind
+    subjects: tuple[Subject, ...]
+    receipt: Receipt
+    predicate_type: str | None = None  # DSSE only
+    statement: Mapping[str, Any] | None = field(default=None, repr=False)  # DSSE only
+
+
+# --- sigstore-python's failures, named --------------------------------------------------------
+
+
+class _WatchedPolicy:
+    """The identity policy, remembering whether it refused the certificate."""
+
+    __slots__ = ("_policy", "refusal")
+
+    def __init__(self, policy: VerificationPolicy) -> None:
+        self._policy = policy
+        self.refusal: str | None = None
+
+    def verify(self, cert: x509.Certificate) -> None:
+        try:
+            self._policy.verify(cert)
+        except Exception as error:  # noqa: BLE001 - a policy that cannot decide refuses
+            self.refusal = _one_line(error)
+            raise VerificationError(self.refusal) from None
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= _TEXT_MAX else text[:_TEXT_MAX] + "…"
+
+
+# (part of sigstore-python 4.5.1's message, slug, text), first match wins.
+_MESSAGES: tuple[tuple[str, str, str], ...] = (
+    (
+        "failed to verify SCT",
+        "sct-invalid",
+        "the signing certificate has no valid SCT from a CT log of the trust root",
+    ),
+    ("Key usage", "certificate-usage", "the signing certificate is not for digital signatures"),
+    ("Extended usage", "certificate-usage", "the signing certificate is not for code signing"),
+    (
+        "invalid log entry: SET",
+        "inclusion-promise-invalid",
+        "the log entry's signed entry timestamp does not verify with a log of the trust root",
+    ),
+    (
+        "invalid log entry",
+        "inclusion-proof-invalid",
+        "the log entry's inclusion proof or signed checkpoint does not verify with a log of "
+        "the trust root",
+    ),
+    ("expired at time of signing", "expired-certificate", ""),
+    ("Integrated time only supported", "unsupported-entry-kind", ""),
+    ("Unsupported DSSE log entry type", "unsupported-entry-kind", ""),
+    ("Expected entry type", "unsupported-entry-kind", ""),
+    ("Unsupported hashedrekord version", "unsupported-entry-kind", ""),
+    (
+        "Signature is invalid",
+        "signature-invalid",
+        "the signature does not verify with the certificate's key",
+    ),
+    (
+        "DSSE: invalid signature",
+        "signature-invalid",
+        "the DSSE signature does not verify with the certificate's key",
+    ),
+    ("exactly 1 signature", "dsse-signatures", "a DSSE envelope must carry exactly one signature"),
+    (
+        "exactly one signature",
+        "dsse-signatures",
+        "a DSSE envelope must carry exactly one signature",
+    ),
+    (
+        "message digest mismatch",
+        "subject-digest-mismatch",
+        "the signature is over another digest",
+    ),
+    (
+        "log entry",
+        "tlog-entry-mismatch",
+        "the transparency-log entry records another signature or artifact than this bundle's",
+    ),
+    (
+        "not enough sources of verified time",
+        "no-signed-time",
+        "nothing proves when the bundle was signed (no inclusion promise, no valid timestamp)",
+    ),
+    ("imestamp", "timestamp-invalid", "the bundle's signed timestamps cannot be verified"),
+)
+
+
+def _entry_kind_text(parsed: ParsedBundle) -> str:
+    entry = parsed.log_entry
+    return f"transparency-log entries of kind {entry.kind}/{entry.version} cannot be verified"
+
+
+def _validity_text(parsed: ParsedBundle) -> str | None:
+    """Why the leaf was not valid at the integrated time; None when it was (or no time)."""
+    moment = parsed.log_entry.integrated_time
+    certificate = parsed.certificate
+    start, end = certificate.not_valid_before_utc, certificate.not_valid_after_utc
+    if moment is None or start <= moment <= end:
+        return None
+    return (
+        f"the signing certificate (valid {start.isoformat()} to {end.isoformat()}) was not "
+        f"valid at the integrated time {moment.isoformat()}"
+    )
+
+
+def _computed_text(slug: str, parsed: ParsedBundle) -> str:
+    """The text of a reason whose words depend on the bundle."""
+    if slug == "unsupported-entry-kind":
+        return _entry_kind_text(parsed)
+    return _validity_text(parsed) or "the signing certificate was not valid when it was used"
+
+
+def _failure(  # noqa: PLR0911 - one return per kind of failure, read top to bottom
+    error: Exception, parsed: ParsedBundle, policy: _WatchedPolicy
+) -> Reason:
+    """The reason sigstore-python's ``error`` stands for."""
+    if policy.refusal is not None:
+        signer = _signer(parsed.certificate)
+        return Reason(
+            "identity-mismatch",
+            f"the signer {signer.subject!r} (issuer {signer.issuer!r}) is not allowed by the "
+            f"identity policy: {policy.refusal}",
+        )
+    if isinstance(error, CertValidationError):
+        expired = _validity_text(parsed)
+        if expired is not None:
+            return Reason("expired-certificate", expired)
+        return Reason(
+            "untrusted-chain",
+            "the signing certificate does not chain to a certificate authority of the trust root",
+        )
+    if isinstance(error, InvalidEnvelope):
+        return Reason("dsse-signatures", "a DSSE envelope must carry exactly one signature")
+    if isinstance(error, IncompatibleEntry):
+        return Reason("unsupported-entry-kind", _entry_kind_text(parsed))
+    if isinstance(error, InvalidBundle):
+        return Reason("invalid-bundle", _one_line(error))
+    if isinstance(error, VerificationError):
+        message = str(error)
+        for part, slug, text in _MESSAGES:
+            if part in message:
+                return Reason(slug, text or _computed_text(slug, parsed))
+    if isinstance(error, SigstoreError):
+        return Reason("verification-failed", _one_line(error))
+    return Reason("verification-failed", f"{type(error).__name__}: {_one_line(error)}")
+
+
+# --- the in-toto statement --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    subjects: tuple[Subject, ...]
+    predicate_type: str | None
+    document: Mapping[str, Any] | None
+    reasons: tuple[Reason, ...]
+
+
+def _subject_digests(item: Any, index: int, reasons: list[Reason]) -> dict[str, str] | None:
+    """The sha256/sha512 digests of one subject, all well-formed; else a reason and None."""
+    digest = item.get("digest")
+    if not isinstance(digest, dict):
+        reasons.append(Reason("subject-digest", f"subject {index} has no digest object"))
+        return None
+    found: dict[str, str] = {}
+    for algorithm, length in _SUBJECT_DIGESTS.items():
+        if algorithm not in digest:
+            continue
+        value = digest[algorithm]
+        if not (isinstance(value, str) and len(value) == length and _LOWER_HEX.fullmatch(value)):
+            reasons.append(
+                Reason(
+                    "subject-digest",
+                    f"subject {index}: the {algorithm} digest is not {length} lower-case hex "
+                    "digits",
+                )
+            )
+            return None
+        found[algorithm] = value
+    if not found:
+        reasons.append(Reason("subject-digest", f"subject {index} has no sha256 or sha512 digest"))
+        return None
+    return found
+
+
+def _statement(  # noqa: PLR0912 - one check after another, in the order they are reported
+    payload_type: str,
+    payload: bytes,
+    artifact: str | None,
+    predicate_types: Set[str],
+) -> _Statement:
+    """The subjects and predicate type of a verified DSSE payload, or the reasons it fails."""
+    if payload_type != IN_TOTO_PAYLOAD_TYPE:
+        reason = Reason(
+            "payload-type",
+            f"the DSSE payload type is {payload_type[:_TEXT_MAX]!r}, not {IN_TOTO_PAYLOAD_TYPE}",
+        )
+        return _Statement((), None, None, (reason,))
+    try:
+        document = parse_json(payload)
+    except SbomMalformed as error:
+        text = "; ".join(error.reasons)[:_TEXT_MAX] or "not well-formed JSON"
+        return _Statement((), None, None, (Reason("statement-malformed", text),))
+    if not isinstance(document, dict):
+        reason = Reason("statement-malformed", "the statement is not a JSON object")
+        return _Statement((), None, None, (reason,))
+
+    reasons: list[Reason] = []
+    statement_type = document.get("_type")
+    if statement_type not in STATEMENT_TYPES:
+        shown = repr(statement_type)[:_TEXT_MAX]
+        reasons.append(
+            Reason("statement-type", f"_type {shown} is not in-toto Statement v1 or v0.1")
+        )
+
+    predicate_type = document.get("predicateType")
+    if not isinstance(predicate_type, str):
+        reasons.append(Reason("predicate-type", "the statement has no predicateType string"))
+        predicate_type = None
+    elif predicate_type not in predicate_types:
+        reasons.append(
+            Reason(
+                "predicate-type",
+                f"predicate type {predicate_type[:_TEXT_MAX]!r} is not on attestd's allow-list",
+            )
+        )
+    if not isinstance(document.get("predicate", {}), dict | None):
+        reasons.append(Reason("statement-malformed", "the predicate is not a JSON object"))
+
+    items = document.get("subject")
+    subjects: list[Subject] = []
+    digests: set[str] = set()
+    if items is None or items == []:
+        reasons.append(Reason("no-subjects", "the statement names no subject"))
+    elif not isinstance(items, list):
+        reasons.append(Reason("statement-malformed", "subject is not an array"))
+    else:
+        subject_reasons: list[Reason] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                subject_reasons.append(
+                    Reason("statement-malformed", f"subject {index} is not an object")
+                )
+                continue
+            name = item.get("name")
+            if name is not None and not isinstance(name, str):
+                subject_reasons.append(
+                    Reason("statement-malformed", f"subject {index}: name is not a string")
+                )
+                continue
+            found = _subject_digests(item, index, subject_reasons)
+            if found is None:
+                continue
+            digests.update(f"{algorithm}:{value}" for algorithm, value in found.items())
+            # One digest per subject on record: SHA-256 when the statement gives it.
+            algorithm = "sha256" if "sha256" in found else "sha512"
+            subjects.append(Subject(name=name, digest=f"{algorithm}:{found[algorithm]}"))
+        reasons.extend(subject_reasons[:_SUBJECT_REASONS_MAX])
+
+    if artifact is not None and subjects and artifact not in digests:
+        reasons.append(
+            Reason("subject-digest-mismatch", f"no subject of the statement has digest {artifact}")
+        )
+    return _Statement(tuple(subjects), predicate_type, document, tuple(reasons))
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+def _message_digest(parsed: ParsedBundle) -> bytes:
+    if parsed.message_digest is None:
+        raise ValueError("a message-signature bundle without its digest: not from parse_bundle")
+    return parsed.message_digest
+
+
+def _attempt(
+    parsed: ParsedBundle, root: TrustRoot, policy: VerificationPolicy
+) -> tuple[str, bytes] | None:
+    """sigstore-python's verification with one root: the DSSE (type, payload), or None."""
+    if parsed.kind is BundleKind.DSSE:
+        return root.verifier.verify_dsse(parsed.bundle, policy)
+    hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=_message_digest(parsed))
+    root.verifier.verify_artifact(hashed, parsed.bundle, policy)
+    return None
+
+
+def _first_verifying_root(
+    parsed: ParsedBundle, trust_roots: Sequence[TrustRoot], policy: VerificationPolicy
+) -> tuple[TrustRoot, tuple[str, bytes] | None]:
+    """The first root that verifies ``parsed`` and the DSSE payload; else every root's reason."""
+    failures: list[Reason] = []
+    for root in trust_roots:
+        watched = _WatchedPolicy(policy)
+        try:
+            return root, _attempt(parsed, root, watched)
+        # Anything sigstore-python or the libraries under it raise on hostile input is a
+        # refusal with a reason, never a server error.
+        except Exception as error:  # noqa: BLE001
+            failures.append(_failure(error, parsed, watched))
+    if len(trust_roots) > 1:
+        failures = [
+            Reason(reason.slug, f"{reason.text} (trust root {root.digest[:19]})")
+            for reason, root in zip(failures, trust_roots, strict=True)
+        ]
+    raise BundleRejected(failures)
+
+
+def _time_reasons(parsed: ParsedBundle, now: datetime, max_clock_skew: timedelta) -> list[Reason]:
+    """sigstore-python checks the integrated time against the certificate, never the clock."""
+    integrated_time = parsed.log_entry.integrated_time
+    if integrated_time is None or integrated_time <= now + max_clock_skew:
+        return []
+    return [
+        Reason(
+            "integrated-time-future",
+            f"the log entry's integrated time {integrated_time.isoformat()} is later than "
+            f"now ({now.astimezone(UTC).isoformat()}) plus {max_clock_skew}",
+        )
+    ]
+
+
+def verify(
+    parsed: ParsedBundle,
+    *,
+    trust_roots: Sequence[TrustRoot],
+    policy: VerificationPolicy,
+    policy_digest: str,
+    artifact: str | None,
+    now: datetime,
+    max_clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+    predicate_types: Set[str] = PREDICATE_TYPES,
+) -> Verified:
+    """Verify ``parsed`` offline; ``artifact`` (a normalised digest) must be what it signs.
+
+    Raises ``BundleRejected`` with every reason found; never returns an unverified result.
+    """
+    if not trust_roots:
+        raise ValueError("verification needs at least one trust root")
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if isinstance(policy, UnsafeNoOp):
+        raise BundleRejected(
+            [Reason("identity-mismatch", "a policy that allows any signer is refused")]
+        )
+
+    verified_by, envelope = _first_verifying_root(parsed, trust_roots, policy)
+    reasons = _time_reasons(parsed, now, max_clock_skew)
+    predicate_type: str | None = None
+    statement: Mapping[str, Any] | None = None
+    if envelope is None:
+        subjects: tuple[Subject, ...] = (Subject(None, "sha256:" + _message_digest(parsed).hex()),)
+        if artifact is not None and artifact != subjects[0].digest:
+            reasons.append(
+                Reason(
+                    "subject-digest-mismatch",
+                    f"the bundle signs {subjects[0].digest}, not {artifact}",
+                )
+            )
+    else:
+        found = _statement(*envelope, artifact, predicate_types)
+        subjects, predicate_type, statement = found.subjects, found.predicate_type, found.document
+        reasons.extend(found.reasons)
+
+    signer = _signer(parsed.certificate)
+    subject, issuer = signer.subject, signer.issuer
+    if subject is None or issuer is None:
+        reasons.append(
+            Reason("identity-mismatch", "the signing certificate names no signer or no issuer")
+        )
+        raise BundleRejected(reasons)
+    if reasons:
+        raise BundleRejected(reasons)
+
+    entry = parsed.log_entry
+    receipt = Receipt(
+        verified=True,
+        signer_subject=subject,
+        signer_issuer=issuer,
+        claims=signer.claims,
+        log_index=entry.log_index,
+        log_id=entry.log_id,
+        integrated_time=entry.integrated_time,
+        trust_root_source=verified_by.source,
+        trust_root_digest=verified_by.digest,
+        policy_digest=policy_digest,
+        sigstore_version=SIGSTORE_VERSION,
+        verified_at=now,
+    )
+    return Verified(
+        kind=parsed.kind,
+        subjects=subjects,
+        receipt=receipt,
+        predicate_type=predicate_type,
+        statement=statement,
+    )
