@@ -49,8 +49,7 @@ from sigstore.models import Bundle, IncompatibleEntry, InvalidBundle
 
 from app.digests import content_digest
 from app.errors import AppError, BadRequest, InvalidRequest, UnsupportedMediaType
-from app.sboms.errors import SbomMalformed
-from app.sboms.parsing import parse_json
+from app.strict_json import JsonRefused, parse_strict_json
 
 # --- problems -------------------------------------------------------------------------
 
@@ -499,11 +498,9 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
     """The bundle in a request body, checked as far as it can be without a trust root."""
     declared = declared_version(content_type)
     try:
-        document = parse_json(content)
-    except SbomMalformed as error:
-        raise BundleMalformed(
-            "The bundle is not well-formed JSON.", reasons=error.reasons
-        ) from None
+        document = parse_strict_json(content)
+    except JsonRefused as refused:
+        raise BundleMalformed(f"The bundle {refused.problem}.", reasons=[refused.reason]) from None
     if not isinstance(document, dict):
         raise _malformed("a bundle is a JSON object")
     media_type = _media_type(document, declared)

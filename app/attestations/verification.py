@@ -61,8 +61,7 @@ from sigstore_models.common.v1 import HashAlgorithm
 
 from app.attestations.bundles import BundleKind, BundleRejected, ParsedBundle, Reason
 from app.attestations.trust import TrustRoot
-from app.sboms.errors import SbomMalformed
-from app.sboms.parsing import parse_json
+from app.strict_json import JsonRefused, parse_strict_json
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPES = frozenset(
@@ -455,9 +454,9 @@ def _statement(  # noqa: PLR0912 - one check after another, in the order they ar
         )
         return _Statement((), None, None, (reason,))
     try:
-        document = parse_json(payload)
-    except SbomMalformed as error:
-        text = "; ".join(error.reasons)[:_TEXT_MAX] or "not well-formed JSON"
+        document = parse_strict_json(payload)
+    except JsonRefused as refused:
+        text = f"the statement {refused.problem}: {refused.reason}"[:_TEXT_MAX]
         return _Statement((), None, None, (Reason("statement-malformed", text),))
     if not isinstance(document, dict):
         reason = Reason("statement-malformed", "the statement is not a JSON object")
