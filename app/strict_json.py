@@ -2,6 +2,7 @@
 
 ``parse_strict_json`` refuses, with ``JsonRefused``: invalid UTF-8 (a byte order mark
 included), syntax errors, ``NaN`` / ``Infinity`` and numbers that overflow a double,
+integers that would be rounded (outside [-2**63, 2**64)) and floats of that magnitude,
 duplicate object keys, a NUL character in a string (raw or as ``\\u0000``;
 PostgreSQL text cannot hold it and no field of a supply-chain document needs it),
 nesting deeper than ``MAX_DEPTH``. Each domain turns the refusal into its own problem.
@@ -49,6 +50,14 @@ QUOTE_MAX = 200
 # means a value deeper than MAX_DEPTH. A search for it runs at memchr speed.
 _TOO_DEEP_LINE = b"\n" + b" " * (2 * MAX_DEPTH)
 _ESCAPED_COLONS = (b"\\u003a", b"\\u003A")
+# A float in orjson's output of magnitude 1e18 or more (orjson writes "e+NN"), as a
+# value: after a key's `": ` (a quote that closes a key, not an escaped one) or at
+# the start of a line (an array element) or of the document.
+_LARGE_FLOAT = re.compile(
+    rb'(?:\A|\n *|(?<!\\)(?:\\\\)*": )(-?\d+(?:\.\d+)?e\+(?:1[89]|[2-9]\d|\d{3,}))'
+)
+# orjson reads integers outside [-2**63, 2**64) as floats, rounding them silently.
+_ROUNDED = float(2**63)
 # A \u0000 escape in orjson's output that is not itself an escaped backslash + "u0000".
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -126,6 +135,15 @@ def parse_strict_json(body: bytes) -> Any:
                 "has an object with a duplicate key",
                 f"duplicate key {quote(duplicate)} in an object",
             )
+
+    if b"e+" in dumped:
+        for match in _LARGE_FLOAT.finditer(dumped):
+            if abs(float(match.group(1))) >= _ROUNDED:
+                raise JsonRefused(
+                    "has a number out of range",
+                    f"{match.group(1).decode()[:40]}: numbers of magnitude 2**63 or more must "
+                    "be integers below 2**64 (larger ones would be rounded)",
+                )
 
     if b"\\u0000" in dumped and _NUL_ESCAPE.search(dumped):
         raise JsonRefused("contains a NUL character", "a string contains a NUL character (\\u0000)")

@@ -152,7 +152,11 @@ def test_repeated_key_names_in_different_objects_are_fine(body):
 # Keys drawn from a tiny alphabet so that duplicates are frequent, with the characters
 # that matter to the duplicate check (':' '"' '\\') among them.
 _keys = st.text(alphabet='ab:"\\', max_size=3)
-_scalars = st.one_of(st.integers(), st.booleans(), st.none(), st.text(alphabet='a:\\"', max_size=4))
+# Integers orjson reads exactly; those it would round are refused (tested below).
+_exact_integers = st.integers(min_value=-(2**63), max_value=2**64 - 1)
+_scalars = st.one_of(
+    _exact_integers, st.booleans(), st.none(), st.text(alphabet='a:\\"', max_size=4)
+)
 _pairs_trees = st.recursive(
     _scalars,
     lambda inner: st.one_of(
@@ -211,6 +215,34 @@ def test_duplicate_check_agrees_with_an_exact_oracle(tree, data):
 )
 def test_numbers_that_are_not_finite_are_rejected(body):
     malformed_json(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"-9223372036854775809",
+        b'{"v": 18446744073709551616}',
+        b'{"v": [1, 123456789012345678901234567890]}',
+        b'{"v": 1e19}',
+        b'{"v": -1.5E+20}',
+    ],
+)
+def test_numbers_orjson_would_round_are_rejected(body):
+    assert "out of range" in malformed_json(body).detail
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"-9223372036854775808",
+        b'{"v": 18446744073709551615}',
+        b'{"v": 1e17}',
+        b'{"v": 1.5e-300}',
+        b'{"v": "1e+19 in a string", "w": "\\": 1e+19"}',
+    ],
+)
+def test_exact_numbers_and_look_alikes_in_strings_are_kept(body):
+    assert parse_json(body) == json.loads(body)
 
 
 @pytest.mark.parametrize(
