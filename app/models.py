@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "app.blobs.models",
     "app.artifacts.models",
     "app.sboms.models",
+    "app.attestations.models",
 )
 
 

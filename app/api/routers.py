@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api import artifacts, audit, health, sboms, services
+from app.api import artifacts, audit, health, policies, sboms, services
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     services.router,
+    policies.router,
     audit.router,
     sboms.router,
     artifacts.router,

@@ -18,8 +18,8 @@ from app.errors import (
 )
 from app.pagination import PageQuery
 from app.services import registry
+from app.services.errors import ServiceExists, ServiceNotFound
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
-from app.services.registry import ServiceExists, ServiceNotFound
 from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
 
 router = APIRouter(prefix="/v1/services", tags=["services"], route_class=GuardedRoute)

@@ -38,7 +38,7 @@ from app.sboms.models import Sbom
 from app.sboms.quality import score
 from app.sboms.repository import SbomRepository
 from app.sboms.schemas import SbomOut
-from app.services.registry import ServiceNotFound
+from app.services.errors import ServiceNotFound
 from app.services.repository import ServiceRepository
 
 # A purl longer than this (UTF-8 bytes) is kept but not searchable: PostgreSQL

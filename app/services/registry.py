@@ -5,24 +5,15 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.attestations.policies import store_default_policy
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.db.base import utcnow
-from app.errors import Conflict, NotFound
 from app.pagination import clamp_limit, decode_cursor, encode_cursor
+from app.services.errors import ServiceExists, ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
-
-
-class ServiceNotFound(NotFound):
-    slug = "service-not-found"
-    title = "No such service"
-
-
-class ServiceExists(Conflict):
-    slug = "service-exists"
-    title = "A service with this name exists"
 
 
 def create_service(trail: AuditTrail, request: ServiceCreate) -> ServiceOut:
@@ -51,6 +42,7 @@ def create_service(trail: AuditTrail, request: ServiceCreate) -> ServiceOut:
             result={"repository": service.repository, "owner": service.owner},
         )
     )
+    store_default_policy(trail, service)
     return ServiceOut.model_validate(service)
 
 

@@ -42,7 +42,7 @@ WRITES = 50
 WORKERS = 16
 TIMEOUT = 10.0
 STARTUP_TIMEOUT = 30.0
-REPOSITORY = "https://github.com/acme/service"
+REPOSITORY = "https://git.example.com/acme/service"
 PROJECT = Path(__file__).resolve().parents[2]
 
 

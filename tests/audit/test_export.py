@@ -28,7 +28,7 @@ def public_key_file(tmp_path, signing_key_file) -> Path:
 def add_services(client, headers, names: list[str], owner: str = "team-a") -> None:
     """Two leaves per service: created, then its owner changed."""
     for name in names:
-        body = {"name": name, "repository": f"https://github.com/acme/{name}"}
+        body = {"name": name, "repository": f"https://git.example.com/acme/{name}"}
         assert client.post(SERVICES, json=body, headers=headers).status_code == 201
         changed = client.patch(f"{SERVICES}/{name}", json={"owner": owner}, headers=headers)
         assert changed.status_code == 200, changed.text

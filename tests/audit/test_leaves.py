@@ -32,7 +32,7 @@ from app.signing import PublicKey
 from tests.conftest import bearer
 
 SERVICES = "/v1/services"
-REPOSITORY = "https://github.com/acme/payments"
+REPOSITORY = "https://git.example.com/acme/payments"
 CRASH = "/test/create-then-crash"
 REFUSE = "/test/create-then-refuse"
 

@@ -121,7 +121,7 @@ def verify(capsys, public_key_file) -> Callable[..., CliResult]:
 def add_services(client, headers, names: list[str]) -> None:
     """Three leaves per service: created, owner changed, repository changed."""
     for name in names:
-        repository = f"https://github.com/acme/{name}"
+        repository = f"https://git.example.com/acme/{name}"
         created = client.post(
             SERVICES, json={"name": name, "repository": repository}, headers=headers
         )

@@ -1,0 +1,154 @@
+"""Reading and changing the stored, versioned policy of a service.
+
+A service has the versions it was given, 1, 2, … (each immutable, the highest
+in force), or none: it is then at version 0, the default for its repository
+(``default_policy_for``), computed afresh. A service registered with a GitHub
+repository stores that default as version 1; the default elsewhere is the
+empty policy, which accepts no signer, and is not stored.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.attestations.models import CREATED_BY_MAX, ServicePolicy
+from app.attestations.policy import (
+    IdentityPolicy,
+    apply_update,
+    default_policy_for,
+    policy_digest,
+)
+from app.attestations.repository import PolicyRepository
+from app.attestations.schemas import PolicyOut, PolicyUpdate
+from app.audit.events import Change
+from app.audit.log import AuditTrail
+from app.db.base import utcnow
+from app.errors import InvalidRequest
+from app.services.errors import ServiceNotFound
+from app.services.models import Service
+from app.services.repository import ServiceRepository
+
+
+class PolicyStorageError(RuntimeError):
+    """A stored policy no longer has the digest recorded with it: the row was altered."""
+
+
+class PolicyVersion(NamedTuple):
+    """The policy in force for a service, with its version and digest."""
+
+    policy: IdentityPolicy
+    version: int
+    digest: str
+
+
+def current_policy(session: Session, service: Service) -> PolicyVersion:
+    """The policy a signature for ``service`` is verified against."""
+    current, _ = _current(PolicyRepository(session), service)
+    return current
+
+
+def get_policy(session: Session, service_name: str) -> PolicyOut:
+    service = ServiceRepository(session).by_name(service_name)
+    if service is None:
+        raise ServiceNotFound(f"No service is named {service_name!r}.")
+    current, row = _current(PolicyRepository(session), service)
+    return _out(service, current, row)
+
+
+def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> PolicyOut:
+    """Apply the fields sent; a result equal to the policy in force stores nothing."""
+    repository = PolicyRepository(trail.session)
+    service = repository.service_for_update(service_name)
+    if service is None:
+        raise ServiceNotFound(f"No service is named {service_name!r}.")
+    current, row = _current(repository, service)
+    try:
+        sent = IdentityPolicy.model_validate(update.model_dump(include=update.model_fields_set))
+        updated = apply_update(current.policy, sent)
+    except ValidationError as error:
+        # PolicyUpdate checks each field; this catches a rule spanning fields it missed.
+        problems = "; ".join(str(detail["msg"]) for detail in error.errors())
+        raise InvalidRequest(f"The resulting policy is not valid: {problems}") from None
+    digest = policy_digest(updated)
+    if digest == current.digest:
+        return _out(service, current, row)
+    stored = _store(trail, service, updated, digest, version=current.version + 1)
+    trail.record(
+        Change(
+            action="policy.updated",
+            object_kind="service-policy",
+            object_id=service.name,
+            result={
+                "version": stored.version,
+                "digest": stored.digest,
+                "previous_digest": current.digest,
+            },
+        )
+    )
+    return _out(service, PolicyVersion(updated, stored.version, digest), stored)
+
+
+def store_default_policy(trail: AuditTrail, service: Service) -> None:
+    """Store version 1 of a newly registered service, when its default accepts anyone."""
+    default = default_policy_for(service.repository)
+    if not default.identities:
+        # Version 0 already means "the default", and this one accepts nobody.
+        return
+    stored = _store(trail, service, default, policy_digest(default), version=1)
+    trail.record(
+        Change(
+            action="policy.created",
+            object_kind="service-policy",
+            object_id=service.name,
+            result={"version": stored.version, "digest": stored.digest},
+        )
+    )
+
+
+def _current(
+    repository: PolicyRepository, service: Service
+) -> tuple[PolicyVersion, ServicePolicy | None]:
+    row = repository.latest(service.id)
+    if row is None:
+        default = default_policy_for(service.repository)
+        return PolicyVersion(default, 0, policy_digest(default)), None
+    policy = IdentityPolicy.model_validate(row.document)
+    digest = policy_digest(policy)
+    if digest != row.digest:
+        # Fail closed: verifying against a policy other than the recorded one
+        # would put a wrong policy digest in the receipt.
+        raise PolicyStorageError(
+            f"policy version {row.version} of service {service.name!r} does not match "
+            f"its digest ({digest} != {row.digest})"
+        )
+    return PolicyVersion(policy, row.version, digest), row
+
+
+def _store(
+    trail: AuditTrail, service: Service, policy: IdentityPolicy, digest: str, *, version: int
+) -> ServicePolicy:
+    return PolicyRepository(trail.session).add(
+        ServicePolicy(
+            service_id=service.id,
+            version=version,
+            document=policy.model_dump(mode="json", exclude_none=True),
+            digest=digest,
+            created_at=utcnow(),
+            # The audit leaf keeps the full actor; an operator's login name may be longer.
+            created_by=trail.actor.name[:CREATED_BY_MAX],
+        )
+    )
+
+
+def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) -> PolicyOut:
+    return PolicyOut(
+        service=service.name,
+        version=current.version,
+        digest=current.digest,
+        identities=list(current.policy.identities),
+        created_at=row.created_at if row is not None else None,
+        created_by=row.created_by if row is not None else None,
+    )
