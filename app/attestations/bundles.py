@@ -49,6 +49,7 @@ from sigstore.models import Bundle, IncompatibleEntry, InvalidBundle
 
 from app.digests import content_digest
 from app.errors import AppError, BadRequest, InvalidRequest, UnsupportedMediaType
+from app.media_types import MediaTypeError, parse_media_type
 from app.strict_json import JsonRefused, parse_strict_json
 
 # --- problems -------------------------------------------------------------------------
@@ -126,10 +127,6 @@ _ACCEPTED = (
     f"{_GENERIC_JSON} (with the bundle's mediaType)"
 )
 
-# RFC 9110 token and quoted-string, enough to take parameters apart.
-_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_PARAMETER = re.compile(rf"\s*;\s*({_TCHARS})\s*=\s*({_TCHARS}|\"(?:[^\"\\]|\\.)*\")\s*", re.ASCII)
-_ESSENCE = re.compile(rf"\s*({_TCHARS}/{_TCHARS})\s*", re.ASCII)
 
 # Reasons quote at most this much of anything a client sent.
 _QUOTE_MAX = 80
@@ -152,23 +149,10 @@ def _malformed(reason: str, detail: str = "The bundle is not well-formed.") -> B
 
 def declared_version(content_type: str | None) -> str | None:
     """The bundle version a Content-Type names; None for plain JSON; else 415."""
-    if not content_type or not content_type.strip():
-        raise _unsupported("a Content-Type is required")
-    essence_match = _ESSENCE.match(content_type)
-    if essence_match is None:
-        raise _unsupported("the Content-Type is not a media type")
-    essence = essence_match.group(1).lower()
-    parameters: dict[str, str] = {}
-    position = essence_match.end()
-    while position < len(content_type):
-        match = _PARAMETER.match(content_type, position)
-        if match is None:
-            raise _unsupported("the Content-Type has malformed parameters")
-        value = match.group(2)
-        if value.startswith('"'):
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
-        parameters[match.group(1).lower()] = value
-        position = match.end()
+    try:
+        essence, parameters = parse_media_type(content_type)
+    except MediaTypeError as error:
+        raise _unsupported(str(error)) from None
 
     charset = parameters.pop("charset", None)
     if charset is not None and charset.lower() not in {"utf-8", "utf8"}:

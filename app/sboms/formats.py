@@ -24,6 +24,7 @@ from typing import Any
 
 from lxml import etree
 
+from app.media_types import MediaTypeError, parse_media_type
 from app.sboms.errors import SbomUnsupportedFormat
 from app.sboms.parsing import parse_json, parse_xml
 
@@ -69,11 +70,6 @@ _SNIFFED = {
 }
 _ACCEPTED = ", ".join([*_EXPLICIT, *_SNIFFED])
 
-# RFC 9110 token and quoted-string, enough to take parameters apart.
-_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_PARAMETER = re.compile(rf"\s*;\s*({_TCHARS})\s*=\s*({_TCHARS}|\"(?:[^\"\\]|\\.)*\")\s*", re.ASCII)
-_ESSENCE = re.compile(rf"\s*({_TCHARS}/{_TCHARS})\s*", re.ASCII)
-
 
 def _unsupported(reason: str) -> SbomUnsupportedFormat:
     return SbomUnsupportedFormat(
@@ -95,23 +91,10 @@ class DeclaredFormat:
 
 def declared_format(content_type: str | None) -> DeclaredFormat:
     """The format or syntax a Content-Type declares, or ``SbomUnsupportedFormat``."""
-    if not content_type or not content_type.strip():
-        raise _unsupported("a Content-Type is required")
-    essence_match = _ESSENCE.match(content_type)
-    if essence_match is None:
-        raise _unsupported("the Content-Type is not a media type")
-    essence = essence_match.group(1).lower()
-    parameters: dict[str, str] = {}
-    position = essence_match.end()
-    while position < len(content_type):
-        match = _PARAMETER.match(content_type, position)
-        if match is None:
-            raise _unsupported("the Content-Type has malformed parameters")
-        name, value = match.group(1).lower(), match.group(2)
-        if value.startswith('"'):
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
-        parameters[name] = value
-        position = match.end()
+    try:
+        essence, parameters = parse_media_type(content_type)
+    except MediaTypeError as error:
+        raise _unsupported(str(error)) from None
 
     charset = parameters.get("charset")
     if charset is not None and charset.lower() not in {"utf-8", "utf8"}:
