@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api import artifacts, audit, health, policies, sboms, services
+from app.api import artifacts, attestations, audit, health, policies, sboms, services
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -13,4 +13,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     sboms.router,
     artifacts.router,
+    attestations.router,
 )

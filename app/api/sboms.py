@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.bodies import read_body
 from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep
 from app.digests import ARTIFACT_DIGEST_PATTERN, normalise_digest
 from app.errors import (
@@ -79,7 +79,7 @@ async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> U
     artifact = normalise_digest(query.artifact) if query.artifact else None
     content_type = request.headers.get("content-type")
     try:
-        body = await _read_body(request)
+        body = await read_body(request)
     except BodyTooLargeError as error:
         raise rejected_upload(
             PayloadTooLarge(str(error.detail)),
@@ -87,19 +87,6 @@ async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> U
             None,
         ) from None
     return Upload(query.service, artifact, content_type, body)
-
-
-async def _read_body(request: Request) -> bytes:
-    """The body as it streams in, held once.
-
-    ``Request.body`` keeps every chunk until it joins them, so a large body costs
-    twice its size at that moment. A ``BytesIO`` grows one buffer in place, and its
-    ``getvalue`` hands that buffer over as ``bytes`` without copying it.
-    """
-    buffer = io.BytesIO()
-    async for chunk in request.stream():
-        buffer.write(chunk)
-    return buffer.getvalue()
 
 
 @router.post(

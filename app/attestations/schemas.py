@@ -1,8 +1,9 @@
-"""Wire schemas of service policies."""
+"""Wire schemas of service policies and attestations."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -64,3 +65,82 @@ class PolicyOut(OutputModel):
     created_by: str | None = Field(
         description="Name of the token (or operator) that stored it; null for version 0."
     )
+
+
+# --- attestations ---------------------------------------------------------------------------
+
+
+class SignerOut(OutputModel):
+    subject: str = Field(
+        description="The certificate's identity (SAN): a workflow URI, an e-mail, …",
+        examples=["https://github.com/acme/api/.github/workflows/release.yml@refs/tags/v1.2.0"],
+    )
+    issuer: str = Field(
+        description="The OIDC issuer Fulcio recorded.",
+        examples=["https://token.actions.githubusercontent.com"],
+    )
+    claims: dict[str, str] = Field(
+        description="Workload claims in the certificate (Fulcio OIDs 1.3.6.1.4.1.57264.1.2-22), "
+        "e.g. source_repository_uri, source_repository_ref, runner_environment."
+    )
+
+
+class TlogOut(OutputModel):
+    log_index: int
+    log_id: str = Field(description="Hex of the log's id (SHA-256 of its public key).")
+    integrated_time: datetime | None = Field(
+        description="When the log took the entry; null for entries timed by a timestamp "
+        "authority instead (Rekor v2)."
+    )
+
+
+class TrustRootOut(OutputModel):
+    source: str = Field(description="The trusted_root.json file, or the built-in root.")
+    digest: str = Field(description="sha256 of that file's bytes.")
+
+
+class ReceiptOut(OutputModel):
+    """What attestd concluded when it verified the bundle."""
+
+    id: int
+    verified: bool
+    reasons: list[str] = Field(description="'slug: text' for each failure; empty if verified.")
+    signer: SignerOut
+    tlog: TlogOut
+    trust_root: TrustRootOut
+    policy_version: int = Field(description="The service policy version verified against.")
+    policy_digest: str
+    sigstore_version: str
+    verified_at: datetime
+    audit_index: int = Field(description="Index of the audit-log entry recording it.")
+
+
+class SubjectOut(OutputModel):
+    name: str | None
+    digest: str = Field(examples=["sha256:" + "ab" * 32])
+
+
+class AttestedSbom(OutputModel):
+    id: int
+    digest: str = Field(description="sha256 of the predicate as stored (its JSON as signed).")
+
+
+class AttestationOut(OutputModel):
+    id: int
+    digest: str = Field(description="sha256 of the bundle's exact bytes.")
+    kind: Literal["signature", "attestation"] = Field(
+        description="signature: a Sigstore message signature over one digest; attestation: a "
+        "DSSE envelope holding an in-toto statement."
+    )
+    bundle_version: str = Field(examples=["0.3"])
+    media_type: str = Field(description="The Content-Type the bundle was submitted with.")
+    predicate_type: str | None = Field(description="The statement's; null for signatures.")
+    service: str
+    subjects: list[SubjectOut]
+    receipt: ReceiptOut = Field(description="The most recent verification.")
+    sbom: AttestedSbom | None = Field(
+        description="The SBOM ingested from an SBOM predicate (CycloneDX, SPDX); else null."
+    )
+    uploaded_by: str
+    audit_index: int = Field(description="Index of the audit-log entry recording the upload.")
+    created_at: datetime

@@ -19,9 +19,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifact
+from app.artifacts.binding import ArtifactOfAnotherService, bind_artifact
 from app.artifacts.repository import ArtifactRepository
+from app.attestations.repository import AttestationRepository
 from app.audit.events import Change
 from app.audit.log import AuditTrail, reject
 from app.auth.credentials import Principal
@@ -37,7 +39,7 @@ from app.sboms.loading import load_sbom
 from app.sboms.models import Sbom
 from app.sboms.quality import score
 from app.sboms.repository import SbomRepository
-from app.sboms.schemas import SbomOut
+from app.sboms.schemas import SbomOut, SbomSignature
 from app.services.errors import ServiceNotFound
 from app.services.repository import ServiceRepository
 
@@ -56,11 +58,6 @@ class SbomWithoutArtifact(InvalidRequest):
 class SbomSubjectAmbiguous(InvalidRequest):
     slug = "sbom-subject-ambiguous"
     title = "The SBOM's subject has several digests"
-
-
-class ArtifactOfAnotherService(Conflict):
-    slug = "artifact-of-another-service"
-    title = "The artifact belongs to another service"
 
 
 class SbomOfAnotherArtifact(Conflict):
@@ -130,12 +127,24 @@ def ingest_sbom(trail: AuditTrail, principal: Principal, upload: Upload) -> Inge
     # when ``_ingest`` returns, inside the pause, so no such collection follows it.
     with collector_paused():
         try:
-            return _ingest(trail, principal, upload, digest)
+            return store_sbom(trail, principal, upload, digest)
         except AppError as error:
             raise rejected_upload(error, upload, digest) from None
 
 
-def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str) -> Ingested:
+def store_sbom(
+    trail: AuditTrail,
+    principal: Principal,
+    upload: Upload,
+    digest: str,
+    *,
+    signature: SbomSignature | None = None,
+) -> Ingested:
+    """Store ``upload`` (whose sha256 is ``digest``) or find it stored; refusals raise.
+
+    ``signature`` names the verified attestation whose predicate the SBOM is: the
+    stored SBOM is marked as signed by it, also when these bytes were stored before.
+    """
     session = trail.session
     if not principal.may_write_to(upload.service):
         raise ServiceNotWritable(
@@ -148,7 +157,7 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
     sboms = SbomRepository(session)
     stored = sboms.by_digest(digest)
     if stored is not None:
-        return _repeat(trail, stored, upload)
+        return _repeat(trail, stored, upload, signature)
 
     loaded = load_sbom(upload.content_type, upload.body)
     contents = extract(loaded)
@@ -157,8 +166,13 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
     del loaded  # the parsed document is several times the size of the bytes
     artifact_digest = upload.artifact or _subject_digest(contents)
 
-    artifacts = ArtifactRepository(session)
-    artifact, artifact_created = _artifact(artifacts, artifact_digest, service.id, contents)
+    artifact, artifact_created = bind_artifact(
+        ArtifactRepository(session),
+        artifact_digest,
+        service.id,
+        name=contents.subject_name,
+        version=contents.subject_version,
+    )
 
     now = utcnow()
     try:
@@ -180,6 +194,7 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
                     subject_version=contents.subject_version,
                     subject_digests=list(contents.subject_digests),
                     uploaded_by=principal.name,
+                    attestation_id=None if signature is None else signature.attestation_id,
                     audit_index=-1,
                     created_at=now,
                 )
@@ -189,7 +204,7 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
         stored = sboms.by_digest(digest)
         if stored is None:
             raise
-        return _repeat(trail, stored, upload)
+        return _repeat(trail, stored, upload, signature)
 
     sboms.add_components(component_rows(contents, sbom_id=sbom.id, artifact_id=artifact.id))
     sboms.add_dependencies((sbom.id, ref, target) for ref, target in contents.dependencies)
@@ -207,18 +222,29 @@ def _ingest(trail: AuditTrail, principal: Principal, upload: Upload, digest: str
                 "spec_version": sbom.spec_version,
                 "component_count": sbom.component_count,
                 "quality_score": sbom.quality_score,
+                **({} if signature is None else {"attestation_id": signature.attestation_id}),
             },
         )
     )
     session.flush()
     out = sbom_out(
-        sbom, service=service.name, artifact_digest=artifact.digest, media_type=media_type
+        sbom,
+        service=service.name,
+        artifact_digest=artifact.digest,
+        media_type=media_type,
+        signature=signature,
     )
     return Ingested(out, created=True)
 
 
-def _repeat(trail: AuditTrail, stored: Sbom, upload: Upload) -> Ingested:
-    """The answer to bytes stored before: the same record, if they are for the same place."""
+def _repeat(
+    trail: AuditTrail, stored: Sbom, upload: Upload, signature: SbomSignature | None
+) -> Ingested:
+    """The answer to bytes stored before: the same record, if they are for the same place.
+
+    A signature arriving for an SBOM stored unsigned marks it signed; one that was
+    signed before keeps its first signature.
+    """
     found, service = ArtifactRepository(trail.session).with_service_by_id(stored.artifact_id)
     if service != upload.service or (
         upload.artifact is not None and upload.artifact != found.digest
@@ -227,17 +253,34 @@ def _repeat(trail: AuditTrail, stored: Sbom, upload: Upload) -> Ingested:
             "These exact bytes were uploaded before for another artifact or service.",
             reasons=[f"stored as SBOM {stored.id} of {found.digest} in service {service!r}"],
         )
+    newly_signed = signature is not None and stored.attestation_id is None
+    if signature is not None and newly_signed:
+        stored.attestation_id = signature.attestation_id
     trail.record(
         Change(
             action="sbom.repeated",
             object_kind="sbom",
             object_id=str(stored.id),
             document_sha256=stored.digest.removeprefix("sha256:"),
-            result={"service": service, "artifact": found.digest},
+            result={
+                "service": service,
+                "artifact": found.digest,
+                **({"signed_by_attestation": stored.attestation_id} if newly_signed else {}),
+            },
         )
     )
     media_type = BlobRepository(trail.session).media_type(stored.digest)
-    out = sbom_out(stored, service=service, artifact_digest=found.digest, media_type=media_type)
+    if stored.attestation_id is not None and (
+        signature is None or signature.attestation_id != stored.attestation_id
+    ):
+        signature = sbom_signature(trail.session, stored.attestation_id)
+    out = sbom_out(
+        stored,
+        service=service,
+        artifact_digest=found.digest,
+        media_type=media_type,
+        signature=signature,
+    )
     return Ingested(out, created=False)
 
 
@@ -261,42 +304,6 @@ def _subject_digest(contents: SbomContents) -> str:
             "(CycloneDX: metadata.component.hashes; SPDX: the described package's checksums)"
         ],
     )
-
-
-def _artifact(
-    artifacts: ArtifactRepository, digest: str, service_id: int, contents: SbomContents
-) -> tuple[Artifact, bool]:
-    """The artifact ``digest`` of this service, created when new."""
-    artifact = artifacts.by_digest(digest, for_update=True)
-    created = False
-    if artifact is None:
-        try:
-            with artifacts.session.begin_nested():
-                artifact = artifacts.add(
-                    Artifact(
-                        digest=digest,
-                        service_id=service_id,
-                        name=_clip(contents.subject_name, ARTIFACT_NAME_MAX),
-                        version=_clip(contents.subject_version, ARTIFACT_VERSION_MAX),
-                        created_at=utcnow(),
-                    )
-                )
-                created = True
-        except IntegrityError:
-            # Created by a concurrent upload that committed first.
-            artifact = artifacts.by_digest(digest, for_update=True)
-            if artifact is None:
-                raise
-    if artifact.service_id != service_id:
-        owner = artifacts.with_service_by_id(artifact.id)[1]
-        raise ArtifactOfAnotherService(
-            f"The artifact {digest} belongs to the service {owner!r}.",
-            reasons=[f"{digest} is bound to service {owner!r}"],
-        )
-    if artifact.name is None and contents.subject_name:
-        artifact.name = _clip(contents.subject_name, ARTIFACT_NAME_MAX)
-        artifact.version = _clip(contents.subject_version, ARTIFACT_VERSION_MAX)
-    return artifact, created
 
 
 def component_rows(
@@ -332,7 +339,25 @@ def component_rows(
         )
 
 
-def sbom_out(sbom: Sbom, *, service: str, artifact_digest: str, media_type: str) -> SbomOut:
+def sbom_signature(session: Session, attestation_id: int) -> SbomSignature:
+    """Who signed the SBOM that attestation ``attestation_id`` carries, per its latest receipt."""
+    receipt = AttestationRepository(session).latest_receipt(attestation_id)
+    return SbomSignature(
+        attestation_id=attestation_id,
+        verified=receipt.verified,
+        subject=receipt.signer_subject,
+        issuer=receipt.signer_issuer,
+    )
+
+
+def sbom_out(
+    sbom: Sbom,
+    *,
+    service: str,
+    artifact_digest: str,
+    media_type: str,
+    signature: SbomSignature | None = None,
+) -> SbomOut:
     return SbomOut.model_validate(
         {
             "id": sbom.id,
@@ -352,6 +377,7 @@ def sbom_out(sbom: Sbom, *, service: str, artifact_digest: str, media_type: str)
                 "digests": sbom.subject_digests,
             },
             "uploaded_by": sbom.uploaded_by,
+            "signature": signature,
             "audit_index": sbom.audit_index,
             "created_at": sbom.created_at,
         }
@@ -364,7 +390,3 @@ def _media_type(upload: Upload, sbom_format: SbomFormat) -> str:
     if sent and len(sent) <= _MEDIA_TYPE_MAX:
         return sent
     return sbom_format.media_type
-
-
-def _clip(value: str | None, limit: int) -> str | None:
-    return value[:limit] if value else None

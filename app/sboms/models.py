@@ -57,6 +57,8 @@ class Sbom(Base):
     subject_version: Mapped[str | None] = mapped_column(Text, default=None)
     subject_digests: Mapped[list[str]] = mapped_column(JSON)
     uploaded_by: Mapped[str] = mapped_column(String(64))
+    # The verified DSSE attestation whose predicate this SBOM is; None when uploaded bare.
+    attestation_id: Mapped[int | None] = mapped_column(ForeignKey("attestations.id"), default=None)
     audit_index: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

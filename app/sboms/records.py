@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from app.artifacts.repository import ArtifactRepository
 from app.blobs.repository import BlobRepository
 from app.errors import NotFound
-from app.sboms.ingest import sbom_out
+from app.sboms.ingest import sbom_out, sbom_signature
 from app.sboms.models import Sbom
 from app.sboms.repository import SbomRepository
 from app.sboms.schemas import SbomOut
@@ -26,6 +26,9 @@ def get_sbom(session: Session, sbom_id: int) -> SbomOut:
         service=service,
         artifact_digest=artifact.digest,
         media_type=BlobRepository(session).media_type(sbom.digest),
+        signature=(
+            None if sbom.attestation_id is None else sbom_signature(session, sbom.attestation_id)
+        ),
     )
 
 

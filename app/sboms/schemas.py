@@ -37,6 +37,15 @@ class SubjectOut(OutputModel):
     digests: list[str]
 
 
+class SbomSignature(OutputModel):
+    """The verified DSSE attestation an SBOM arrived in, and who signed it."""
+
+    attestation_id: int
+    verified: bool = Field(description="As of the attestation's most recent receipt.")
+    subject: str = Field(description="The signer's identity (certificate SAN).")
+    issuer: str = Field(description="The signer's OIDC issuer.")
+
+
 class SbomOut(OutputModel):
     id: int
     digest: str = Field(description="sha256 of the exact bytes uploaded.")
@@ -51,6 +60,10 @@ class SbomOut(OutputModel):
     quality: QualityOut
     subject: SubjectOut
     uploaded_by: str = Field(description="Name of the token that uploaded it.")
+    signature: SbomSignature | None = Field(
+        description="Set when the SBOM was the predicate of a verified, signed attestation "
+        "(POST /v1/attestations); null for an SBOM uploaded on its own."
+    )
     audit_index: int = Field(description="Index of the audit-log entry that recorded the upload.")
     created_at: datetime
 

@@ -17,6 +17,12 @@ class ServiceRepository:
     def by_name(self, name: str) -> Service | None:
         return self.session.scalars(select(Service).where(Service.name == name)).one_or_none()
 
+    def name_of(self, service_id: int) -> str:
+        """The name of a service known to exist (a foreign key names it)."""
+        return self.session.execute(
+            select(Service.name).where(Service.id == service_id)
+        ).scalar_one()
+
     def page(self, *, after: str | None, limit: int) -> Sequence[Service]:
         """Up to ``limit`` services in name order, after the name ``after``."""
         query = select(Service).order_by(Service.name).limit(limit)

@@ -49,10 +49,18 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/components"): READ,
     ("GET", "/v1/artifacts/{digest}"): READ,
     ("GET", "/v1/artifacts/{digest}/components"): READ,
+    ("POST", "/v1/attestations"): PIPELINE,
+    ("GET", "/v1/attestations/{attestation_id}"): READ,
+    ("GET", "/v1/attestations/{attestation_id}/raw"): READ,
 }
 
 # A value for each path parameter, so protected routes can be called.
-PATH_EXAMPLES = {"name": "payments", "sbom_id": "1", "digest": "sha256:" + "a" * 64}
+PATH_EXAMPLES = {
+    "name": "payments",
+    "sbom_id": "1",
+    "attestation_id": "1",
+    "digest": "sha256:" + "a" * 64,
+}
 
 
 def _app_routes() -> dict[tuple[str, str], Route | APIRoute]:

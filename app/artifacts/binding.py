@@ -1,0 +1,71 @@
+"""Binding evidence to artifacts: each digest belongs to exactly one service.
+
+An SBOM, a signature or an attestation names the artifacts it is about; each
+becomes an artifact of the submitting service when it is new, or joins the one
+already there, and is refused when another service owns that digest.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifact
+from app.artifacts.repository import ArtifactRepository
+from app.db.base import utcnow
+from app.errors import Conflict
+
+
+class ArtifactOfAnotherService(Conflict):
+    slug = "artifact-of-another-service"
+    title = "The artifact belongs to another service"
+
+
+def bind_artifact(
+    artifacts: ArtifactRepository,
+    digest: str,
+    service_id: int,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+) -> tuple[Artifact, bool]:
+    """The artifact ``digest`` of this service, locked, and whether it was created now.
+
+    ``name`` and ``version`` name a new artifact, or one that has no name yet.
+    Concurrent submissions lock the row; callers binding several digests bind
+    them in sorted order, so two of them never wait on each other.
+    """
+    artifact = artifacts.by_digest(digest, for_update=True)
+    created = False
+    if artifact is None:
+        try:
+            with artifacts.session.begin_nested():
+                artifact = artifacts.add(
+                    Artifact(
+                        digest=digest,
+                        service_id=service_id,
+                        name=clip(name, ARTIFACT_NAME_MAX),
+                        version=clip(version, ARTIFACT_VERSION_MAX),
+                        created_at=utcnow(),
+                    )
+                )
+                created = True
+        except IntegrityError:
+            # Created by a concurrent submission that committed first.
+            artifact = artifacts.by_digest(digest, for_update=True)
+            if artifact is None:
+                raise
+    if artifact.service_id != service_id:
+        owner = artifacts.with_service_by_id(artifact.id)[1]
+        raise ArtifactOfAnotherService(
+            f"The artifact {digest} belongs to the service {owner!r}.",
+            reasons=[f"{digest} is bound to service {owner!r}"],
+        )
+    if artifact.name is None and name:
+        artifact.name = clip(name, ARTIFACT_NAME_MAX)
+        artifact.version = clip(version, ARTIFACT_VERSION_MAX)
+    return artifact, created
+
+
+def clip(value: str | None, limit: int) -> str | None:
+    """``value`` cut to ``limit`` characters; None for None or ""."""
+    return value[:limit] if value else None
