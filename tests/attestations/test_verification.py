@@ -10,7 +10,6 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +33,7 @@ from app.attestations.bundles import (
     ParsedBundle,
     parse_bundle,
 )
-from app.attestations.trust import TrustRoot, load_trust_root, production_root_file
+from app.attestations.trust import TrustRoot, load_trust_root
 from app.attestations.verification import (
     PREDICATE_TYPES,
     Receipt,
@@ -42,6 +41,7 @@ from app.attestations.verification import (
     Verified,
     verify,
 )
+from tests.attestations.conftest import FIXTURES, needs_fixtures
 from tests.sigstore_local import (
     DEFAULT_SIGNER,
     GITHUB_ACTIONS_ISSUER,
@@ -66,7 +66,6 @@ EMAIL = SignerIdentity.email("release@attestd.test")
 POLICY_DIGEST = "sha256:" + "ab" * 32
 JSON = "application/json"
 IN_TOTO = "application/vnd.in-toto+json"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "sigstore"
 
 # The receipt's claim names for the fields of the local authority's GitHubClaims.
 CLAIM_NAMES = {
@@ -92,37 +91,6 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         monkeypatch.setattr(socket, name, refused)
     yield attempts
     assert attempts == []
-
-
-@pytest.fixture(scope="session")
-def local_sigstore() -> LocalSigstore:
-    return LocalSigstore.generate()
-
-
-@pytest.fixture(scope="session")
-def trust_root(
-    local_sigstore: LocalSigstore, tmp_path_factory: pytest.TempPathFactory
-) -> TrustRoot:
-    folder = tmp_path_factory.mktemp("local-root")
-    return load_trust_root(local_sigstore.write_trusted_root(folder))
-
-
-@pytest.fixture(scope="session")
-def other_sigstore() -> LocalSigstore:
-    return LocalSigstore.generate()
-
-
-@pytest.fixture(scope="session")
-def other_root(
-    other_sigstore: LocalSigstore, tmp_path_factory: pytest.TempPathFactory
-) -> TrustRoot:
-    folder = tmp_path_factory.mktemp("other-root")
-    return load_trust_root(other_sigstore.write_trusted_root(folder))
-
-
-@pytest.fixture(scope="session")
-def production_root() -> TrustRoot:
-    return load_trust_root(production_root_file())
 
 
 def policy_for(signer: SignerIdentity) -> VerificationPolicy:
@@ -1001,11 +969,6 @@ CASES = {
         "no-tlog-entry",
     ),
 }
-
-needs_fixtures = pytest.mark.skipif(
-    not (FIXTURES / "INDEX.md").is_file(),
-    reason=f"the public Sigstore bundles are not available ({FIXTURES} is absent)",
-)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,54 @@
+"""Trust roots for the attestation tests: two local Sigstores, production, the public fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.attestations.trust import TrustRoot, load_trust_root, production_root_file
+from tests.sigstore_local import LocalSigstore
+
+# The real public bundles (see its INDEX.md); tests using them skip when it is absent.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "sigstore"
+
+needs_fixtures = pytest.mark.skipif(
+    not (FIXTURES / "INDEX.md").is_file(),
+    reason=f"the public Sigstore bundles are not available ({FIXTURES} is absent)",
+)
+
+
+@pytest.fixture(scope="session")
+def local_sigstore() -> LocalSigstore:
+    return LocalSigstore.generate()
+
+
+@pytest.fixture(scope="session")
+def local_root_file(
+    local_sigstore: LocalSigstore, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The local Sigstore's trusted_root.json, for settings that name root files."""
+    return local_sigstore.write_trusted_root(tmp_path_factory.mktemp("local-root"))
+
+
+@pytest.fixture(scope="session")
+def trust_root(local_root_file: Path) -> TrustRoot:
+    return load_trust_root(local_root_file)
+
+
+@pytest.fixture(scope="session")
+def other_sigstore() -> LocalSigstore:
+    return LocalSigstore.generate()
+
+
+@pytest.fixture(scope="session")
+def other_root(
+    other_sigstore: LocalSigstore, tmp_path_factory: pytest.TempPathFactory
+) -> TrustRoot:
+    folder = tmp_path_factory.mktemp("other-root")
+    return load_trust_root(other_sigstore.write_trusted_root(folder))
+
+
+@pytest.fixture(scope="session")
+def production_root() -> TrustRoot:
+    return load_trust_root(production_root_file())
