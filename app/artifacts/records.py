@@ -6,10 +6,11 @@ from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
 from app.artifacts.repository import ArtifactRepository
-from app.artifacts.schemas import ArtifactOut, ArtifactSbom
+from app.artifacts.schemas import ArtifactEvidence, ArtifactOut, ArtifactSbom, ArtifactSigner
+from app.attestations.repository import AttestationRepository
 from app.errors import NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
-from app.sboms.models import Component
+from app.sboms.models import Component, Sbom
 from app.sboms.repository import SbomRepository
 from app.sboms.schemas import ComponentOut, ComponentPage, HashOut
 
@@ -25,14 +26,48 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         raise _not_found(digest)
     artifact, service = found
     sboms = SbomRepository(session).for_artifact(artifact.id)
+    evidence: dict[str, list[ArtifactEvidence]] = {"signature": [], "attestation": []}
+    for attestation, receipt in AttestationRepository(session).for_artifact(artifact.id):
+        evidence[attestation.kind].append(
+            ArtifactEvidence(
+                id=attestation.id,
+                digest=attestation.digest,
+                predicate_type=attestation.predicate_type,
+                verified=receipt.verified,
+                signer=ArtifactSigner(subject=receipt.signer_subject, issuer=receipt.signer_issuer),
+                log_index=receipt.log_index,
+                audit_index=attestation.audit_index,
+                created_at=attestation.created_at,
+            )
+        )
     return ArtifactOut(
         digest=artifact.digest,
         service=service,
         name=artifact.name,
         version=artifact.version,
         created_at=artifact.created_at,
-        sboms=[ArtifactSbom.model_validate(sbom) for sbom in sboms],
+        sboms=[
+            ArtifactSbom.model_validate(
+                {**_columns(sbom), "signed": sbom.attestation_id is not None}
+            )
+            for sbom in sboms
+        ],
+        signatures=evidence["signature"],
+        attestations=evidence["attestation"],
     )
+
+
+def _columns(sbom: Sbom) -> dict[str, object]:
+    return {
+        "id": sbom.id,
+        "digest": sbom.digest,
+        "format": sbom.format,
+        "spec_version": sbom.spec_version,
+        "component_count": sbom.component_count,
+        "quality": sbom.quality,
+        "audit_index": sbom.audit_index,
+        "created_at": sbom.created_at,
+    }
 
 
 def artifact_components(

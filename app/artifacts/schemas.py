@@ -19,6 +19,25 @@ class ArtifactSbom(OutputModel):
     component_count: int
     quality: QualityOut
     audit_index: int
+    signed: bool = Field(description="Arrived as the predicate of a verified attestation.")
+    created_at: datetime
+
+
+class ArtifactSigner(OutputModel):
+    subject: str
+    issuer: str
+
+
+class ArtifactEvidence(OutputModel):
+    """A signature or attestation naming the artifact, with its latest receipt's verdict."""
+
+    id: int
+    digest: str = Field(description="sha256 of the bundle's bytes.")
+    predicate_type: str | None = Field(description="Attestations only.")
+    verified: bool
+    signer: ArtifactSigner
+    log_index: int
+    audit_index: int
     created_at: datetime
 
 
@@ -29,3 +48,9 @@ class ArtifactOut(OutputModel):
     version: str | None
     created_at: datetime
     sboms: list[ArtifactSbom]
+    signatures: list[ArtifactEvidence] = Field(
+        description="Sigstore message signatures over this digest, oldest first."
+    )
+    attestations: list[ArtifactEvidence] = Field(
+        description="DSSE in-toto statements naming this digest as a subject, oldest first."
+    )

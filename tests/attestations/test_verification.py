@@ -8,7 +8,6 @@ import hashlib
 import json
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,8 +19,6 @@ from sigstore.verify.policy import (
     AnyOf,
     GitHubWorkflowRepository,
     Identity,
-    OIDCRunnerEnvironment,
-    OIDCSourceRepositoryRef,
     OIDCSourceRepositoryURI,
     UnsafeNoOp,
     VerificationPolicy,
@@ -42,6 +39,7 @@ from app.attestations.verification import (
     verify,
 )
 from tests.attestations.conftest import FIXTURES, needs_fixtures
+from tests.attestations.public_cases import CASES, RFC8785, Case
 from tests.sigstore_local import (
     DEFAULT_SIGNER,
     GITHUB_ACTIONS_ISSUER,
@@ -832,144 +830,6 @@ def test_the_statement_is_not_read_when_sigstore_python_refuses(
 
 # --- real public bundles (../shared/fixtures/sigstore) -----------------------------------------
 
-GITHUB_OAUTH = "https://github.com/login/oauth"
-RFC8785 = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
-BEACON = (
-    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
-    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
-)
-NPM_SUBJECT = "pkg:npm/sigstore@1.0.0"
-NPM_PUBLISH = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
-
-
-def _rfc8785_policy(identity: str = RFC8785, issuer: str = GITHUB_ACTIONS_ISSUER) -> AllOf:
-    return AllOf(
-        [
-            Identity(identity=identity, issuer=issuer),
-            OIDCSourceRepositoryURI("https://github.com/trailofbits/rfc8785.py"),
-            OIDCSourceRepositoryRef("refs/tags/v0.1.2"),
-            OIDCRunnerEnvironment("github-hosted"),
-        ]
-    )
-
-
-def _email(address: str) -> Identity:
-    return Identity(identity=address, issuer=GITHUB_OAUTH)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One row of INDEX.md: a bundle, how to check it, and the verdict."""
-
-    folder: str
-    bundle: str
-    policy: VerificationPolicy
-    artifact: str | None = None  # a file next to the bundle, hashed
-    verdict: str = "valid"  # or the reason slug
-    root: str | None = None  # another folder's trusted_root.json
-    subject: Subject | None = None
-    predicate_type: str | None = None
-
-
-CASES = {
-    "github-message-v0.2": Case(
-        "production", "bundle_v3_github.whl.sigstore", _rfc8785_policy(), "bundle_v3_github.whl"
-    ),
-    "github-message-other-san": Case(
-        "production",
-        "bundle_v3_github.whl.sigstore",
-        _rfc8785_policy(identity=RFC8785.replace("v0.1.2", "v0.1.3")),
-        "bundle_v3_github.whl",
-        "identity-mismatch",
-    ),
-    "github-message-other-issuer": Case(
-        "production",
-        "bundle_v3_github.whl.sigstore",
-        _rfc8785_policy(issuer=GITHUB_OAUTH),
-        "bundle_v3_github.whl",
-        "identity-mismatch",
-    ),
-    "github-message-other-artifact": Case(
-        "production",
-        "bundle_v3_github.whl.sigstore",
-        _rfc8785_policy(),
-        "bundle_v3_no_signed_time.txt",
-        "subject-digest-mismatch",
-    ),
-    "github-message-staging-root": Case(
-        "production",
-        "bundle_v3_github.whl.sigstore",
-        _rfc8785_policy(),
-        "bundle_v3_github.whl",
-        "untrusted-chain",
-        root="staging",
-    ),
-    "no-signed-time": Case(
-        "production",
-        "bundle_v3_no_signed_time.txt.sigstore.json",
-        _email("william@yossarian.net"),
-        "bundle_v3_no_signed_time.txt",
-        "no-signed-time",
-    ),
-    **{
-        f"npm-dsse-{name}": Case(
-            "production",
-            f"npm-bundle{name}-dsse{suffix}.sigstore.json",
-            _email("brian@dehamer.com"),
-            subject=Subject(NPM_SUBJECT, "sha512:"),
-            predicate_type=NPM_PUBLISH,
-        )
-        for name, suffix in (("V01", "-with-proof"), ("V02", ""), ("V03", ""))
-    },
-    "npm-dsse-v0.1-no-proof": Case(
-        "production",
-        "npm-bundleV01-dsse-no-proof.sigstore.json",
-        _email("brian@dehamer.com"),
-        verdict="no-inclusion-proof",
-    ),
-    "npm-intoto-entry": Case(
-        "production",
-        "npm-bundleV03-intoto.sigstore.json",
-        _email("brian@dehamer.com"),
-        verdict="unsupported-entry-kind",
-    ),
-    "npm-keyed": Case(
-        "production",
-        "npm-publish-keyed.sigstore.json",
-        _email("brian@dehamer.com"),
-        verdict="no-certificate",
-    ),
-    "staging-message-v0.3": Case(
-        "staging", "bundle_v3.txt.sigstore", _email("william@yossarian.net"), "bundle_v3.txt"
-    ),
-    "staging-message-v0.1": Case(
-        "staging", "bundle.txt.sigstore", _email("a@tny.town"), "bundle.txt"
-    ),
-    "staging-rekor-v2-dsse": Case(
-        "staging",
-        "a.dsse.staging-rekor-v2.txt.sigstore.json",
-        Identity(identity=BEACON, issuer=GITHUB_ACTIONS_ISSUER),
-        subject=Subject(
-            "a.txt", "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
-        ),
-        predicate_type="https://slsa.dev/provenance/v1",
-    ),
-    "cve-2022-36056": Case(
-        "staging",
-        "bundle_cve_2022_36056.txt.sigstore",
-        _email("william@yossarian.net"),
-        "bundle_cve_2022_36056.txt",
-        "tlog-entry-mismatch",
-    ),
-    "no-log-entry": Case(
-        "staging",
-        "bundle_no_log_entry.txt.sigstore",
-        Identity(identity="alex.cameron@trailofbits.com", issuer=GITHUB_OAUTH),
-        "bundle_no_log_entry.txt",
-        "no-tlog-entry",
-    ),
-}
-
 
 @pytest.fixture(scope="module")
 def fixture_roots() -> dict[str, TrustRoot]:
@@ -988,11 +848,8 @@ def test_every_fixture_bundle_has_a_case() -> None:
 @needs_fixtures
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_public_bundle_verdicts(case: Case, fixture_roots: dict[str, TrustRoot]) -> None:
-    folder = FIXTURES / case.folder
-    content = (folder / case.bundle).read_bytes()
-    artifact = None
-    if case.artifact is not None:
-        artifact = "sha256:" + hashlib.sha256((folder / case.artifact).read_bytes()).hexdigest()
+    content = case.content()
+    artifact = case.artifact_digest()
     root = fixture_roots[case.root or case.folder]
     now = datetime.now(UTC)
 
@@ -1035,7 +892,7 @@ def test_the_github_fixture_receipt_carries_its_claims(fixture_roots: dict[str, 
     verified = verify(
         parse_bundle((folder / "bundle_v3_github.whl.sigstore").read_bytes(), JSON),
         trust_roots=[fixture_roots["production"]],
-        policy=_rfc8785_policy(),
+        policy=CASES["github-message-v0.2"].policy,
         policy_digest=POLICY_DIGEST,
         artifact=None,
         now=datetime.now(UTC),
