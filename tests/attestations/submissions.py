@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from app.artifacts.models import Artifact
+from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
+from app.blobs.models import Blob
+from app.sboms.models import Component, Sbom
+from tests.sboms.uploads import audit_events
 from tests.sigstore_local import BuiltBundle
 
 ATTESTATIONS = "/v1/attestations"
@@ -48,3 +56,34 @@ def submit(
     if content_type is not None:
         request_headers["Content-Type"] = content_type
     return client.post(ATTESTATIONS, params=query, content=content, headers=request_headers)
+
+
+# The tables a submission writes to (an SBOM predicate reaches the last two).
+_TABLES = {
+    "blobs": Blob,
+    "artifacts": Artifact,
+    "attestations": Attestation,
+    "attestation_subjects": AttestationSubject,
+    "verification_receipts": VerificationReceipt,
+    "sboms": Sbom,
+    "components": Component,
+}
+NOTHING_STORED = dict.fromkeys(_TABLES, 0)
+
+
+def stored_counts(run_in_session: Callable[..., Any]) -> dict[str, int]:
+    """Rows in each table a submission writes to."""
+
+    def count(session: Session) -> dict[str, int]:
+        return {
+            name: session.scalar(select(func.count()).select_from(model)) or 0
+            for name, model in _TABLES.items()
+        }
+
+    result: dict[str, int] = run_in_session(count)
+    return result
+
+
+def attestation_events(run_in_session: Callable[..., Any]) -> list[dict[str, Any]]:
+    """The audit-log leaves about attestations, parsed, in log order."""
+    return [e for e in audit_events(run_in_session) if e["action"].startswith("attestation.")]

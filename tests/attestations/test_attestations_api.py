@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from app.artifacts.models import Artifact
-from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.attestations.trust import TrustRoot
-from app.blobs.models import Blob
 from app.config import Settings
-from app.sboms.models import Component, Sbom
 from tests.attestations.submissions import (
     ATTESTATIONS,
+    NOTHING_STORED,
     REPOSITORY,
     SERVICE,
+    attestation_events,
     register,
+    stored_counts,
     submit,
 )
 from tests.problems import assert_problem
@@ -47,17 +43,6 @@ RELEASE = SignerIdentity.github_workflow(REPOSITORY, ref="refs/tags/v1.0.0")
 STRANGER = SignerIdentity.github_workflow("mallory/payments", ref="refs/tags/v1.0.0")
 CYCLONEDX = "https://cyclonedx.org/bom"
 
-_TABLES = {
-    "blobs": Blob,
-    "artifacts": Artifact,
-    "attestations": Attestation,
-    "attestation_subjects": AttestationSubject,
-    "verification_receipts": VerificationReceipt,
-    "sboms": Sbom,
-    "components": Component,
-}
-NOTHING_STORED = dict.fromkeys(_TABLES, 0)
-
 
 @pytest.fixture
 def settings(settings: Settings, local_root_file: Path) -> Settings:
@@ -79,21 +64,6 @@ def digest_of(text: str) -> bytes:
 
 def artifact_id(raw: bytes) -> str:
     return "sha256:" + raw.hex()
-
-
-def stored_counts(run_in_session: Callable[..., Any]) -> dict[str, int]:
-    def count(session: Session) -> dict[str, int]:
-        return {
-            name: session.scalar(select(func.count()).select_from(model)) or 0
-            for name, model in _TABLES.items()
-        }
-
-    result: dict[str, int] = run_in_session(count)
-    return result
-
-
-def attestation_events(run_in_session: Callable[..., Any]) -> list[dict[str, Any]]:
-    return [e for e in audit_events(run_in_session) if e["action"].startswith("attestation.")]
 
 
 def signed_message(sigstore: LocalSigstore, name: str = "payments-1.0.0.tar.gz") -> BuiltBundle:
