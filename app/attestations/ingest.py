@@ -299,10 +299,6 @@ def _subjects(verified: Verified) -> dict[str, str | None]:
     """Digest -> name of each subject, the first name kept for a digest named twice."""
     subjects: dict[str, str | None] = {}
     for subject in verified.subjects:
-        if subject.name is not None and "\x00" in subject.name:
-            raise BundleRejected(
-                [Reason("statement-malformed", "a subject name contains a NUL character")]
-            )
         subjects.setdefault(subject.digest, subject.name)
     if len(subjects) > MAX_SUBJECTS:
         raise BundleRejected(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from app.attestations.ingest import MAX_SUBJECTS
 from app.attestations.trust import TrustRoot
 from app.config import Settings
 from tests.attestations.submissions import (
@@ -647,3 +648,39 @@ def test_an_sbom_for_several_subjects_needs_the_artifact_named(
     named = submit(client, pipeline_headers, built, artifact=artifact_id(digest_of("b")))
     assert named.status_code == 201, named.text
     assert named.json()["sbom"] is not None
+
+
+# --- statements attestd will not keep -----------------------------------------------------------
+
+
+def test_a_subject_name_with_a_nul_character_is_refused(
+    client, service, pipeline_headers, local_sigstore, run_in_session
+):
+    built = dsse_bundle(local_sigstore, statement({"a\x00b": digest_of("a")}), signer=RELEASE)
+    problem = assert_problem(submit(client, pipeline_headers, built), 422, "bundle-rejected")
+    # PostgreSQL cannot keep a NUL in text: the strict parse refuses it in any string.
+    (reason,) = problem["reasons"]
+    assert reason.startswith("statement-malformed: ")
+    assert "NUL" in reason
+    assert stored_counts(run_in_session) == NOTHING_STORED
+
+
+def test_a_statement_naming_too_many_artifacts_is_refused(
+    client, service, pipeline_headers, local_sigstore, run_in_session
+):
+    subjects = {f"part-{n}": digest_of(f"part-{n}") for n in range(MAX_SUBJECTS + 1)}
+    built = dsse_bundle(local_sigstore, statement(subjects), signer=RELEASE)
+    problem = assert_problem(submit(client, pipeline_headers, built), 422, "bundle-rejected")
+    assert problem["reasons"][0].startswith(
+        f"too-many-subjects: the statement names {len(subjects)}"
+    )
+    assert stored_counts(run_in_session) == NOTHING_STORED
+
+
+def test_a_subject_named_twice_is_one_artifact(client, service, pipeline_headers, local_sigstore):
+    digest = digest_of("twice")
+    document = statement({"first": digest})
+    document["subject"].append({"name": "second", "digest": {"sha256": digest.hex()}})
+    body = submit(client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE))
+    assert body.status_code == 201, body.text
+    assert body.json()["subjects"] == [{"name": "first", "digest": artifact_id(digest)}]
