@@ -1,4 +1,4 @@
-"""The ``attestd`` command: serve, migrate, token, audit, openapi."""
+"""The ``attestd`` command: serve, migrate, token, submit, audit, openapi."""
 
 from __future__ import annotations
 
@@ -100,6 +100,70 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     revoke.set_defaults(command=_token_revoke)
 
+    submit = commands.add_parser(
+        "submit",
+        help="send a release's SBOMs and Sigstore bundles to an attestd server",
+        description="Send SBOMs, then Sigstore bundles, to an attestd server, one line per\n"
+        "file. Every argument and file is checked before the first is sent.",
+        epilog=_SUBMIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    submit.add_argument(
+        "--server", required=True, metavar="URL", help="base URL of the server (http or https)"
+    )
+    submit.add_argument(
+        "--token-env",
+        required=True,
+        metavar="VAR",
+        help="name of the environment variable that holds the pipeline token",
+    )
+    submit.add_argument("--service", required=True, metavar="S", help="the service released")
+    submit.add_argument(
+        "--artifact",
+        metavar="sha256:HEX",
+        help="digest of the artifact; default: the digest each document names",
+    )
+    submit.add_argument(
+        "--sbom",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="CycloneDX JSON/XML or SPDX JSON (repeatable)",
+    )
+    submit.add_argument(
+        "--bundle",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="Sigstore bundle: signature or attestation (repeatable)",
+    )
+    submit.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)"
+    )
+    submit.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        metavar="N",
+        help="retries after a connection failure, timeout, 429, 502, 503 or 504 (default: 3)",
+    )
+    submit.add_argument(
+        "--retry-delay",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="wait before the first retry, doubled for each next one up to 10 (default: 1)",
+    )
+    submit.add_argument(
+        "--ca-bundle", type=Path, metavar="FILE", help="PEM CA certificates to trust for TLS"
+    )
+    submit.add_argument(
+        "--json", action="store_true", help="print one JSON object per file instead of text"
+    )
+    submit.set_defaults(offline=_submit)
+
     audit = commands.add_parser("audit", help="export and verify the audit log")
     audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
     export = audit_commands.add_parser(
@@ -125,6 +189,47 @@ def _parser() -> argparse.ArgumentParser:
     )
     openapi.set_defaults(command=_openapi)
     return parser
+
+
+_SUBMIT_EPILOG = """\
+output:
+  one line per file on standard output, e.g.
+    sbom dist/bom.cdx.json: 201 created id=7 digest=sha256:… format=cyclonedx-json …
+    bundle dist/app.sigstore.json: 200 already stored id=3 … signer=… issuer=… tlog=…
+    bundle dist/other.sigstore.json: 422 refused: Bundle failed verification: …
+      - identity-mismatch: …
+  and a summary on standard error. The token is never printed.
+
+exit codes (the worst file decides):
+  0  every file accepted: 201 created or 200 already stored
+  1  the server refused at least one file (400, 409, 413, 415, 422); the
+     others were still sent
+  2  usage error: bad arguments, an unreadable or unrecognised file, the token
+     variable missing or empty; nothing was sent
+  3  401 or 403 (token), 404 (unknown service or wrong --server), a redirect,
+     another 4xx or an untrusted TLS certificate; later files are not sent
+  4  server or transport failure: 5xx, connection refused, timeout, an answer
+     that is not attestd's JSON; connection failures, timeouts, 429, 502, 503
+     and 504 count only once --retries more attempts failed too
+"""
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from app import client  # noqa: PLC0415 - httpx is for `submit` only
+
+    options = client.SubmitOptions(
+        server=args.server,
+        token_env=args.token_env,
+        service=args.service,
+        artifact=args.artifact,
+        sboms=tuple(args.sbom),
+        bundles=tuple(args.bundle),
+        timeout=args.timeout,
+        ca_bundle=args.ca_bundle,
+        json_lines=args.json,
+        retry=client.RetryPolicy(retries=args.retries, delay=args.retry_delay),
+    )
+    return client.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr)
 
 
 def _in_transaction(settings: Settings, work: Callable[[Session], T]) -> T:
