@@ -1,0 +1,383 @@
+"""The trust map, and the SLSA Build level of a provenance. Pure.
+
+A builder id is what a provenance says about itself: anyone who can sign can
+write any builder id (slsa-verifier issue #395). So the trust map names each
+trusted builder by its builder id (exact, or a prefix) **and** by the identity
+that must have signed its provenance, and says the highest SLSA Build level
+that pair may vouch for. A provenance that names a trusted builder id but was
+signed by anyone else gets no level from that builder.
+
+``slsa_level`` grades one verified provenance:
+
+* **L0**: no provenance.
+* **L1**: provenance is present (and its signature verified).
+* **L2**: provenance signed by a hosted build platform: the GitHub Actions issuer
+  with the certificate's Runner Environment claim (1.3.6.1.4.1.57264.1.11)
+  ``github-hosted``; or a trust-map entry granting 2 or more matches the builder
+  id and the signer.
+* **L3**: a trust-map entry granting 3 matches both the builder id and the signer.
+
+A provenance whose builder id matches an entry but whose signer matches none of
+the entries for that builder id is held to **L1**, whatever else is true of it:
+it names a builder that did not sign it. Findings of the provenance record
+(a source disagreement, say) do not change the level; the source binding
+checks them.
+
+Default trust map (``DEFAULT_TRUST_MAP``)
+-----------------------------------------
+
+**GitHub Actions hosted runners → Build L2.** ``actions/attest-build-provenance``
+(through ``@actions/attest``) signs the provenance in the workflow's own job with
+the workflow's GitHub Actions identity. Its earlier releases wrote the builder
+id ``https://github.com/actions/runner/github-hosted`` (``…/self-hosted`` on a
+self-hosted runner); current ones write the workflow that ran,
+``https://github.com/OWNER/REPO/.github/workflows/FILE@REF``. The entry trusts
+builder id ``https://github.com/actions/runner/github-hosted`` (exact) when
+signed by issuer ``https://token.actions.githubusercontent.com``, any workflow
+subject ``https://github.com/OWNER/REPO/.github/workflows/FILE@REF``, and the
+certificate's Runner Environment is ``github-hosted``; a provenance that claims
+a hosted runner while the certificate says ``self-hosted`` is held to L1. The
+workflow-named builder ids of current releases reach L2 by the hosted-platform
+rule above. Neither is L3: the provenance is written in the job being built,
+whose own steps could forge its contents.
+
+**SLSA GitHub generator → Build L3.** The reusable workflows of
+``slsa-framework/slsa-github-generator`` build or attest in jobs the calling
+workflow cannot tamper with and sign as themselves: Fulcio puts the reusable
+workflow in the certificate's SAN, and the builder id is that same workflow at
+its release tag
+(``https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v2.1.0``).
+The entry trusts builder ids under the prefix
+``https://github.com/slsa-framework/slsa-github-generator/.github/workflows/``
+when the builder id **equals** the certificate's SAN, that SAN is one of the
+generator's builder workflows slsa-verifier knows (``generator_generic_slsa3.yml``,
+``generator_container_slsa3.yml``, ``builder_go_slsa3.yml``,
+``builder_docker-based_slsa3.yml``, ``builder_container-based_slsa3.yml``) at a
+release tag ``refs/tags/vX.Y.Z`` (the only refs slsa-verifier accepts), the
+issuer is GitHub Actions, and the certificate's Runner Environment is
+``github-hosted`` (the generator's job ran on GitHub's own runners). The BYOB
+delegator workflows are not in the default: their builder id is the calling
+builder, not the signer.
+
+Services add their own entries (a private builder, a GitLab or Buildkite
+identity) in their policy. Every entry is validated like an identity policy:
+issuer an ``https://`` URL, exactly one of ``subject`` and ``subject_regex``
+(matched in full; catch-all patterns refused), GitHub claims only with the
+GitHub Actions issuer, a prefix that ends at a ``/`` or ``@`` boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Final, Literal
+from urllib.parse import urlsplit
+
+import rfc8785
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from app.attestations.policy import GITHUB_ACTIONS_ISSUER, Issuer, Subject, SubjectRegex
+from app.digests import content_digest
+from app.provenance.slsa import BUILDER_ID_MAX, Provenance
+from app.wire import PRINTABLE_PATTERN, InputModel
+
+MAX_BUILDERS: Final = 100
+DESCRIPTION_MAX: Final = 500
+HOSTED_RUNNER: Final = "github-hosted"
+SELF_HOSTED_RUNNER: Final = "self-hosted"
+# Untrusted texts (a signer's SAN, a builder id) are quoted at most this long in reasons.
+_QUOTE_MAX = 200
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= _QUOTE_MAX else text[: _QUOTE_MAX - 1] + "…")
+
+
+BuilderId = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=BUILDER_ID_MAX, pattern=r"^[^\s\x00-\x1f\x7f-\x9f]+$"
+    ),
+    Field(
+        description="The provenance's builder id, or its prefix (see match).",
+        examples=["https://github.com/actions/runner/github-hosted"],
+    ),
+]
+Level = Annotated[int, Field(ge=1, le=3, strict=True)]
+Description = Annotated[
+    str, StringConstraints(max_length=DESCRIPTION_MAX, pattern=PRINTABLE_PATTERN)
+]
+
+
+class BuilderSigner(InputModel):
+    """The identity that must have signed a trusted builder's provenance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    issuer: Issuer
+    subject: Subject | None = None
+    subject_regex: SubjectRegex | None = None
+    runner_environment: Literal["github-hosted", "self-hosted"] | None = Field(
+        default=None,
+        description="Runner Environment claim (1.11) required of GitHub Actions signers.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BuilderSigner:
+        if (self.subject is None) == (self.subject_regex is None):
+            raise ValueError("give exactly one of subject and subject_regex")
+        if self.runner_environment is not None and self.issuer != GITHUB_ACTIONS_ISSUER:
+            raise ValueError(
+                "runner_environment can only be required of GitHub Actions identities "
+                f"(issuer {GITHUB_ACTIONS_ISSUER})"
+            )
+        return self
+
+    def describe(self) -> str:
+        who = self.subject if self.subject is not None else f"a SAN matching {self.subject_regex}"
+        runner = (
+            "" if self.runner_environment is None else f", on a {self.runner_environment} runner"
+        )
+        return f"{who} (issuer {self.issuer}{runner})"
+
+    def refusal(self, subject: str, issuer: str, claims: Mapping[str, str]) -> str | None:
+        """Why the signer ``subject`` of ``issuer`` is not this one; None when it is."""
+        if issuer != self.issuer:
+            return f"the signer's issuer is {_quote(issuer)}"
+        if self.subject is not None and subject != self.subject:
+            return f"the signer is {_quote(subject)}"
+        if self.subject_regex is not None and not re.fullmatch(self.subject_regex, subject):
+            return f"the signer is {_quote(subject)}"
+        runner = claims.get("runner_environment")
+        if self.runner_environment is not None and runner != self.runner_environment:
+            stated = "not stated" if runner is None else _quote(runner)
+            return f"the certificate's runner environment is {stated}"
+        return None
+
+
+class TrustedBuilder(InputModel):
+    """A builder (by builder id) and its signer, and the highest Build level they vouch for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    builder_id: BuilderId
+    match: Literal["exact", "prefix"] = Field(
+        default="exact",
+        description="exact: the builder id equals builder_id; prefix: it starts with it.",
+    )
+    signer: BuilderSigner
+    builder_is_signer: bool = Field(
+        default=False,
+        strict=True,
+        description=(
+            "The builder id must equal the signer's SAN: builders that are reusable "
+            "workflows sign as themselves."
+        ),
+    )
+    max_level: Level = Field(description="Highest SLSA Build level this builder vouches for.")
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _bounded_prefix(self) -> TrustedBuilder:
+        if self.match == "prefix":
+            _check_prefix(self.builder_id)
+        return self
+
+    def matches_builder(self, builder_id: str) -> bool:
+        if self.match == "exact":
+            return builder_id == self.builder_id
+        return builder_id.startswith(self.builder_id)
+
+    def refusal(
+        self, builder_id: str, subject: str, issuer: str, claims: Mapping[str, str]
+    ) -> str | None:
+        """Why this entry does not vouch for ``builder_id`` signed so; None when it does."""
+        refused = self.signer.refusal(subject, issuer, claims)
+        if refused is None and self.builder_is_signer and builder_id != subject:
+            refused = f"the builder id is not the signer's identity {_quote(subject)}"
+        return refused
+
+
+def _check_prefix(prefix: str) -> None:
+    """A prefix that pins a scheme, a host and a path, and ends at a boundary (``/`` or ``@``)."""
+    parts = urlsplit(prefix)
+    if not parts.scheme or not parts.hostname or "@" in parts.netloc:
+        raise ValueError("a builder id prefix must be a URL with a host and no credentials")
+    if not prefix.endswith(("/", "@")):
+        raise ValueError(
+            "a builder id prefix must end with '/' or '@', so that it cannot match a "
+            "longer name (…/acme matching …/acme-evil)"
+        )
+    if not parts.path.strip("/@"):
+        raise ValueError("a builder id prefix must name a path below the host")
+
+
+class TrustMap(InputModel):
+    """The builders trusted to vouch for a SLSA Build level; empty: none beyond L2."""
+
+    model_config = ConfigDict(frozen=True)
+
+    builders: tuple[TrustedBuilder, ...] = Field(default_factory=tuple, max_length=MAX_BUILDERS)
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> TrustMap:
+        first_at: dict[TrustedBuilder, int] = {}
+        for index, builder in enumerate(self.builders):
+            earlier = first_at.setdefault(builder, index)
+            if earlier != index:
+                raise ValueError(f"builders[{index}] repeats builders[{earlier}]")
+        return self
+
+
+def trust_map_digest(trust_map: TrustMap) -> str:
+    """``sha256:<hex>`` of the RFC 8785 canonical JSON of ``trust_map`` (as ``policy_digest``).
+
+    Absent values (``None``) are left out; defaults that take effect are covered;
+    the order of ``builders`` counts.
+    """
+    document = trust_map.model_dump(mode="json", exclude_none=True)
+    return content_digest(rfc8785.dumps(document))
+
+
+# --- the default ------------------------------------------------------------------------------
+
+_GITHUB_OWNER = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}"
+_GITHUB_NAME = r"[A-Za-z0-9._-]{1,100}"
+# Any workflow of any repository, at any ref: the SAN Fulcio gives a GitHub Actions job.
+ANY_GITHUB_WORKFLOW: Final = (
+    rf"https://github\.com/{_GITHUB_OWNER}/{_GITHUB_NAME}/\.github/workflows/[^/@]+\.ya?ml@refs/.+"
+)
+SLSA_GENERATOR_WORKFLOWS: Final = (
+    "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
+)
+# The generator's builder workflows slsa-verifier knows, at a release tag vX.Y.Z.
+SLSA_GENERATOR_SIGNER: Final = (
+    r"https://github\.com/slsa-framework/slsa-github-generator/\.github/workflows/"
+    r"(?:generator_generic_slsa3|generator_container_slsa3|builder_go_slsa3"
+    r"|builder_docker-based_slsa3|builder_container-based_slsa3)\.yml"
+    r"@refs/tags/v\d+\.\d+\.\d+"
+)
+
+DEFAULT_TRUST_MAP: Final = TrustMap(
+    builders=(
+        TrustedBuilder(
+            builder_id="https://github.com/actions/runner/github-hosted",
+            match="exact",
+            signer=BuilderSigner(
+                issuer=GITHUB_ACTIONS_ISSUER,
+                subject_regex=ANY_GITHUB_WORKFLOW,
+                runner_environment=HOSTED_RUNNER,
+            ),
+            max_level=2,
+            description="GitHub Actions hosted runners (actions/attest-build-provenance)",
+        ),
+        TrustedBuilder(
+            builder_id=SLSA_GENERATOR_WORKFLOWS,
+            match="prefix",
+            signer=BuilderSigner(
+                issuer=GITHUB_ACTIONS_ISSUER,
+                subject_regex=SLSA_GENERATOR_SIGNER,
+                runner_environment=HOSTED_RUNNER,
+            ),
+            builder_is_signer=True,
+            max_level=3,
+            description="SLSA GitHub generator reusable workflows at a release tag",
+        ),
+    )
+)
+
+
+# --- the level --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LevelResult:
+    """The SLSA Build level of one provenance, the builder and entry it rests on, and why."""
+
+    level: int  # 0..3
+    builder_id: str | None
+    entry: TrustedBuilder | None  # the trust-map entry that vouched, if any
+    reasons: tuple[str, ...]
+
+
+def _hosted(issuer: str, claims: Mapping[str, str]) -> tuple[bool, str]:
+    """Whether the signer is a hosted build platform, and the reason saying so."""
+    if issuer != GITHUB_ACTIONS_ISSUER:
+        return False, (
+            f"not-hosted: the signer's issuer {_quote(issuer)} is not a hosted build platform "
+            "attestd recognises (GitHub Actions)"
+        )
+    runner = claims.get("runner_environment")
+    if runner == HOSTED_RUNNER:
+        return True, "hosted-builder: signed by GitHub Actions on a GitHub-hosted runner"
+    if runner is None:
+        return False, (
+            "runner-unknown: the certificate has no runner environment claim, so the build "
+            "is not shown to have run on a GitHub-hosted runner"
+        )
+    return False, (
+        f"self-hosted-runner: the certificate says the job ran on a {_quote(runner)} runner, "
+        "not a GitHub-hosted one"
+    )
+
+
+def slsa_level(
+    provenance: Provenance | None,
+    signer_subject: str,
+    signer_issuer: str,
+    claims: Mapping[str, str],
+    trust_map: TrustMap = DEFAULT_TRUST_MAP,
+) -> LevelResult:
+    """The SLSA Build level (0-3) of ``provenance``, verified as signed by the given signer."""
+    if provenance is None:
+        return LevelResult(0, None, None, ("no-provenance: no SLSA provenance: Build L0",))
+    builder_id = provenance.builder_id
+    reasons = [
+        f"provenance-present: SLSA provenance {provenance.slsa_version} from builder "
+        f"{_quote(builder_id)}: at least Build L1"
+    ]
+    vouching: tuple[int, TrustedBuilder] | None = None
+    refused: list[tuple[int, TrustedBuilder, str]] = []
+    for index, entry in enumerate(trust_map.builders):
+        if not entry.matches_builder(builder_id):
+            continue
+        refusal = entry.refusal(builder_id, signer_subject, signer_issuer, claims)
+        if refusal is not None:
+            refused.append((index, entry, refusal))
+        elif vouching is None or entry.max_level > vouching[1].max_level:
+            vouching = (index, entry)
+
+    if vouching is None and refused:
+        reasons.extend(
+            f"builder-signer-mismatch: builder id {_quote(builder_id)} is trusted (trust map "
+            f"entry {index}) only when signed by {entry.signer.describe()}"
+            f"{', as itself' if entry.builder_is_signer else ''}, but {refusal}: no level "
+            "from that builder (builder ids are self-declared)"
+            for index, entry, refusal in refused
+        )
+        reasons.append(
+            "spoofed-builder: a provenance naming a builder that did not sign it is held to "
+            "Build L1"
+        )
+        return LevelResult(1, builder_id, None, tuple(reasons))
+
+    level = 1
+    if vouching is None:
+        reasons.append(
+            f"untrusted-builder: builder id {_quote(builder_id)} is in no trust map entry"
+        )
+    else:
+        index, entry = vouching
+        level = entry.max_level
+        named = f" ({entry.description})" if entry.description else ""
+        reasons.append(
+            f"trusted-builder: builder id and signer match trust map entry {index}{named}, "
+            f"which vouches for up to Build L{entry.max_level}"
+        )
+    hosted, why = _hosted(signer_issuer, claims)
+    reasons.append(why)
+    if hosted and level < 2:
+        level = 2
+    reasons.append(f"build-level: Build L{level}")
+    return LevelResult(level, builder_id, None if vouching is None else vouching[1], tuple(reasons))
