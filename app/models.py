@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "app.artifacts.models",
     "app.sboms.models",
     "app.attestations.models",
+    "app.provenance.models",
 )
 
 

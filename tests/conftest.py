@@ -26,6 +26,7 @@ from tests.cli_runner import (
     use_database_and_key,
 )
 from tests.databases import PostgresTemplate, SqliteTemplate, backend_name, build_template
+from tests.sigstore_local import LocalSigstore
 
 
 def pytest_report_header() -> str:
@@ -171,3 +172,19 @@ def cli(
 
     with logging_restored():
         yield run
+
+
+# --- the local test Sigstore (tests/sigstore_local) -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def local_sigstore() -> LocalSigstore:
+    return LocalSigstore.generate()
+
+
+@pytest.fixture(scope="session")
+def local_root_file(
+    local_sigstore: LocalSigstore, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The local Sigstore's trusted_root.json, for settings that name root files."""
+    return local_sigstore.write_trusted_root(tmp_path_factory.mktemp("local-root"))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
 from app.artifacts.repository import ArtifactRepository
 from app.artifacts.schemas import ArtifactEvidence, ArtifactOut, ArtifactSbom, ArtifactSigner
+from app.attestations.ingest import provenance_out
 from app.attestations.repository import AttestationRepository
 from app.errors import NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
+from app.provenance.models import Provenance, ProvenanceCheck
+from app.provenance.repository import ProvenanceRepository
+from app.provenance.schemas import ProvenanceOut
 from app.sboms.models import Component, Sbom
 from app.sboms.repository import SbomRepository
 from app.sboms.schemas import ComponentOut, ComponentPage, HashOut
@@ -54,7 +60,18 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         ],
         signatures=evidence["signature"],
         attestations=evidence["attestation"],
+        provenance=_best_provenance(ProvenanceRepository(session).for_artifact(artifact.id)),
     )
+
+
+def _best_provenance(
+    found: Sequence[tuple[Provenance, ProvenanceCheck]],
+) -> ProvenanceOut | None:
+    """Bound to the service's source first, then the higher level, then the newer."""
+    if not found:
+        return None
+    best = max(found, key=lambda pair: (pair[1].source_bound, pair[1].slsa_level, pair[0].id))
+    return provenance_out(best)
 
 
 def _columns(sbom: Sbom) -> dict[str, object]:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from app.provenance.schemas import ProvenanceOut
 from app.sboms.formats import SbomFormat
 from app.sboms.schemas import QualityOut
 from app.wire import OutputModel
@@ -53,4 +54,8 @@ class ArtifactOut(OutputModel):
     )
     attestations: list[ArtifactEvidence] = Field(
         description="DSSE in-toto statements naming this digest as a subject, oldest first."
+    )
+    provenance: ProvenanceOut | None = Field(
+        description="The artifact's best SLSA provenance: the highest level among those "
+        "bound to the service's source, else the highest level; null without provenance."
     )

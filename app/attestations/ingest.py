@@ -52,6 +52,11 @@ from app.collector import collector_paused
 from app.db.base import utcnow
 from app.digests import content_digest
 from app.errors import AppError, Conflict, InvalidRequest
+from app.provenance.models import Provenance, ProvenanceCheck
+from app.provenance.recording import Checked, store_provenance
+from app.provenance.repository import ProvenanceRepository
+from app.provenance.schemas import ProvenanceOut, SourceOut
+from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
 from app.sboms.formats import SbomFormat
 from app.sboms.ingest import ServiceNotWritable, Upload, store_sbom
 from app.sboms.schemas import SbomSignature
@@ -98,6 +103,7 @@ SUBMISSION_PROBLEMS: tuple[type[AppError], ...] = (
     AttestationOfAnotherPlace,
     AttestedSbomInvalid,
     AttestedSbomAmbiguous,
+    ProvenanceMalformed,
 )
 
 
@@ -180,6 +186,7 @@ def _submit(
         parsed, service, policy, artifact=submission.artifact, trust_roots=trust_roots, now=now
     )
     subjects = _subjects(verified)
+    provenance = provenance_from_verified(verified)
     sbom_format = _SBOM_PREDICATES.get(verified.predicate_type or "")
     sbom_artifact = None if sbom_format is None else _sbom_artifact(subjects, submission.artifact)
 
@@ -216,6 +223,17 @@ def _submit(
         attestation.id, [(artifact.id, clip(name, SUBJECT_NAME_MAX)) for artifact, name in bound]
     )
     receipt = attestations.add_receipt(_receipt_row(attestation.id, verified, policy))
+    checked = None
+    if provenance is not None:
+        session.flush()  # the check names the receipt
+        checked = store_provenance(
+            session,
+            attestation_id=attestation.id,
+            receipt=receipt,
+            record=provenance,
+            service_repository=service.repository,
+            now=now,
+        )
     attestation.audit_index = receipt.audit_index = trail.record(
         Change(
             action="attestation.accepted",
@@ -236,6 +254,7 @@ def _submit(
                 "trust_root": receipt.trust_root_digest,
                 "policy_version": receipt.policy_version,
                 "policy_digest": receipt.policy_digest,
+                **({} if checked is None else {"provenance": _provenance_summary(checked)}),
             },
         )
     )
@@ -262,6 +281,22 @@ def _submit(
         ),
         created=True,
     )
+
+
+def _provenance_summary(checked: Checked) -> dict[str, object]:
+    """What the audit leaf says of a provenance: builder, level, source and its binding."""
+    provenance, check = checked.provenance, checked.check
+    return {
+        "builder_id": provenance.builder_id,
+        "slsa_level": check.slsa_level,
+        "source": {
+            "repository": provenance.source_repository,
+            "ref": provenance.source_ref,
+            "commit": provenance.source_commit,
+        },
+        "source_bound": check.source_bound,
+        "trust_map_digest": check.trust_map_digest,
+    }
 
 
 def _verify(
@@ -450,10 +485,43 @@ def attestation_out(
             "subjects": [{"name": name, "digest": digest} for name, digest in subjects],
             "receipt": receipt_out(receipt),
             "sbom": None if sbom is None else {"id": sbom[0], "digest": sbom[1]},
+            "provenance": provenance_out(
+                ProvenanceRepository(session).of_attestation(attestation.id)
+            ),
             "uploaded_by": attestation.uploaded_by,
             "audit_index": attestation.audit_index,
             "created_at": attestation.created_at,
         }
+    )
+
+
+def provenance_out(found: tuple[Provenance, ProvenanceCheck] | None) -> ProvenanceOut | None:
+    """A stored provenance with its check, as the wire shows it."""
+    if found is None:
+        return None
+    provenance, check = found
+    source = None
+    if provenance.source_repository is not None:
+        source = SourceOut(
+            repository=provenance.source_repository,
+            ref=provenance.source_ref,
+            commit=provenance.source_commit,
+        )
+    return ProvenanceOut(
+        attestation_id=provenance.attestation_id,
+        predicate_type=provenance.predicate_type,
+        builder_id=provenance.builder_id,
+        build_type=provenance.build_type,
+        invocation_id=provenance.invocation_id,
+        started_on=provenance.started_on,
+        finished_on=provenance.finished_on,
+        source=source,
+        slsa_level=check.slsa_level,
+        trusted_builder=check.trusted_builder,
+        source_bound=check.source_bound,
+        reasons=list(check.reasons),
+        findings=list(provenance.findings),
+        checked_at=check.checked_at,
     )
 
 

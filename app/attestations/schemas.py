@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from app.attestations.policy import MAX_IDENTITIES, AllowedIdentity
+from app.provenance.schemas import ProvenanceOut
 from app.wire import InputModel, OutputModel
 
 
@@ -140,6 +141,9 @@ class AttestationOut(OutputModel):
     receipt: ReceiptOut = Field(description="The most recent verification.")
     sbom: AttestedSbom | None = Field(
         description="The SBOM ingested from an SBOM predicate (CycloneDX, SPDX); else null."
+    )
+    provenance: ProvenanceOut | None = Field(
+        description="For SLSA provenance: what it says and its latest check; else null."
     )
     uploaded_by: str
     audit_index: int = Field(description="Index of the audit-log entry recording the upload.")

@@ -1,4 +1,7 @@
-"""Trust roots for the attestation tests: two local Sigstores, production, the public fixtures."""
+"""Trust roots for the attestation tests: a second local Sigstore, production, the public fixtures.
+
+The local test Sigstore itself (``local_sigstore``, ``local_root_file``) is in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +19,6 @@ needs_fixtures = pytest.mark.skipif(
     not (FIXTURES / "INDEX.md").is_file(),
     reason=f"the public Sigstore bundles are not available ({FIXTURES} is absent)",
 )
-
-
-@pytest.fixture(scope="session")
-def local_sigstore() -> LocalSigstore:
-    return LocalSigstore.generate()
-
-
-@pytest.fixture(scope="session")
-def local_root_file(
-    local_sigstore: LocalSigstore, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """The local Sigstore's trusted_root.json, for settings that name root files."""
-    return local_sigstore.write_trusted_root(tmp_path_factory.mktemp("local-root"))
 
 
 @pytest.fixture(scope="session")

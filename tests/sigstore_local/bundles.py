@@ -250,14 +250,27 @@ def statement(
     predicate_type: str = "https://slsa.dev/provenance/v1",
     predicate: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An in-toto Statement v1 over ``{name: sha256 digest}``."""
+    """An in-toto Statement v1 over ``{name: sha256 digest}``.
+
+    Without ``predicate``, SLSA v1 provenance gets the least one with a builder id.
+    """
     return {
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [
             {"name": name, "digest": {"sha256": digest.hex()}} for name, digest in subjects.items()
         ],
         "predicateType": predicate_type,
-        "predicate": predicate if predicate is not None else {},
+        "predicate": predicate if predicate is not None else _minimal_predicate(predicate_type),
+    }
+
+
+def _minimal_predicate(predicate_type: str) -> dict[str, Any]:
+    """The least predicate of its type attestd reads: SLSA v1 provenance needs a builder."""
+    if predicate_type != "https://slsa.dev/provenance/v1":
+        return {}
+    return {
+        "buildDefinition": {"buildType": "https://attestd.test/build/v1", "externalParameters": {}},
+        "runDetails": {"builder": {"id": "https://attestd.test/builder"}},
     }
 
 

@@ -1,0 +1,127 @@
+"""Keeping the provenance of a verified attestation, and checking it: level and source.
+
+Called by the attestation ingest in the submission's transaction, once the
+attestation and its receipt are stored. The level comes from the trust map
+(``app.provenance.trust_map``), the source check from the service's repository
+and release refs (``app.provenance.binding``); both go into one
+``ProvenanceCheck`` row with their reasons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.attestations.models import VerificationReceipt
+from app.provenance.binding import DEFAULT_RELEASE_REFS, SourceBinding, source_binding
+from app.provenance.models import COMMIT_MAX, Provenance, ProvenanceCheck
+from app.provenance.slsa import Provenance as ProvenanceRecord
+from app.provenance.trust_map import (
+    DEFAULT_TRUST_MAP,
+    LevelResult,
+    TrustMap,
+    slsa_level,
+    trust_map_digest,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A provenance as stored, and its check."""
+
+    provenance: Provenance
+    check: ProvenanceCheck
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    level: LevelResult
+    binding: SourceBinding
+    trust_map_digest: str
+
+
+def evaluate(
+    record: ProvenanceRecord,
+    receipt: VerificationReceipt,
+    service_repository: str,
+    *,
+    trust_map: TrustMap = DEFAULT_TRUST_MAP,
+    release_refs: str = DEFAULT_RELEASE_REFS,
+) -> Evaluation:
+    """The level and source binding of ``record``, signed as ``receipt`` says. Pure."""
+    level = slsa_level(
+        record, receipt.signer_subject, receipt.signer_issuer, receipt.claims, trust_map
+    )
+    binding = source_binding(record, service_repository, release_refs)
+    return Evaluation(level, binding, trust_map_digest(trust_map))
+
+
+def store_provenance(
+    session: Session,
+    *,
+    attestation_id: int,
+    receipt: VerificationReceipt,
+    record: ProvenanceRecord,
+    service_repository: str,
+    now: datetime,
+) -> Checked:
+    """Keep ``record`` for the attestation, with its first check."""
+    source = record.source
+    commit = source.commit if source is not None else None
+    provenance = Provenance(
+        attestation_id=attestation_id,
+        predicate_type=record.predicate_type,
+        builder_id=record.builder_id,
+        build_type=record.build_type,
+        invocation_id=record.invocation_id,
+        started_on=record.started_on,
+        finished_on=record.finished_on,
+        source_repository=source.repository if source is not None else None,
+        source_ref=source.ref if source is not None else None,
+        source_commit=commit if commit is not None and len(commit) <= COMMIT_MAX else None,
+        source_claims=[dataclasses.asdict(claim) for claim in record.source_claims],
+        external_parameters=dict(record.external_parameters),
+        resolved_dependencies=[
+            {"uri": d.uri, "digest": dict(d.digest), "name": d.name}
+            for d in record.resolved_dependencies
+        ],
+        findings=list(record.findings),
+    )
+    session.add(provenance)
+    session.flush()
+    check = add_check(
+        session, provenance, record, receipt, service_repository=service_repository, now=now
+    )
+    return Checked(provenance, check)
+
+
+def add_check(
+    session: Session,
+    provenance: Provenance,
+    record: ProvenanceRecord,
+    receipt: VerificationReceipt,
+    *,
+    service_repository: str,
+    now: datetime,
+) -> ProvenanceCheck:
+    """One more evaluation of a stored provenance, against today's trust map and policy."""
+    evaluation = evaluate(record, receipt, service_repository)
+    entry = evaluation.level.entry
+    check = ProvenanceCheck(
+        provenance_id=provenance.id,
+        receipt_id=receipt.id,
+        slsa_level=evaluation.level.level,
+        trusted_builder=None if entry is None else (entry.description or entry.builder_id),
+        source_bound=evaluation.binding.bound,
+        reasons=[*evaluation.level.reasons, *evaluation.binding.reasons],
+        trust_map_digest=evaluation.trust_map_digest,
+        policy_version=receipt.policy_version,
+        policy_digest=receipt.policy_digest,
+        checked_at=now,
+    )
+    session.add(check)
+    session.flush()
+    return check

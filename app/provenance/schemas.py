@@ -1,0 +1,44 @@
+"""Wire schemas of provenance: what an attestation's provenance says, and its check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from app.wire import OutputModel
+
+
+class SourceOut(OutputModel):
+    repository: str | None = Field(examples=["https://github.com/acme/payments"])
+    ref: str | None = Field(examples=["refs/tags/v1.2.0"])
+    commit: str | None
+
+
+class ProvenanceOut(OutputModel):
+    """An SLSA provenance and its most recent check."""
+
+    attestation_id: int
+    predicate_type: str
+    builder_id: str
+    build_type: str | None
+    invocation_id: str | None
+    started_on: datetime | None
+    finished_on: datetime | None
+    source: SourceOut | None = Field(
+        description="The source the build names, when its build parameters, resolved "
+        "dependencies and signing certificate agree; null otherwise."
+    )
+    slsa_level: int = Field(
+        ge=0,
+        le=3,
+        description="SLSA Build level: 1 provenance present, 2 signed by a hosted build "
+        "platform, 3 from a builder the trust map trusts for L3 (builder id and signer).",
+    )
+    trusted_builder: str | None = Field(description="The trust-map entry that vouched.")
+    source_bound: bool = Field(
+        description="Built from the service's repository at one of its release refs (tags)."
+    )
+    reasons: list[str] = Field(description="'slug: text' for the level and the source check.")
+    findings: list[str] = Field(description="What the provenance itself got wrong or left out.")
+    checked_at: datetime

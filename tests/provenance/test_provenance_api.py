@@ -1,0 +1,251 @@
+"""SLSA provenance submitted over HTTP: kept, graded and bound to the source."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.config import Settings
+from tests.attestations.submissions import (
+    NOTHING_STORED,
+    attestation_events,
+    register,
+    stored_counts,
+    submit,
+)
+from tests.problems import assert_problem
+from tests.provenance.statements import COMMIT, GO_BUILDER, TAG, statement
+from tests.sigstore_local import (
+    GITHUB_ACTIONS_ISSUER,
+    GitHubClaims,
+    LocalSigstore,
+    SignerIdentity,
+    dsse_bundle,
+)
+
+RELEASE = SignerIdentity.github_workflow("acme/payments", ref=TAG, sha=COMMIT)
+BRANCH = SignerIdentity.github_workflow("acme/payments", ref="refs/heads/main", sha=COMMIT)
+FORK = SignerIdentity.github_workflow("mallory/payments", ref=TAG, sha=COMMIT)
+SELF_HOSTED = dataclasses.replace(
+    RELEASE,
+    github=dataclasses.replace(
+        GitHubClaims.for_workflow("acme/payments", ref=TAG, sha=COMMIT),
+        runner_environment="self-hosted",
+    ),
+)
+# The SLSA generator signs as its own reusable workflow, for a run of acme/payments.
+GENERATOR = SignerIdentity(
+    identity=GO_BUILDER,
+    issuer=GITHUB_ACTIONS_ISSUER,
+    github=dataclasses.replace(
+        GitHubClaims.for_workflow("acme/payments", ref=TAG, sha=COMMIT),
+        build_signer_uri=GO_BUILDER,
+    ),
+)
+GENERATOR_IDENTITY = {
+    "issuer": GITHUB_ACTIONS_ISSUER,
+    "subject_regex": r"https://github\.com/slsa-framework/slsa-github-generator/\.github/"
+    r"workflows/[a-z_-]+_slsa3\.yml@refs/tags/v[0-9]+\.[0-9]+\.[0-9]+",
+    "repository": "acme/payments",
+}
+
+
+@pytest.fixture
+def settings(settings: Settings, local_root_file: Path) -> Settings:
+    return settings.model_copy(update={"trust_roots": (local_root_file,)})
+
+
+@pytest.fixture
+def service(client: Any, admin_headers: dict[str, str]) -> str:
+    register(client, admin_headers)
+    return "payments"
+
+
+def allow(client: Any, admin_headers: dict[str, str], *identities: dict[str, Any]) -> None:
+    """Add ``identities`` to the service's policy, keeping the default one."""
+    current = client.get("/v1/services/payments/policy", headers=admin_headers).json()
+    changed = client.put(
+        "/v1/services/payments/policy",
+        json={"identities": [*current["identities"], *identities]},
+        headers=admin_headers,
+    )
+    assert changed.status_code == 200, changed.text
+
+
+def submitted(
+    client: Any,
+    headers: dict[str, str],
+    sigstore: LocalSigstore,
+    name: str,
+    signer: SignerIdentity,
+) -> dict[str, Any]:
+    response = submit(client, headers, dsse_bundle(sigstore, statement(name), signer=signer))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def slugs(reasons: list[str]) -> list[str]:
+    return [reason.split(":", 1)[0] for reason in reasons]
+
+
+def test_a_hosted_build_of_the_service_is_level_2_and_bound(
+    client, service, pipeline_headers, auditor_headers, local_sigstore, run_in_session
+):
+    body = submitted(
+        client,
+        pipeline_headers,
+        local_sigstore,
+        "good-attest-build-provenance-runner.json",
+        RELEASE,
+    )
+    provenance = body["provenance"]
+    assert provenance["attestation_id"] == body["id"]
+    assert provenance["builder_id"] == "https://github.com/actions/runner/github-hosted"
+    assert provenance["slsa_level"] == 2
+    assert provenance["source_bound"] is True
+    assert provenance["source"] == {
+        "repository": "https://github.com/acme/payments",
+        "ref": TAG,
+        "commit": COMMIT,
+    }
+    assert "source-bound" in slugs(provenance["reasons"])
+    assert provenance["invocation_id"].endswith("/actions/runs/9876543210/attempts/1")
+
+    # The artifact's record shows it; the attestation reads back the same.
+    artifact = client.get(
+        f"/v1/artifacts/{body['subjects'][0]['digest']}", headers=auditor_headers
+    ).json()
+    assert artifact["provenance"] == provenance
+    again = client.get(f"/v1/attestations/{body['id']}", headers=auditor_headers).json()
+    assert again["provenance"] == provenance
+
+    (accepted,) = attestation_events(run_in_session)
+    assert accepted["result"]["provenance"]["slsa_level"] == 2
+    assert accepted["result"]["provenance"]["source_bound"] is True
+
+
+def test_the_slsa_generator_signing_as_itself_is_level_3(
+    client, service, admin_headers, pipeline_headers, local_sigstore
+):
+    allow(client, admin_headers, GENERATOR_IDENTITY)
+    body = submitted(
+        client, pipeline_headers, local_sigstore, "good-slsa-generator-v1.json", GENERATOR
+    )
+    assert body["provenance"]["slsa_level"] == 3
+    assert body["provenance"]["trusted_builder"]
+    assert body["provenance"]["source_bound"] is True
+
+
+def test_a_generator_builder_id_signed_by_the_service_workflow_is_held_to_level_1(
+    client, service, pipeline_headers, local_sigstore
+):
+    """Builder ids are self-declared: the level needs the builder's own signature."""
+    body = submitted(
+        client, pipeline_headers, local_sigstore, "good-slsa-generator-v1.json", RELEASE
+    )
+    assert body["provenance"]["slsa_level"] == 1
+    assert "spoofed-builder" in slugs(body["provenance"]["reasons"])
+
+
+def test_a_self_hosted_runner_is_level_1(client, service, pipeline_headers, local_sigstore):
+    body = submitted(
+        client, pipeline_headers, local_sigstore, "good-self-hosted-runner.json", SELF_HOSTED
+    )
+    assert body["provenance"]["slsa_level"] == 1
+
+
+def test_a_branch_build_is_kept_but_not_bound(
+    client, service, pipeline_headers, auditor_headers, local_sigstore
+):
+    body = submitted(client, pipeline_headers, local_sigstore, "good-branch-ref.json", BRANCH)
+    provenance = body["provenance"]
+    assert provenance["source_bound"] is False
+    assert provenance["source"]["ref"] == "refs/heads/main"
+    assert "source-ref-not-allowed" in slugs(provenance["reasons"])
+    artifact = client.get(
+        f"/v1/artifacts/{body['subjects'][0]['digest']}", headers=auditor_headers
+    ).json()
+    assert artifact["provenance"]["source_bound"] is False
+
+
+def test_a_forks_build_is_kept_but_not_bound(
+    client, service, admin_headers, pipeline_headers, local_sigstore
+):
+    allow(
+        client,
+        admin_headers,
+        {
+            "issuer": GITHUB_ACTIONS_ISSUER,
+            "subject": FORK.identity,
+            "repository": "mallory/payments",
+        },
+    )
+    body = submitted(client, pipeline_headers, local_sigstore, "good-fork-repository.json", FORK)
+    provenance = body["provenance"]
+    assert provenance["source_bound"] is False
+    assert provenance["source"]["repository"] == "https://github.com/mallory/payments"
+    assert "source-repository-mismatch" in slugs(provenance["reasons"])
+
+
+def test_disagreeing_source_claims_leave_no_source(
+    client, service, pipeline_headers, local_sigstore
+):
+    body = submitted(
+        client, pipeline_headers, local_sigstore, "bad-source-disagreement.json", RELEASE
+    )
+    provenance = body["provenance"]
+    assert provenance["source"] is None
+    assert provenance["source_bound"] is False
+    assert "source-unknown" in slugs(provenance["reasons"])
+    assert any(f.startswith("source-disagreement") for f in provenance["findings"])
+
+
+def test_the_bound_provenance_is_the_artifacts_record(
+    client, service, pipeline_headers, auditor_headers, local_sigstore
+):
+    """A branch build and a tag build of one artifact: the record shows the bound one."""
+    tagged = submitted(
+        client,
+        pipeline_headers,
+        local_sigstore,
+        "good-attest-build-provenance-runner.json",
+        RELEASE,
+    )
+    document = statement("good-branch-ref.json")
+    document["subject"] = statement("good-attest-build-provenance-runner.json")["subject"]
+    branch = submit(client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=BRANCH))
+    assert branch.status_code == 201, branch.text
+    artifact = client.get(
+        f"/v1/artifacts/{tagged['subjects'][0]['digest']}", headers=auditor_headers
+    ).json()
+    assert artifact["provenance"]["attestation_id"] == tagged["id"]
+    assert len(artifact["attestations"]) == 2
+
+
+def test_a_signature_has_no_provenance(client, service, pipeline_headers, local_sigstore):
+    document = statement("good-attest-build-provenance-runner.json")
+    document["predicateType"] = "https://in-toto.io/attestation/test-result/v0.1"
+    document["predicate"] = {"result": "PASSED"}
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["provenance"] is None
+
+
+@pytest.mark.parametrize("name", ["refused-no-builder-id.json", "refused-builder-id-number.json"])
+def test_provenance_without_a_builder_is_refused(
+    client, service, pipeline_headers, local_sigstore, run_in_session, name: str
+):
+    built = dsse_bundle(local_sigstore, statement(name), signer=RELEASE)
+    problem = assert_problem(submit(client, pipeline_headers, built), 422, "provenance-malformed")
+    assert problem["reasons"]
+    assert stored_counts(run_in_session) == NOTHING_STORED
+    (rejected,) = attestation_events(run_in_session)
+    assert rejected["result"]["problem"] == "provenance-malformed"
+    assert json.dumps(rejected["result"]["reasons"]) == json.dumps(problem["reasons"][:10])
