@@ -232,6 +232,8 @@ def _submit(
             receipt=receipt,
             record=provenance,
             service_repository=service.repository,
+            trust_map=policy.policy.trust_map(),
+            release_refs=policy.policy.effective_release_refs,
             now=now,
         )
     attestation.audit_index = receipt.audit_index = trail.record(

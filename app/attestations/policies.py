@@ -15,18 +15,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.attestations.models import CREATED_BY_MAX, ServicePolicy
-from app.attestations.policy import (
-    IdentityPolicy,
-    apply_update,
-    default_policy_for,
-    policy_digest,
-)
+from app.attestations.policy import apply_update, default_policy_for, policy_digest
 from app.attestations.repository import PolicyRepository
 from app.attestations.schemas import PolicyOut, PolicyUpdate
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.db.base import utcnow
 from app.errors import InvalidRequest
+from app.provenance.policy import ServicePolicyDocument
 from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
@@ -39,7 +35,7 @@ class PolicyStorageError(RuntimeError):
 class PolicyVersion(NamedTuple):
     """The policy in force for a service, with its version and digest."""
 
-    policy: IdentityPolicy
+    policy: ServicePolicyDocument
     version: int
     digest: str
 
@@ -66,7 +62,9 @@ def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> Po
         raise ServiceNotFound(f"No service is named {service_name!r}.")
     current, row = _current(repository, service)
     try:
-        sent = IdentityPolicy.model_validate(update.model_dump(include=update.model_fields_set))
+        sent = ServicePolicyDocument.model_validate(
+            update.model_dump(include=update.model_fields_set)
+        )
         updated = apply_update(current.policy, sent)
     except ValidationError as error:
         # PolicyUpdate checks each field; this catches a rule spanning fields it missed.
@@ -93,7 +91,7 @@ def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> Po
 
 def store_default_policy(trail: AuditTrail, service: Service) -> None:
     """Store version 1 of a newly registered service, when its default accepts anyone."""
-    default = default_policy_for(service.repository)
+    default = _default(service)
     if not default.identities:
         # Version 0 already means "the default", and this one accepts nobody.
         return
@@ -108,14 +106,21 @@ def store_default_policy(trail: AuditTrail, service: Service) -> None:
     )
 
 
+def _default(service: Service) -> ServicePolicyDocument:
+    """The policy of a service with no stored version: default identities, default rules."""
+    return ServicePolicyDocument.model_validate(
+        default_policy_for(service.repository).model_dump(exclude_none=True)
+    )
+
+
 def _current(
     repository: PolicyRepository, service: Service
 ) -> tuple[PolicyVersion, ServicePolicy | None]:
     row = repository.latest(service.id)
     if row is None:
-        default = default_policy_for(service.repository)
+        default = _default(service)
         return PolicyVersion(default, 0, policy_digest(default)), None
-    policy = IdentityPolicy.model_validate(row.document)
+    policy = ServicePolicyDocument.model_validate(row.document)
     digest = policy_digest(policy)
     if digest != row.digest:
         # Fail closed: verifying against a policy other than the recorded one
@@ -128,7 +133,12 @@ def _current(
 
 
 def _store(
-    trail: AuditTrail, service: Service, policy: IdentityPolicy, digest: str, *, version: int
+    trail: AuditTrail,
+    service: Service,
+    policy: ServicePolicyDocument,
+    digest: str,
+    *,
+    version: int,
 ) -> ServicePolicy:
     return PolicyRepository(trail.session).add(
         ServicePolicy(
@@ -149,6 +159,9 @@ def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) ->
         version=current.version,
         digest=current.digest,
         identities=list(current.policy.identities),
+        trusted_builders=list(current.policy.trusted_builders or ()),
+        release_refs=current.policy.effective_release_refs,
+        reproducibility_quorum=current.policy.effective_quorum,
         created_at=row.created_at if row is not None else None,
         created_by=row.created_by if row is not None else None,
     )

@@ -7,8 +7,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from app.attestations.policy import MAX_IDENTITIES, AllowedIdentity
+from app.attestations.policy import MAX_IDENTITIES, AllowedIdentity, RefRegex
+from app.provenance.binding import DEFAULT_RELEASE_REFS
+from app.provenance.policy import (
+    DEFAULT_REPRODUCIBILITY_QUORUM,
+    MAX_REPRODUCIBILITY_QUORUM,
+    TrustedBuilderRule,
+)
 from app.provenance.schemas import ProvenanceOut
+from app.provenance.trust_map import MAX_BUILDERS
 from app.wire import InputModel, OutputModel
 
 
@@ -21,6 +28,32 @@ class PolicyUpdate(InputModel):
         description=(
             "Replaces the allowed identities. A signer is accepted when it matches any one "
             "of them; an empty list accepts nobody. Absent: the identities are kept."
+        ),
+    )
+
+    trusted_builders: list[TrustedBuilderRule] | None = Field(
+        default=None,
+        max_length=MAX_BUILDERS,
+        description=(
+            "Replaces the builders trusted besides attestd's defaults; null or []: the "
+            "defaults alone. Absent: kept."
+        ),
+    )
+    release_refs: RefRegex | None = Field(
+        default=None,
+        description=(
+            f"Git refs releases are built from, in full; null: the default "
+            f"{DEFAULT_RELEASE_REFS!r}. Absent: kept."
+        ),
+    )
+    reproducibility_quorum: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_REPRODUCIBILITY_QUORUM,
+        strict=True,
+        description=(
+            f"Independent builders that must agree on a release's digest; null: the "
+            f"default {DEFAULT_REPRODUCIBILITY_QUORUM}. Absent: kept."
         ),
     )
 
@@ -59,6 +92,13 @@ class PolicyOut(OutputModel):
     )
     identities: list[AllowedIdentity] = Field(
         description="A signer is accepted when it matches any one of these; none: nobody."
+    )
+    trusted_builders: list[TrustedBuilderRule] = Field(
+        description="Builders trusted besides attestd's defaults (see the README)."
+    )
+    release_refs: str = Field(description="Git refs releases are built from (in force).")
+    reproducibility_quorum: int = Field(
+        description="Independent builders that must agree on a release's digest (in force)."
     )
     created_at: datetime | None = Field(
         description="When this version was stored; null for version 0."

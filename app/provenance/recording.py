@@ -66,6 +66,8 @@ def store_provenance(
     receipt: VerificationReceipt,
     record: ProvenanceRecord,
     service_repository: str,
+    trust_map: TrustMap = DEFAULT_TRUST_MAP,
+    release_refs: str = DEFAULT_RELEASE_REFS,
     now: datetime,
 ) -> Checked:
     """Keep ``record`` for the attestation, with its first check."""
@@ -93,7 +95,14 @@ def store_provenance(
     session.add(provenance)
     session.flush()
     check = add_check(
-        session, provenance, record, receipt, service_repository=service_repository, now=now
+        session,
+        provenance,
+        record,
+        receipt,
+        service_repository=service_repository,
+        trust_map=trust_map,
+        release_refs=release_refs,
+        now=now,
     )
     return Checked(provenance, check)
 
@@ -105,10 +114,14 @@ def add_check(
     receipt: VerificationReceipt,
     *,
     service_repository: str,
+    trust_map: TrustMap = DEFAULT_TRUST_MAP,
+    release_refs: str = DEFAULT_RELEASE_REFS,
     now: datetime,
 ) -> ProvenanceCheck:
-    """One more evaluation of a stored provenance, against today's trust map and policy."""
-    evaluation = evaluate(record, receipt, service_repository)
+    """One more evaluation of a stored provenance, against a trust map and release refs."""
+    evaluation = evaluate(
+        record, receipt, service_repository, trust_map=trust_map, release_refs=release_refs
+    )
     entry = evaluation.level.entry
     check = ProvenanceCheck(
         provenance_id=provenance.id,

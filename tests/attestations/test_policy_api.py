@@ -22,6 +22,7 @@ from app.attestations.policy import (
     policy_digest,
 )
 from app.audit.models import AuditEntry
+from app.provenance.policy import ServicePolicyDocument
 from app.services.models import Service
 from tests.problems import assert_problem
 from tests.servers import serve_in_thread
@@ -120,6 +121,9 @@ def test_a_service_off_github_is_at_version_0_accepting_nobody(
         "version": 0,
         "digest": EMPTY_DIGEST,
         "identities": [],
+        "trusted_builders": [],
+        "release_refs": "refs/tags/.+",
+        "reproducibility_quorum": 2,
         "created_at": None,
         "created_by": None,
     }
@@ -176,7 +180,9 @@ def test_the_verifier_sees_what_get_serves(client, admin_headers, run_in_session
         served = get_policy(client, admin_headers, name)
         policy, version, digest = current(name)
         assert (version, digest) == (served["version"], served["digest"])
-        assert policy == IdentityPolicy.model_validate({"identities": served["identities"]})
+        assert policy == ServicePolicyDocument.model_validate(
+            {"identities": served["identities"]}
+        )
 
 
 # --- changes ------------------------------------------------------------------------------------

@@ -249,3 +249,128 @@ def test_provenance_without_a_builder_is_refused(
     (rejected,) = attestation_events(run_in_session)
     assert rejected["result"]["problem"] == "provenance-malformed"
     assert json.dumps(rejected["result"]["reasons"]) == json.dumps(problem["reasons"][:10])
+
+
+# --- the service's own provenance rules ---------------------------------------------------------
+
+HERMETIC = SignerIdentity.email("builder@acme.example")
+HERMETIC_RULE = {
+    "id_prefix": "https://ci.acme.example/builders/",
+    "signer": {"issuer": HERMETIC.issuer, "subject": HERMETIC.identity},
+    "max_level": 3,
+    "description": "acme's hermetic builders",
+}
+
+
+def put_policy(client: Any, admin_headers: dict[str, str], body: dict[str, Any]) -> Any:
+    return client.put("/v1/services/payments/policy", json=body, headers=admin_headers)
+
+
+def test_a_builder_the_service_trusts_vouches_for_its_level(
+    client, service, admin_headers, pipeline_headers, local_sigstore
+):
+    allow(client, admin_headers, {"issuer": HERMETIC.issuer, "subject": HERMETIC.identity})
+    changed = put_policy(client, admin_headers, {"trusted_builders": [HERMETIC_RULE]})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["trusted_builders"] == [
+        {**HERMETIC_RULE, "id": None, "builder_is_signer": False}
+        | {"signer": {**HERMETIC_RULE["signer"], "subject_regex": None, "runner_environment": None}}
+    ]
+
+    document = statement("good-unknown-builder.json")
+    document["predicate"]["runDetails"]["builder"]["id"] = (
+        "https://ci.acme.example/builders/hermetic@v4"
+    )
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=HERMETIC)
+    )
+    assert response.status_code == 201, response.text
+    provenance = response.json()["provenance"]
+    assert provenance["slsa_level"] == 3
+    assert provenance["trusted_builder"] == "acme's hermetic builders"
+
+    # The same builder id signed by the service's release workflow is not vouched for.
+    document["subject"][0]["digest"]["sha256"] = "0" * 64
+    spoofed = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
+    assert spoofed.status_code == 201, spoofed.text
+    assert spoofed.json()["provenance"]["slsa_level"] == 1
+
+
+def test_release_refs_decide_which_builds_are_bound(
+    client, service, admin_headers, pipeline_headers, local_sigstore
+):
+    changed = put_policy(client, admin_headers, {"release_refs": r"refs/heads/main"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["release_refs"] == "refs/heads/main"
+    body = submitted(client, pipeline_headers, local_sigstore, "good-branch-ref.json", BRANCH)
+    assert body["provenance"]["source_bound"] is True
+
+    tagged = submitted(
+        client,
+        pipeline_headers,
+        local_sigstore,
+        "good-attest-build-provenance-runner.json",
+        RELEASE,
+    )
+    assert tagged["provenance"]["source_bound"] is False
+    assert "source-ref-not-allowed" in slugs(tagged["provenance"]["reasons"])
+
+
+def test_null_puts_a_rule_back_to_its_default(client, service, admin_headers):
+    put_policy(
+        client, admin_headers, {"release_refs": r"refs/heads/main", "reproducibility_quorum": 3}
+    )
+    reset = put_policy(
+        client, admin_headers, {"release_refs": None, "reproducibility_quorum": None}
+    )
+    assert reset.status_code == 200, reset.text
+    assert (reset.json()["release_refs"], reset.json()["reproducibility_quorum"]) == (
+        "refs/tags/.+",
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"trusted_builders": [{**HERMETIC_RULE, "id": "https://ci.acme.example/b"}]},
+        {"trusted_builders": [{k: v for k, v in HERMETIC_RULE.items() if k != "id_prefix"}]},
+        {"trusted_builders": [{**HERMETIC_RULE, "id_prefix": "https://ci.acme.example/b"}]},
+        {"trusted_builders": [{**HERMETIC_RULE, "max_level": 4}]},
+        {"trusted_builders": [{**HERMETIC_RULE, "signer": {"issuer": HERMETIC.issuer}}]},
+        {
+            "trusted_builders": [
+                {**HERMETIC_RULE, "signer": {**HERMETIC_RULE["signer"], "subject_regex": ".*"}}
+            ]
+        },
+        {"trusted_builders": [HERMETIC_RULE, HERMETIC_RULE]},
+        {"release_refs": ".*"},
+        {"release_refs": "refs/tags/("},
+        {"reproducibility_quorum": 0},
+        {"reproducibility_quorum": 11},
+        {"reproducibility_quorum": "2"},
+    ],
+    ids=[
+        "id-and-prefix",
+        "no-id",
+        "prefix-without-boundary",
+        "level-4",
+        "signer-without-subject",
+        "catch-all-signer",
+        "repeated-builder",
+        "catch-all-refs",
+        "refs-not-a-regex",
+        "quorum-0",
+        "quorum-11",
+        "quorum-string",
+    ],
+)
+def test_bad_provenance_rules_are_refused(
+    client, service, admin_headers, auditor_headers, body: dict[str, Any]
+):
+    before = client.get("/v1/services/payments/policy", headers=auditor_headers).json()
+    assert_problem(put_policy(client, admin_headers, body), 422, "invalid-request")
+    after = client.get("/v1/services/payments/policy", headers=auditor_headers).json()
+    assert after == before
