@@ -33,7 +33,6 @@ certificate), ``root-in-chain``, ``no-tlog-entry``, ``tlog-entries`` (several),
 
 from __future__ import annotations
 
-import base64
 import binascii
 import enum
 import re
@@ -206,7 +205,7 @@ class _Leaf(enum.Enum):
     UINT64 = "uint64"
 
 
-_Shape = _Leaf | Mapping[str, "_Shape"] | tuple["_Shape"]
+_Shape = _Leaf | dict[str, "_Shape"] | tuple["_Shape"]
 
 _TEXT, _BYTES, _UINT64 = _Leaf.TEXT, _Leaf.BYTES, _Leaf.UINT64
 _LOG_ENTRY: _Shape = {
@@ -246,46 +245,101 @@ BUNDLE_SHAPE: _Shape = {
 
 _UINT64_MAX = 2**64 - 1
 _DIGITS = re.compile(r"[0-9]{1,20}", re.ASCII)
+_NOT_BASE64 = "not canonical, padded, standard base64"
 
 
-def _strict_base64(text: str, where: str) -> bytes:
+class _ShapeMismatch(Exception):
+    """A value that does not match its shape: the problem, and the steps to it.
+
+    The walk records where it is only when something is wrong: each level adds its
+    step (a key or an index) as the mismatch passes through, innermost first.
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.steps: list[str | int] = []
+
+    @property
+    def where(self) -> str:
+        """The path as reasons spell it: ``verificationMaterial.tlogEntries[0].logIndex``."""
+        where = ""
+        for step in reversed(self.steps):
+            if isinstance(step, int):
+                where = f"{where}[{step}]"
+            else:
+                where = f"{where}.{step}" if where else step
+        return where
+
+
+def _canonical_base64(text: str) -> bytes:
+    """The bytes of canonical, padded, standard base64 ``text``; else ``_ShapeMismatch``."""
     try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        data = None
-    # Only the canonical encoding: no stray bits in the last character, no missing "=".
-    if data is None or base64.b64encode(data) != text.encode("ascii", "replace"):
-        raise _malformed(f"{where}: not canonical, padded, standard base64")
+        encoded = text.encode("ascii")
+        data = binascii.a2b_base64(encoded, strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error):
+        raise _ShapeMismatch(_NOT_BASE64) from None
+    # Only the canonical encoding: no stray bits in the last character.
+    if binascii.b2a_base64(data, newline=False) != encoded:
+        raise _ShapeMismatch(_NOT_BASE64)
     return data
 
 
-def _strict(value: Any, shape: _Shape, where: str) -> Any:
-    """``value`` checked against ``shape``, bytes decoded and integers read; else 400."""
+def _decode(value: Any, shape: _Shape) -> Any:
+    """``value`` checked against ``shape``, bytes decoded and integers read."""
     if value is None:
         return None
-    if isinstance(shape, Mapping):
-        if not isinstance(value, dict):
-            raise _malformed(f"{where}: must be an object")
-        decoded: dict[str, Any] = {}
-        for key, item in value.items():
-            inner = shape.get(key)
-            if inner is None:
-                raise _malformed(f"{where}: unknown field {_quote(key)}")
-            decoded[key] = _strict(item, inner, f"{where}.{key}" if where else key)
-        return decoded
+    if isinstance(shape, dict):
+        return _decode_object(value, shape)
     if isinstance(shape, tuple):
-        if not isinstance(value, list):
-            raise _malformed(f"{where}: must be an array")
-        return [_strict(item, shape[0], f"{where}[{index}]") for index, item in enumerate(value)]
+        return _decode_array(value, shape[0])
     if not isinstance(value, str):
-        raise _malformed(f"{where}: must be a string")
-    if shape is _Leaf.BYTES:
-        return _strict_base64(value, where)
-    if shape is _Leaf.UINT64:
+        raise _ShapeMismatch("must be a string")
+    if shape is _BYTES:
+        return _canonical_base64(value)
+    if shape is _UINT64:
         if not _DIGITS.fullmatch(value) or int(value) > _UINT64_MAX:
-            raise _malformed(f"{where}: must be a decimal uint64 in a string")
+            raise _ShapeMismatch("must be a decimal uint64 in a string")
         return int(value)
     return value
+
+
+def _decode_object(value: Any, fields: dict[str, _Shape]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _ShapeMismatch("must be an object")
+    decoded: dict[str, Any] = {}
+    for key, item in value.items():
+        inner = fields.get(key)
+        if inner is None:
+            raise _ShapeMismatch(f"unknown field {_quote(key)}")
+        try:
+            decoded[key] = _decode(item, inner)
+        except _ShapeMismatch as mismatch:
+            mismatch.steps.append(key)
+            raise
+    return decoded
+
+
+def _decode_array(value: Any, element: _Shape) -> list[Any]:
+    if not isinstance(value, list):
+        raise _ShapeMismatch("must be an array")
+    items: list[Any] = []
+    for index, item in enumerate(value):
+        try:
+            items.append(_decode(item, element))
+        except _ShapeMismatch as mismatch:
+            mismatch.steps.append(index)
+            raise
+    return items
+
+
+def _strict(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` checked against ``BUNDLE_SHAPE``, bytes decoded and integers read; else 400."""
+    try:
+        decoded: dict[str, Any] = _decode(document, BUNDLE_SHAPE)
+    except _ShapeMismatch as mismatch:
+        raise _malformed(f"{mismatch.where}: {mismatch.problem}") from None
+    return decoded
 
 
 # --- refusals that need no trust root ---------------------------------------------------
@@ -488,7 +542,7 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
     if not isinstance(document, dict):
         raise _malformed("a bundle is a JSON object")
     media_type = _media_type(document, declared)
-    decoded: dict[str, Any] = _strict(document, BUNDLE_SHAPE, "")
+    decoded = _strict(document)
     if decoded.get("verificationMaterial") is None:
         raise _malformed("verificationMaterial: required")
 

@@ -1,10 +1,17 @@
-"""SQL for service policies and for attestations, their subjects and receipts."""
+"""SQL for service policies and for attestations, their subjects and receipts.
+
+The statements a submission runs are built once, here: building a statement (and
+its cache key) costs more than running it on SQLite. Rows that are only read, or
+only written, go through Core on the session's connection, which skips the ORM's
+loading and bulk-persistence machinery.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
@@ -16,6 +23,34 @@ from app.attestations.models import (
 )
 from app.sboms.models import Sbom
 from app.services.models import Service
+
+_SUBJECTS = cast(Table, AttestationSubject.__table__)
+_ARTIFACTS = cast(Table, Artifact.__table__)
+
+_SERVICE_FOR_UPDATE = select(Service).where(Service.name == bindparam("name")).with_for_update()
+_LATEST_POLICY = (
+    select(ServicePolicy)
+    .where(ServicePolicy.service_id == bindparam("service_id"))
+    .order_by(ServicePolicy.version.desc())
+    .limit(1)
+)
+_ATTESTATION_ID_BY_DIGEST = select(Attestation.id).where(Attestation.digest == bindparam("digest"))
+_INSERT_SUBJECTS = insert(_SUBJECTS)
+_SUBJECTS_OF = (
+    select(_SUBJECTS.c.name, _ARTIFACTS.c.digest)
+    .join(_ARTIFACTS, _ARTIFACTS.c.id == _SUBJECTS.c.artifact_id)
+    .where(_SUBJECTS.c.attestation_id == bindparam("attestation_id"))
+    .order_by(_SUBJECTS.c.id)
+)
+_SBOM_OF = (
+    select(Sbom.id, Sbom.digest).where(Sbom.attestation_id == bindparam("attestation_id")).limit(1)
+)
+_LATEST_RECEIPT = (
+    select(VerificationReceipt)
+    .where(VerificationReceipt.attestation_id == bindparam("attestation_id"))
+    .order_by(VerificationReceipt.id.desc())
+    .limit(1)
+)
 
 
 class PolicyRepository:
@@ -29,18 +64,11 @@ class PolicyRepository:
         reading version N and both inserting N + 1. (SQLite has no row locks; its
         ``BEGIN IMMEDIATE`` transactions already run one writer at a time.)
         """
-        query = select(Service).where(Service.name == name).with_for_update()
-        return self.session.scalars(query).one_or_none()
+        return self.session.scalars(_SERVICE_FOR_UPDATE, {"name": name}).one_or_none()
 
     def latest(self, service_id: int) -> ServicePolicy | None:
         """The policy version in force for the service: its highest."""
-        query = (
-            select(ServicePolicy)
-            .where(ServicePolicy.service_id == service_id)
-            .order_by(ServicePolicy.version.desc())
-            .limit(1)
-        )
-        return self.session.scalars(query).one_or_none()
+        return self.session.scalars(_LATEST_POLICY, {"service_id": service_id}).one_or_none()
 
     def versions(self, service_id: int) -> Sequence[ServicePolicy]:
         """Every stored version of the service's policy, oldest first."""
@@ -65,8 +93,17 @@ class AttestationRepository:
         return self.session.get(Attestation, attestation_id)
 
     def by_digest(self, digest: str) -> Attestation | None:
-        query = select(Attestation).where(Attestation.digest == digest)
-        return self.session.scalars(query).one_or_none()
+        """The attestation stored from the bytes of ``digest``, if any.
+
+        Almost every submission is new, so the unique index is probed without the ORM
+        first; a match is then loaded by its primary key.
+        """
+        found = (
+            self.session.connection()
+            .execute(_ATTESTATION_ID_BY_DIGEST, {"digest": digest})
+            .scalar_one_or_none()
+        )
+        return None if found is None else self.session.get(Attestation, found)
 
     def add(self, attestation: Attestation) -> Attestation:
         self.session.add(attestation)
@@ -75,8 +112,10 @@ class AttestationRepository:
 
     def add_subjects(self, attestation_id: int, subjects: Sequence[tuple[int, str | None]]) -> None:
         """(artifact id, name) pairs, one statement for all of them."""
-        self.session.execute(
-            insert(AttestationSubject),
+        if not subjects:
+            return
+        self.session.connection().execute(
+            _INSERT_SUBJECTS,
             [
                 {"attestation_id": attestation_id, "artifact_id": artifact_id, "name": name}
                 for artifact_id, name in subjects
@@ -85,35 +124,26 @@ class AttestationRepository:
 
     def subjects(self, attestation_id: int) -> Sequence[tuple[str | None, str]]:
         """(name, artifact digest) of each subject, in the order they were stored."""
-        query = (
-            select(AttestationSubject.name, Artifact.digest)
-            .join(Artifact, Artifact.id == AttestationSubject.artifact_id)
-            .where(AttestationSubject.attestation_id == attestation_id)
-            .order_by(AttestationSubject.id)
-        )
-        return [(row[0], row[1]) for row in self.session.execute(query)]
+        rows = self.session.connection().execute(_SUBJECTS_OF, {"attestation_id": attestation_id})
+        return [(row[0], row[1]) for row in rows]
 
     def sbom_of(self, attestation_id: int) -> tuple[int, str] | None:
         """(id, digest) of the SBOM that came as this attestation's predicate."""
-        row = self.session.execute(
-            select(Sbom.id, Sbom.digest).where(Sbom.attestation_id == attestation_id).limit(1)
-        ).one_or_none()
+        row = self.session.execute(_SBOM_OF, {"attestation_id": attestation_id}).one_or_none()
         return None if row is None else (row[0], row[1])
 
     def add_receipt(self, receipt: VerificationReceipt) -> VerificationReceipt:
+        """Add ``receipt`` to the session: it is inserted, and gets its id, at the next flush.
+
+        Not flushed here, so that the audit index set on it afterwards goes into the
+        INSERT rather than into an UPDATE of its own.
+        """
         self.session.add(receipt)
-        self.session.flush()
         return receipt
 
     def latest_receipt(self, attestation_id: int) -> VerificationReceipt:
         """The most recent receipt; every stored attestation has one from its upload."""
-        query = (
-            select(VerificationReceipt)
-            .where(VerificationReceipt.attestation_id == attestation_id)
-            .order_by(VerificationReceipt.id.desc())
-            .limit(1)
-        )
-        return self.session.scalars(query).one()
+        return self.session.scalars(_LATEST_RECEIPT, {"attestation_id": attestation_id}).one()
 
     def for_artifact(self, artifact_id: int) -> Sequence[tuple[Attestation, VerificationReceipt]]:
         """The attestations naming the artifact, oldest first, each with its latest receipt."""
