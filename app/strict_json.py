@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -50,16 +51,52 @@ QUOTE_MAX = 200
 # means a value deeper than MAX_DEPTH. A search for it runs at memchr speed.
 _TOO_DEEP_LINE = b"\n" + b" " * (2 * MAX_DEPTH)
 _ESCAPED_COLONS = (b"\\u003a", b"\\u003A")
-# A float in orjson's output of magnitude 1e18 or more (orjson writes "e+NN"), as a
-# value: after a key's `": ` (a quote that closes a key, not an escaped one) or at
-# the start of a line (an array element) or of the document.
-_LARGE_FLOAT = re.compile(
-    rb'(?:\A|\n *|(?<!\\)(?:\\\\)*": )(-?\d+(?:\.\d+)?e\+(?:1[89]|[2-9]\d|\d{3,}))'
-)
+# A float in orjson's output written with an exponent ("e+NN"; orjson uses one from
+# 1e16 up). Exponent text is also common inside strings (base64 holds "e+"), so each
+# "e+" is found with a plain search and only then read as a number, which must stand
+# as a value: after a key's `": ` (a quote that closes a key, not an escaped one),
+# first on its line (an array element), or the whole document.
+_EXPONENT_FLOAT = re.compile(rb"-?\d+(?:\.\d+)?e\+(\d+)")
+_NUMBER_BYTES = frozenset(b"0123456789.-")
+_BACKSLASH = 0x5C
 # orjson reads integers outside [-2**63, 2**64) as floats, rounding them silently.
 _ROUNDED = float(2**63)
 # A \u0000 escape in orjson's output that is not itself an escaped backslash + "u0000".
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _large_floats(dumped: bytes) -> Iterator[bytes]:
+    """The float values of 1e18 or more in orjson's indented output, as written."""
+    at = dumped.find(b"e+")
+    while at != -1:
+        start = at
+        while start > 0 and dumped[start - 1] in _NUMBER_BYTES:
+            start -= 1
+        match = _EXPONENT_FLOAT.match(dumped, start)
+        if (
+            match is not None
+            and match.start(1) == at + 2
+            and int(match.group(1)) >= 18
+            and _starts_value(dumped, start)
+        ):
+            yield match.group(0)
+        at = dumped.find(b"e+", at + 2)
+
+
+def _starts_value(dumped: bytes, start: int) -> bool:
+    """Whether the token at ``start`` is a value: after a key's ': ', or first on its line."""
+    line_start = dumped.rfind(b"\n", 0, start) + 1
+    if not dumped[line_start:start].strip(b" "):
+        return True
+    if dumped[start - 3 : start] != b'": ':
+        return False
+    # The quote closes a key unless an odd number of backslashes escapes it.
+    position = start - 4
+    backslashes = 0
+    while position >= 0 and dumped[position] == _BACKSLASH:
+        backslashes += 1
+        position -= 1
+    return backslashes % 2 == 0
 
 
 def quote(value: str) -> str:
@@ -136,14 +173,13 @@ def parse_strict_json(body: bytes) -> Any:
                 f"duplicate key {quote(duplicate)} in an object",
             )
 
-    if b"e+" in dumped:
-        for match in _LARGE_FLOAT.finditer(dumped):
-            if abs(float(match.group(1))) >= _ROUNDED:
-                raise JsonRefused(
-                    "has a number out of range",
-                    f"{match.group(1).decode()[:40]}: numbers of magnitude 2**63 or more must "
-                    "be integers below 2**64 (larger ones would be rounded)",
-                )
+    for number in _large_floats(dumped):
+        if abs(float(number)) >= _ROUNDED:
+            raise JsonRefused(
+                "has a number out of range",
+                f"{number.decode()[:40]}: numbers of magnitude 2**63 or more must "
+                "be integers below 2**64 (larger ones would be rounded)",
+            )
 
     if b"\\u0000" in dumped and _NUL_ESCAPE.search(dumped):
         raise JsonRefused("contains a NUL character", "a string contains a NUL character (\\u0000)")

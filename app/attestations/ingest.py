@@ -219,8 +219,13 @@ def _submit(
             raise
         return _repeat(trail, stored, service, submission)
 
+    stored_subjects = [(clip(name, SUBJECT_NAME_MAX), artifact.digest) for artifact, name in bound]
     attestations.add_subjects(
-        attestation.id, [(artifact.id, clip(name, SUBJECT_NAME_MAX)) for artifact, name in bound]
+        attestation.id,
+        [
+            (artifact.id, name)
+            for (artifact, _), (name, _) in zip(bound, stored_subjects, strict=True)
+        ],
     )
     receipt = attestations.add_receipt(_receipt_row(attestation.id, verified, policy))
     checked = None
@@ -280,6 +285,8 @@ def _submit(
             media_type=media_type,
             receipt=receipt,
             sbom=sbom,
+            subjects=stored_subjects,
+            provenance=checked,
         ),
         created=True,
     )
@@ -473,8 +480,17 @@ def attestation_out(
     media_type: str,
     receipt: VerificationReceipt,
     sbom: tuple[int, str] | None,
+    subjects: Sequence[tuple[str | None, str]] | None = None,
+    provenance: Checked | None = None,
 ) -> AttestationOut:
-    subjects = AttestationRepository(session).subjects(attestation.id)
+    """The record of ``attestation``; ``subjects`` and ``provenance`` as just stored, if so."""
+    if subjects is None:
+        subjects = AttestationRepository(session).subjects(attestation.id)
+    found = (
+        ProvenanceRepository(session).of_attestation(attestation.id)
+        if provenance is None
+        else (provenance.provenance, provenance.check)
+    )
     return AttestationOut.model_validate(
         {
             "id": attestation.id,
@@ -487,9 +503,7 @@ def attestation_out(
             "subjects": [{"name": name, "digest": digest} for name, digest in subjects],
             "receipt": receipt_out(receipt),
             "sbom": None if sbom is None else {"id": sbom[0], "digest": sbom[1]},
-            "provenance": provenance_out(
-                ProvenanceRepository(session).of_attestation(attestation.id)
-            ),
+            "provenance": provenance_out(found),
             "uploaded_by": attestation.uploaded_by,
             "audit_index": attestation.audit_index,
             "created_at": attestation.created_at,

@@ -245,6 +245,46 @@ def test_exact_numbers_and_look_alikes_in_strings_are_kept(body):
     assert parse_json(body) == json.loads(body)
 
 
+def _out_of_range(value) -> bool:
+    """The exact oracle: a number orjson would round (stdlib json keeps big integers exact)."""
+    if isinstance(value, dict):
+        return any(_out_of_range(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_out_of_range(item) for item in value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**63) <= value < 2**64
+    if isinstance(value, float):
+        return abs(value) >= 2.0**63
+    return False
+
+
+_numbers = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e30, max_value=1e30),
+)
+# Strings that look like exponents, quotes and colons: what the search must not take for values.
+_lookalikes = st.text(alphabet='0123456789e+.-": \\', max_size=12)
+_numeric_trees = st.recursive(
+    st.one_of(_numbers, _lookalikes),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_lookalikes, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(tree=_numeric_trees)
+def test_the_range_check_agrees_with_an_exact_oracle(tree):
+    body = json.dumps(tree).encode()
+    if _out_of_range(json.loads(body)):
+        assert "out of range" in malformed_json(body).detail
+    else:
+        assert parse_json(body) == json.loads(body)
+
+
 @pytest.mark.parametrize(
     "body",
     [b'{"v": "a\x00b"}', b'{"v": "a\\u0000b"}', b'{"a\\u0000": 1}', b'{"v": "\\\\\\u0000"}'],
