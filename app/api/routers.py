@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api import artifacts, attestations, audit, health, policies, sboms, services
+from app.api import (
+    artifacts,
+    attestations,
+    audit,
+    health,
+    policies,
+    releases,
+    sboms,
+    services,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -14,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     sboms.router,
     artifacts.router,
     attestations.router,
+    releases.router,
 )

@@ -14,11 +14,13 @@ from app.attestations.repository import AttestationRepository
 from app.errors import NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
 from app.provenance.models import Provenance, ProvenanceCheck
+from app.provenance.releases import release_reproducibility
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
 from app.sboms.models import Component, Sbom
 from app.sboms.repository import SbomRepository
 from app.sboms.schemas import ComponentOut, ComponentPage, HashOut
+from app.services.models import Service
 
 
 class ArtifactNotFound(NotFound):
@@ -61,6 +63,12 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         signatures=evidence["signature"],
         attestations=evidence["attestation"],
         provenance=_best_provenance(ProvenanceRepository(session).for_artifact(artifact.id)),
+        reproducibility=release_reproducibility(
+            session,
+            session.get_one(Service, artifact.service_id),
+            artifact.name,
+            artifact.version,
+        ),
     )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from app.provenance.schemas import ProvenanceOut
+from app.provenance.schemas import ProvenanceOut, ReproducibilityOut
 from app.sboms.formats import SbomFormat
 from app.sboms.schemas import QualityOut
 from app.wire import OutputModel
@@ -54,6 +54,10 @@ class ArtifactOut(OutputModel):
     )
     attestations: list[ArtifactEvidence] = Field(
         description="DSSE in-toto statements naming this digest as a subject, oldest first."
+    )
+    reproducibility: ReproducibilityOut = Field(
+        description="Whether independent builders agree on the digest of this artifact's "
+        "release (its name at its version)."
     )
     provenance: ProvenanceOut | None = Field(
         description="The artifact's best SLSA provenance: the highest level among those "

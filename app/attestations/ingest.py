@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.artifacts.binding import ArtifactOfAnotherService, bind_artifact, clip
-from app.artifacts.models import Artifact
+from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifact
 from app.artifacts.repository import ArtifactRepository
 from app.attestations.bundles import (
     BUNDLE_PROBLEMS,
@@ -54,6 +54,7 @@ from app.digests import content_digest
 from app.errors import AppError, Conflict, InvalidRequest
 from app.provenance.models import Provenance, ProvenanceCheck
 from app.provenance.recording import Checked, store_provenance
+from app.provenance.releases import release_version
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut, SourceOut
 from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
@@ -241,6 +242,7 @@ def _submit(
             release_refs=policy.policy.effective_release_refs,
             now=now,
         )
+        _name_releases(checked, bound)
     attestation.audit_index = receipt.audit_index = trail.record(
         Change(
             action="attestation.accepted",
@@ -290,6 +292,17 @@ def _submit(
         ),
         created=True,
     )
+
+
+def _name_releases(checked: Checked, bound: Sequence[tuple[Artifact, str | None]]) -> None:
+    """Subjects of a source-bound build from a tag are that tag's release, unless named."""
+    version = release_version(checked.provenance.source_ref)
+    if not checked.check.source_bound or version is None:
+        return
+    for artifact, name in bound:
+        if artifact.version is None and (artifact.name or name):
+            artifact.name = artifact.name or clip(name, ARTIFACT_NAME_MAX)
+            artifact.version = clip(version, ARTIFACT_VERSION_MAX)
 
 
 def _provenance_summary(checked: Checked) -> dict[str, object]:

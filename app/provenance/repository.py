@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.attestations.models import AttestationSubject
+from app.artifacts.models import Artifact
+from app.attestations.models import AttestationSubject, VerificationReceipt
 from app.provenance.models import Provenance, ProvenanceCheck
 
 
@@ -46,3 +48,92 @@ class ProvenanceRepository:
         return select(Provenance, ProvenanceCheck).join(
             ProvenanceCheck, ProvenanceCheck.id == latest
         )
+
+
+class ReleaseRepository:
+    """Releases: a service's artifacts grouped by name and version."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def page(
+        self, service_id: int, *, before: int | None, limit: int
+    ) -> Sequence[tuple[str, str, int]]:
+        """(name, version, newest artifact id) of releases, newest first."""
+        newest = func.max(Artifact.id).label("newest")
+        query = (
+            select(Artifact.name, Artifact.version, newest)
+            .where(
+                Artifact.service_id == service_id,
+                Artifact.name.is_not(None),
+                Artifact.version.is_not(None),
+            )
+            .group_by(Artifact.name, Artifact.version)
+            .order_by(newest.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            query = query.having(newest < before)
+        return [(row[0] or "", row[1] or "", row[2]) for row in self.session.execute(query)]
+
+    def artifacts(self, service_id: int, name: str, version: str) -> Sequence[Artifact]:
+        query = (
+            select(Artifact)
+            .where(
+                Artifact.service_id == service_id,
+                Artifact.name == name,
+                Artifact.version == version,
+            )
+            .order_by(Artifact.id)
+        )
+        return self.session.scalars(query).all()
+
+    def builds(self, service_id: int, name: str, version: str) -> Sequence[BuildRow]:
+        """The provenances of the release's artifacts, with their latest check and receipt."""
+        latest_check = (
+            select(func.max(ProvenanceCheck.id))
+            .where(ProvenanceCheck.provenance_id == Provenance.id)
+            .correlate(Provenance)
+            .scalar_subquery()
+        )
+        latest_receipt = (
+            select(func.max(VerificationReceipt.id))
+            .where(VerificationReceipt.attestation_id == Provenance.attestation_id)
+            .correlate(Provenance)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                Artifact.digest,
+                Provenance.builder_id,
+                Provenance.attestation_id,
+                VerificationReceipt.signer_subject,
+                VerificationReceipt.signer_issuer,
+                VerificationReceipt.verified,
+                ProvenanceCheck.source_bound,
+                ProvenanceCheck.slsa_level,
+            )
+            .join(AttestationSubject, AttestationSubject.artifact_id == Artifact.id)
+            .join(Provenance, Provenance.attestation_id == AttestationSubject.attestation_id)
+            .join(ProvenanceCheck, ProvenanceCheck.id == latest_check)
+            .join(VerificationReceipt, VerificationReceipt.id == latest_receipt)
+            .where(
+                Artifact.service_id == service_id,
+                Artifact.name == name,
+                Artifact.version == version,
+            )
+            .order_by(Provenance.attestation_id)
+        )
+        return [BuildRow(*row) for row in self.session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRow:
+    digest: str
+    builder_id: str
+    attestation_id: int
+    signer_subject: str
+    signer_issuer: str
+    verified: bool
+    source_bound: bool
+    slsa_level: int

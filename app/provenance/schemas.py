@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
+from app.pagination import Page
 from app.wire import OutputModel
 
 
@@ -42,3 +44,45 @@ class ProvenanceOut(OutputModel):
     reasons: list[str] = Field(description="'slug: text' for the level and the source check.")
     findings: list[str] = Field(description="What the provenance itself got wrong or left out.")
     checked_at: datetime
+
+
+class BuildOut(OutputModel):
+    """One verified, source-bound provenance of a release."""
+
+    digest: str
+    builder_id: str
+    signer: str = Field(description="The provenance signer: 'subject (issuer)'.")
+    attestation_id: int
+
+
+class ReproducibilityOut(OutputModel):
+    status: Literal["reproducible", "mismatch", "unverified"] = Field(
+        description="reproducible: at least quorum independent builders (different builder "
+        "id and signer) attest one digest; mismatch: verified builds disagree on the digest; "
+        "unverified: otherwise."
+    )
+    quorum: int
+    independent_builders: int
+    builders: list[BuildOut] = Field(description="Every build counted, oldest first.")
+    reasons: list[str]
+
+
+class ReleaseArtifactOut(OutputModel):
+    digest: str
+    slsa_level: int | None = Field(
+        description="Highest SLSA Build level of its verified, source-bound provenance."
+    )
+    created_at: datetime
+
+
+class ReleaseOut(OutputModel):
+    name: str
+    version: str = Field(
+        description="From the SBOM's subject, or the tag a source-bound provenance was built from."
+    )
+    artifacts: list[ReleaseArtifactOut]
+    reproducibility: ReproducibilityOut
+
+
+class ReleasePage(Page[ReleaseOut]):
+    pass

@@ -38,6 +38,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("PATCH", "/v1/services/{name}"): ADMIN,
     ("GET", "/v1/services/{name}/policy"): READ,
     ("PUT", "/v1/services/{name}/policy"): ADMIN,
+    ("GET", "/v1/services/{name}/releases"): READ,
     ("GET", "/v1/keys"): PUBLIC,
     ("GET", "/v1/audit/checkpoint"): PUBLIC,
     ("GET", "/v1/audit/entries"): READ,

@@ -180,9 +180,7 @@ def test_the_verifier_sees_what_get_serves(client, admin_headers, run_in_session
         served = get_policy(client, admin_headers, name)
         policy, version, digest = current(name)
         assert (version, digest) == (served["version"], served["digest"])
-        assert policy == ServicePolicyDocument.model_validate(
-            {"identities": served["identities"]}
-        )
+        assert policy == ServicePolicyDocument.model_validate({"identities": served["identities"]})
 
 
 # --- changes ------------------------------------------------------------------------------------

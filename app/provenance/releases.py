@@ -1,0 +1,124 @@
+"""Releases of a service and whether they are reproducible.
+
+A release is a service's artifacts of one name at one version. Versions come
+from SBOM subjects, or from the tag a source-bound provenance was built from
+(``refs/tags/v1.4.0`` gives ``v1.4.0``). Only provenance that verified and is
+bound to the service's source counts towards reproducibility: a fork's build of
+the same name and tag is evidence of the fork, not of the release.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.artifacts.models import Artifact
+from app.attestations.policies import current_policy
+from app.pagination import clamp_limit, decode_position, encode_position
+from app.provenance.repository import BuildRow, ReleaseRepository
+from app.provenance.reproducibility import BuildClaim, Reproducibility, reproducibility
+from app.provenance.schemas import (
+    BuildOut,
+    ReleaseArtifactOut,
+    ReleaseOut,
+    ReleasePage,
+    ReproducibilityOut,
+)
+from app.services.errors import ServiceNotFound
+from app.services.models import Service
+from app.services.repository import ServiceRepository
+
+_TAG = "refs/tags/"
+
+
+def release_version(ref: str | None) -> str | None:
+    """The version a source ref names: a tag's name; None for any other ref."""
+    if ref is None or not ref.startswith(_TAG) or len(ref) == len(_TAG):
+        return None
+    return ref[len(_TAG) :]
+
+
+def claims(rows: list[BuildRow] | tuple[BuildRow, ...]) -> list[BuildClaim]:
+    """The builds that count: verified and bound to the service's source."""
+    return [
+        BuildClaim(
+            digest=row.digest,
+            builder_id=row.builder_id,
+            signer=f"{row.signer_subject} ({row.signer_issuer})",
+            attestation_id=row.attestation_id,
+        )
+        for row in rows
+        if row.verified and row.source_bound
+    ]
+
+
+def release_reproducibility(
+    session: Session, service: Service, name: str | None, version: str | None
+) -> ReproducibilityOut:
+    """The reproducibility of the release ``name`` at ``version`` of ``service``."""
+    quorum = current_policy(session, service).policy.effective_quorum
+    if name is None or version is None:
+        found = reproducibility([], quorum)
+        return _out(found, extra=("no-release: the artifact has no name and version",))
+    rows = ReleaseRepository(session).builds(service.id, name, version)
+    return _out(reproducibility(claims(list(rows)), quorum))
+
+
+def list_releases(
+    session: Session, service_name: str, *, cursor: str | None, limit: int | None
+) -> ReleasePage:
+    """One page of the service's releases, newest first."""
+    size = clamp_limit(limit)
+    position = decode_position(cursor, (int,))
+    service = ServiceRepository(session).by_name(service_name)
+    if service is None:
+        raise ServiceNotFound(f"No service is named {service_name!r}.")
+    releases = ReleaseRepository(session)
+    rows = releases.page(
+        service.id, before=None if position is None else int(position[0]), limit=size + 1
+    )
+    quorum = current_policy(session, service).policy.effective_quorum
+    items: list[ReleaseOut] = []
+    for name, version, _ in rows[:size]:
+        builds = list(releases.builds(service.id, name, version))
+        artifacts = releases.artifacts(service.id, name, version)
+        items.append(
+            ReleaseOut(
+                name=name,
+                version=version,
+                artifacts=[_artifact(artifact, builds) for artifact in artifacts],
+                reproducibility=_out(reproducibility(claims(builds), quorum)),
+            )
+        )
+    following = encode_position(rows[size - 1][2]) if len(rows) > size else None
+    return ReleasePage(items=items, next=following)
+
+
+def _artifact(artifact: Artifact, builds: list[BuildRow]) -> ReleaseArtifactOut:
+    levels = [
+        row.slsa_level
+        for row in builds
+        if row.digest == artifact.digest and row.verified and row.source_bound
+    ]
+    return ReleaseArtifactOut(
+        digest=artifact.digest,
+        slsa_level=max(levels) if levels else None,
+        created_at=artifact.created_at,
+    )
+
+
+def _out(found: Reproducibility, extra: tuple[str, ...] = ()) -> ReproducibilityOut:
+    return ReproducibilityOut(
+        status=found.status,
+        quorum=found.quorum,
+        independent_builders=found.independent_builders,
+        builders=[
+            BuildOut(
+                digest=build.digest,
+                builder_id=build.builder_id,
+                signer=build.signer,
+                attestation_id=build.attestation_id,
+            )
+            for build in found.builds
+        ],
+        reasons=[*extra, *found.reasons] if extra else list(found.reasons),
+    )
