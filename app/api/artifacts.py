@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import GuardedRoute, Reader, SessionDep
+from app.api.attestations import TrustRootsDep
+from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
 from app.artifacts import records
 from app.artifacts.records import ArtifactNotFound
 from app.artifacts.schemas import ArtifactOut
+from app.attestations.reverification import reverify_artifact
+from app.attestations.schemas import ReverifyOut
 from app.digests import ARTIFACT_DIGEST_MAX, ARTIFACT_DIGEST_PATTERN, normalise_digest
 from app.errors import (
     Forbidden,
@@ -57,3 +60,17 @@ def artifact_components(
     return records.artifact_components(
         session, normalise_digest(digest), cursor=page.cursor, limit=page.limit
     )
+
+
+@router.post(
+    "/{digest}/reverify",
+    summary="Verify the artifact's evidence again, against today's trust roots and policy",
+    description="Every signature and attestation naming the artifact is verified again from "
+    "its stored bytes; each gets a new receipt (verified or not, with reasons) and each "
+    "provenance a new check. Earlier receipts stay as they were. One audit-log entry.",
+    responses=problem_responses(*_AUTH, ArtifactNotFound),
+)
+def reverify(
+    digest: DigestPath, trail: TrailDep, _: Admin, trust_roots: TrustRootsDep
+) -> ReverifyOut:
+    return reverify_artifact(trail, normalise_digest(digest), trust_roots=trust_roots)

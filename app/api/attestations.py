@@ -57,9 +57,13 @@ class SubmissionQuery(BaseModel):
     )
 
 
-def _trust_roots(request: Request) -> Sequence[TrustRoot]:
+def trust_roots_of(request: Request) -> Sequence[TrustRoot]:
+    """The trust roots loaded at start-up."""
     roots: Sequence[TrustRoot] = request.app.state.trust_roots
     return roots
+
+
+TrustRootsDep = Annotated[Sequence[TrustRoot], Depends(trust_roots_of)]
 
 
 async def _submission(request: Request, query: Annotated[SubmissionQuery, Query()]) -> Submission:
@@ -106,7 +110,7 @@ def submit(
     trail: TrailDep,
     principal: Pipeline,
     submission: Annotated[Submission, Depends(_submission)],
-    trust_roots: Annotated[Sequence[TrustRoot], Depends(_trust_roots)],
+    trust_roots: TrustRootsDep,
 ) -> AttestationOut:
     submitted = submit_attestation(trail, principal, submission, trust_roots=trust_roots)
     if not submitted.created:

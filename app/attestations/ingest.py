@@ -183,7 +183,7 @@ def _submit(
     parsed = parse_bundle(submission.body, submission.content_type)
     policy = current_policy(session, service)
     now = utcnow()
-    verified = _verify(
+    verified = verify_for_service(
         parsed, service, policy, artifact=submission.artifact, trust_roots=trust_roots, now=now
     )
     subjects = _subjects(verified)
@@ -228,7 +228,7 @@ def _submit(
             for (artifact, _), (name, _) in zip(bound, stored_subjects, strict=True)
         ],
     )
-    receipt = attestations.add_receipt(_receipt_row(attestation.id, verified, policy))
+    receipt = attestations.add_receipt(receipt_row(attestation.id, verified, policy))
     checked = None
     if provenance is not None:
         session.flush()  # the check names the receipt
@@ -321,7 +321,7 @@ def _provenance_summary(checked: Checked) -> dict[str, object]:
     }
 
 
-def _verify(
+def verify_for_service(
     parsed: ParsedBundle,
     service: Service,
     policy: PolicyVersion,
@@ -330,6 +330,7 @@ def _verify(
     trust_roots: Sequence[TrustRoot],
     now: datetime,
 ) -> Verified:
+    """``parsed`` verified against ``trust_roots`` and the policy ``service`` has in force."""
     try:
         identities = to_sigstore(policy.policy)
     except EmptyPolicy:
@@ -461,7 +462,7 @@ def _repeat(
     return Submitted(out, created=False)
 
 
-def _receipt_row(
+def receipt_row(
     attestation_id: int, verified: Verified, policy: PolicyVersion
 ) -> VerificationReceipt:
     receipt = verified.receipt

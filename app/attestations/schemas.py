@@ -188,3 +188,22 @@ class AttestationOut(OutputModel):
     uploaded_by: str
     audit_index: int = Field(description="Index of the audit-log entry recording the upload.")
     created_at: datetime
+
+
+class ReverifiedOut(OutputModel):
+    """One piece of evidence verified again: its new receipt and provenance check."""
+
+    attestation_id: int
+    kind: Literal["signature", "attestation"]
+    receipt: ReceiptOut
+    provenance: ProvenanceOut | None
+
+
+class ReverifyOut(OutputModel):
+    digest: str
+    service: str
+    reverified_at: datetime
+    audit_index: int = Field(description="Index of the audit-log entry recording it.")
+    evidence: list[ReverifiedOut] = Field(
+        description="Every signature and attestation naming the artifact, oldest first."
+    )

@@ -156,13 +156,15 @@ def _raw_utf8(encoded: bytes) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Signer:
+class Signer:
+    """Who a Fulcio certificate names: SAN, OIDC issuer, workload claims."""
+
     subject: str | None
     issuer: str | None
     claims: dict[str, str]
 
 
-def _signer(certificate: x509.Certificate) -> _Signer:
+def signer_of(certificate: x509.Certificate) -> Signer:
     """The SAN, the OIDC issuer and the workload claims a Fulcio certificate carries."""
     subject: str | None = None
     issuer_v1: str | None = None
@@ -192,7 +194,7 @@ def _signer(certificate: x509.Certificate) -> _Signer:
             text = _der_utf8_string(value.value) if der else _raw_utf8(value.value)
             if text is not None:
                 claims[name] = text
-    return _Signer(subject=subject, issuer=issuer_v2 or issuer_v1, claims=claims)
+    return Signer(subject=subject, issuer=issuer_v2 or issuer_v1, claims=claims)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -372,7 +374,7 @@ def _failure(  # noqa: PLR0911 - one return per kind of failure, read top to bot
 ) -> Reason:
     """The reason sigstore-python's ``error`` stands for."""
     if policy.refusal is not None:
-        signer = _signer(parsed.certificate)
+        signer = signer_of(parsed.certificate)
         return Reason(
             "identity-mismatch",
             f"the signer {signer.subject!r} (issuer {signer.issuer!r}) is not allowed by the "
@@ -618,7 +620,7 @@ def verify(
         subjects, predicate_type, statement = found.subjects, found.predicate_type, found.document
         reasons.extend(found.reasons)
 
-    signer = _signer(parsed.certificate)
+    signer = signer_of(parsed.certificate)
     subject, issuer = signer.subject, signer.issuer
     if subject is None or issuer is None:
         reasons.append(
