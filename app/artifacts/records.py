@@ -13,9 +13,15 @@ from app.attestations.ingest import provenance_out
 from app.attestations.repository import AttestationRepository
 from app.errors import NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
+from app.provenance.consistency import (
+    ResolvedDependency,
+    SbomSubject,
+    consistency,
+    dependency_key,
+)
 from app.provenance.models import Provenance, ProvenanceCheck
 from app.provenance.releases import release_reproducibility
-from app.provenance.repository import ProvenanceRepository
+from app.provenance.repository import ProvenanceRepository, components_named
 from app.provenance.schemas import ProvenanceOut
 from app.sboms.models import Component, Sbom
 from app.sboms.repository import SbomRepository
@@ -34,6 +40,7 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         raise _not_found(digest)
     artifact, service = found
     sboms = SbomRepository(session).for_artifact(artifact.id)
+    provenances = ProvenanceRepository(session).for_artifact(artifact.id)
     evidence: dict[str, list[ArtifactEvidence]] = {"signature": [], "attestation": []}
     for attestation, receipt in AttestationRepository(session).for_artifact(artifact.id):
         evidence[attestation.kind].append(
@@ -62,13 +69,39 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         ],
         signatures=evidence["signature"],
         attestations=evidence["attestation"],
-        provenance=_best_provenance(ProvenanceRepository(session).for_artifact(artifact.id)),
+        provenance=_best_provenance(provenances),
+        consistency=_consistency(session, artifact, sboms, provenances),
         reproducibility=release_reproducibility(
             session,
             session.get_one(Service, artifact.service_id),
             artifact.name,
             artifact.version,
         ),
+    )
+
+
+def _consistency(
+    session: Session,
+    artifact: Artifact,
+    sboms: Sequence[Sbom],
+    provenances: Sequence[tuple[Provenance, ProvenanceCheck]],
+) -> list[str]:
+    """What the artifact's SBOMs and provenance say that disagrees."""
+    dependencies = [
+        ResolvedDependency(
+            attestation_id=provenance.attestation_id,
+            uri=entry.get("uri"),
+            digest=entry.get("digest") or {},
+        )
+        for provenance, _ in provenances
+        for entry in provenance.resolved_dependencies
+    ]
+    keys = {key[0] for d in dependencies if (key := dependency_key(d.uri)) is not None}
+    return consistency(
+        artifact.digest,
+        [SbomSubject(sbom.id, list(sbom.subject_digests)) for sbom in sboms],
+        dependencies,
+        components_named(session, artifact.id, keys),
     )
 
 

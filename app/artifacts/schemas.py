@@ -59,6 +59,11 @@ class ArtifactOut(OutputModel):
         description="Whether independent builders agree on the digest of this artifact's "
         "release (its name at its version)."
     )
+    consistency: list[str] = Field(
+        description="'slug: text' for each disagreement between the artifact's documents: "
+        "an SBOM whose own subject is another digest, a dependency the provenance resolved "
+        "at another version or digest than an SBOM lists."
+    )
     provenance: ProvenanceOut | None = Field(
         description="The artifact's best SLSA provenance: the highest level among those "
         "bound to the service's source, else the highest level; null without provenance."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
 from app.attestations.models import AttestationSubject, VerificationReceipt
+from app.provenance.consistency import ListedComponent
 from app.provenance.models import Provenance, ProvenanceCheck
+from app.sboms.models import Component
 
 
 class ProvenanceRepository:
@@ -48,6 +50,23 @@ class ProvenanceRepository:
         return select(Provenance, ProvenanceCheck).join(
             ProvenanceCheck, ProvenanceCheck.id == latest
         )
+
+
+def components_named(
+    session: Session, artifact_id: int, purl_keys: Collection[str]
+) -> list[ListedComponent]:
+    """The artifact's SBOM components whose purl has one of ``purl_keys`` (index-backed)."""
+    if not purl_keys:
+        return []
+    query = select(
+        Component.sbom_id, Component.purl_key, Component.purl_version, Component.hashes
+    ).where(Component.purl_key.in_(sorted(purl_keys)), Component.artifact_id == artifact_id)
+    return [
+        ListedComponent(
+            sbom_id=row[0], purl_key=row[1] or "", version=row[2] or None, hashes=row[3]
+        )
+        for row in session.execute(query)
+    ]
 
 
 class ReleaseRepository:
