@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.bodies import read_body
+from app.api.bodies import read_evidence
 from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep
 from app.attestations import records
 from app.attestations.bundles import BundleMediaType
@@ -29,7 +29,6 @@ from app.errors import (
     Unauthenticated,
     problem_responses,
 )
-from app.middleware import BodyTooLargeError
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
 
 router = APIRouter(prefix="/v1", tags=["attestations"], route_class=GuardedRoute)
@@ -69,16 +68,7 @@ TrustRootsDep = Annotated[Sequence[TrustRoot], Depends(trust_roots_of)]
 async def _submission(request: Request, query: Annotated[SubmissionQuery, Query()]) -> Submission:
     """The submission, its body read as a stream after the token was checked."""
     artifact = normalise_digest(query.artifact) if query.artifact else None
-    content_type = request.headers.get("content-type")
-    try:
-        body = await read_body(request)
-    except BodyTooLargeError as error:
-        raise rejected_submission(
-            PayloadTooLarge(str(error.detail)),
-            Submission(query.service, artifact, content_type, b""),
-            None,
-        ) from None
-    return Submission(query.service, artifact, content_type, body)
+    return await read_evidence(request, query.service, artifact, rejected_submission)
 
 
 @router.post(

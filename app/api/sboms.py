@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.bodies import read_body
+from app.api.bodies import read_evidence
 from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep
 from app.digests import ARTIFACT_DIGEST_PATTERN, normalise_digest
 from app.errors import (
@@ -18,7 +18,6 @@ from app.errors import (
     Unauthenticated,
     problem_responses,
 )
-from app.middleware import BodyTooLargeError
 from app.pagination import PageQuery
 from app.sboms import records, search
 from app.sboms.errors import SBOM_PROBLEMS
@@ -71,22 +70,9 @@ class ComponentQuery(PageQuery):
 
 
 async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> Upload:
-    """The upload, its body read as a stream after the token was checked.
-
-    The body limit is enforced while it streams; an upload cut off there is a
-    rejection like any other and goes into the audit log.
-    """
+    """The upload, its body read as a stream after the token was checked."""
     artifact = normalise_digest(query.artifact) if query.artifact else None
-    content_type = request.headers.get("content-type")
-    try:
-        body = await read_body(request)
-    except BodyTooLargeError as error:
-        raise rejected_upload(
-            PayloadTooLarge(str(error.detail)),
-            Upload(query.service, artifact, content_type, b""),
-            None,
-        ) from None
-    return Upload(query.service, artifact, content_type, body)
+    return await read_evidence(request, query.service, artifact, rejected_upload)
 
 
 @router.post(

@@ -45,7 +45,7 @@ from app.attestations.schemas import AttestationOut
 from app.attestations.trust import TrustRoot
 from app.attestations.verification import Verified, verify
 from app.audit.events import Change
-from app.audit.log import AuditTrail, reject
+from app.audit.log import AuditTrail, reject_evidence
 from app.auth.credentials import Principal
 from app.blobs.repository import BlobRepository
 from app.collector import collector_paused
@@ -108,14 +108,8 @@ SUBMISSION_PROBLEMS: tuple[type[AppError], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One bundle as the route received it."""
-
-    service: str
-    artifact: str | None  # normalised digest from the query, if given
-    content_type: str | None
-    body: bytes
+# One bundle as the route received it: the same fields as an SBOM upload.
+Submission = Upload
 
 
 @dataclass(frozen=True)
@@ -126,21 +120,13 @@ class Submitted:
 
 def rejected_submission(error: AppError, submission: Submission, digest: str | None) -> AppError:
     """``error`` marked for the audit log as a rejected submission."""
-    return reject(
+    return reject_evidence(
         error,
-        Change(
-            action="attestation.rejected",
-            object_kind="attestation",
-            object_id=digest or "",
-            document_sha256=digest.removeprefix("sha256:") if digest else None,
-            result={
-                "service": submission.service,
-                "artifact": submission.artifact,
-                "status": error.status,
-                "problem": error.slug,
-                "reasons": error.reasons[:_REASONS_RECORDED],
-            },
-        ),
+        kind="attestation",
+        digest=digest,
+        service=submission.service,
+        artifact=submission.artifact,
+        reasons_recorded=_REASONS_RECORDED,
     )
 
 

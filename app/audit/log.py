@@ -217,5 +217,38 @@ def reject(error: E, change: Change) -> E:
     return error
 
 
+def reject_evidence(
+    error: E,
+    *,
+    kind: str,
+    digest: str | None,
+    service: str,
+    artifact: str | None,
+    reasons_recorded: int,
+) -> E:
+    """``error`` marked as the rejection of a piece of evidence (an SBOM, a bundle).
+
+    The leaf says who (the actor of the trail), what (the sha256 of the bytes, when
+    they were read), where it was meant to go, and why: the problem and its first
+    ``reasons_recorded`` reasons.
+    """
+    return reject(
+        error,
+        Change(
+            action=f"{kind}.rejected",
+            object_kind=kind,
+            object_id=digest or "",
+            document_sha256=digest.removeprefix("sha256:") if digest else None,
+            result={
+                "service": service,
+                "artifact": artifact,
+                "status": error.status,
+                "problem": error.slug,
+                "reasons": error.reasons[:reasons_recorded],
+            },
+        ),
+    )
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex

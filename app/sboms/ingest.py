@@ -25,7 +25,7 @@ from app.artifacts.binding import ArtifactOfAnotherService, bind_artifact
 from app.artifacts.repository import ArtifactRepository
 from app.attestations.repository import AttestationRepository
 from app.audit.events import Change
-from app.audit.log import AuditTrail, reject
+from app.audit.log import AuditTrail, reject_evidence
 from app.auth.credentials import Principal
 from app.blobs.repository import BlobRepository
 from app.collector import collector_paused
@@ -99,21 +99,13 @@ class Ingested:
 
 def rejected_upload(error: AppError, upload: Upload, digest: str | None) -> AppError:
     """``error`` marked for the audit log as a rejected upload of ``upload``."""
-    return reject(
+    return reject_evidence(
         error,
-        Change(
-            action="sbom.rejected",
-            object_kind="sbom",
-            object_id=digest or "",
-            document_sha256=digest.removeprefix("sha256:") if digest else None,
-            result={
-                "service": upload.service,
-                "artifact": upload.artifact,
-                "status": error.status,
-                "problem": error.slug,
-                "reasons": error.reasons[:_REASONS_RECORDED],
-            },
-        ),
+        kind="sbom",
+        digest=digest,
+        service=upload.service,
+        artifact=upload.artifact,
+        reasons_recorded=_REASONS_RECORDED,
     )
 
 
