@@ -56,7 +56,7 @@ class SubmissionQuery(BaseModel):
     )
 
 
-def trust_roots_of(request: Request) -> Sequence[TrustRoot]:
+async def trust_roots_of(request: Request) -> Sequence[TrustRoot]:
     """The trust roots loaded at start-up."""
     roots: Sequence[TrustRoot] = request.app.state.trust_roots
     return roots

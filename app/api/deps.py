@@ -7,9 +7,10 @@ make attestd buffer or parse a body at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
+from anyio import CancelScope
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
@@ -25,7 +26,7 @@ from app.config import Settings
 from app.errors import AppError, Forbidden
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -35,24 +36,44 @@ def _sessionmaker(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the route succeeds, else rolled back.
 
     An error marked by ``app.audit.log.reject`` is recorded in the audit log,
     in a transaction of its own, after the request's changes are rolled back.
+    The session is opened here without I/O; it is used, committed and rolled
+    back in the thread pool, and the ending is shielded from cancellation so
+    that a dropped client never leaves a connection checked out.
     """
-    with _sessionmaker(request)() as session:
-        try:
-            yield session
-        except AppError as error:
+    session = _sessionmaker(request)()
+    try:
+        yield session
+    except AppError as error:
+        with CancelScope(shield=True):
+            await run_in_threadpool(_end_rejected, request, session, error.audit_change)
+        raise
+    except BaseException:
+        with CancelScope(shield=True):
+            await run_in_threadpool(_end, session, commit=False)
+        raise
+    with CancelScope(shield=True):
+        await run_in_threadpool(_end, session, commit=True)
+
+
+def _end(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
             session.rollback()
-            if isinstance(error.audit_change, Change):
-                _record_rejection(request, error.audit_change)
-            raise
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
+    finally:
+        session.close()
+
+
+def _end_rejected(request: Request, session: Session, change: object) -> None:
+    _end(session, commit=False)
+    if isinstance(change, Change):
+        _record_rejection(request, change)
 
 
 def _record_rejection(request: Request, change: Change) -> None:
@@ -85,16 +106,18 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
     """The caller: as ``GuardedRoute`` found it, else from the token in this transaction."""
-    principal = getattr(request.state, "principal", None)
-    if isinstance(principal, Principal):
-        return principal
-    principal = authenticate(session, credentials.credentials if credentials else None)
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
+    principal = await run_in_threadpool(
+        authenticate, session, credentials.credentials if credentials else None
+    )
     request.state.principal = principal
     return principal
 
@@ -111,7 +134,7 @@ class RoleRequirement:
             raise Forbidden(f"This call needs a token with role {allowed}.")
         return principal
 
-    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         return self.check(principal)
 
     def __repr__(self) -> str:
@@ -150,11 +173,11 @@ class GuardedRoute(APIRoute):
         return authenticate_first
 
 
-def get_audit_log(request: Request) -> AuditLog:
+async def get_audit_log(request: Request) -> AuditLog:
     return _audit_log(request)
 
 
-def get_trail(
+async def get_trail(
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, Depends(get_principal)],

@@ -7,8 +7,6 @@ already there, and is refused when another service owns that digest.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifact
 from app.artifacts.repository import ArtifactRepository
 from app.db.base import utcnow
@@ -18,6 +16,10 @@ from app.errors import Conflict
 class ArtifactOfAnotherService(Conflict):
     slug = "artifact-of-another-service"
     title = "The artifact belongs to another service"
+
+
+class ArtifactVanished(RuntimeError):
+    """An artifact's digest was taken by another transaction, yet no row holds it."""
 
 
 def bind_artifact(
@@ -34,26 +36,22 @@ def bind_artifact(
     Concurrent submissions lock the row; callers binding several digests bind
     them in sorted order, so two of them never wait on each other.
     """
-    artifact = artifacts.by_digest(digest, for_update=True)
     created = False
+    artifact = artifacts.by_digest(digest, for_update=True)
     if artifact is None:
-        try:
-            with artifacts.session.begin_nested():
-                artifact = artifacts.add(
-                    Artifact(
-                        digest=digest,
-                        service_id=service_id,
-                        name=clip(name, ARTIFACT_NAME_MAX),
-                        version=clip(version, ARTIFACT_VERSION_MAX),
-                        created_at=utcnow(),
-                    )
-                )
-                created = True
-        except IntegrityError:
-            # Created by a concurrent submission that committed first.
-            artifact = artifacts.by_digest(digest, for_update=True)
-            if artifact is None:
-                raise
+        artifact = artifacts.add_new(
+            digest=digest,
+            service_id=service_id,
+            name=clip(name, ARTIFACT_NAME_MAX),
+            version=clip(version, ARTIFACT_VERSION_MAX),
+            created_at=utcnow(),
+        )
+        created = artifact is not None
+    if artifact is None:
+        # Created by a concurrent submission that committed first.
+        artifact = artifacts.by_digest(digest, for_update=True)
+        if artifact is None:
+            raise ArtifactVanished(digest)
     if artifact.service_id != service_id:
         owner = artifacts.with_service_by_id(artifact.id)[1]
         raise ArtifactOfAnotherService(

@@ -1,14 +1,36 @@
-"""SQL for artifacts."""
+"""SQL for artifacts.
+
+The statements a submission runs on every bound digest are built once: building
+a statement (and its cache key) costs more than running it on SQLite.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Insert, Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.artifacts.models import Artifact
 from app.services.models import Service
+
+_ARTIFACTS = cast(Table, Artifact.__table__)
+
+_BY_DIGEST = select(Artifact).where(Artifact.digest == bindparam("digest"))
+_BY_DIGEST_FOR_UPDATE = _BY_DIGEST.with_for_update()
+# INSERT … ON CONFLICT (digest) DO NOTHING RETURNING id: no id back means the
+# digest is taken, and no savepoint is needed to survive the unique violation.
+_INSERT_NEW: dict[str, Insert] = {
+    "sqlite": sqlite.insert(_ARTIFACTS)
+    .on_conflict_do_nothing(index_elements=[_ARTIFACTS.c.digest])
+    .returning(_ARTIFACTS.c.id),
+    "postgresql": postgresql.insert(_ARTIFACTS)
+    .on_conflict_do_nothing(index_elements=[_ARTIFACTS.c.digest])
+    .returning(_ARTIFACTS.c.id),
+}
 
 
 class ArtifactRepository:
@@ -16,10 +38,39 @@ class ArtifactRepository:
         self.session = session
 
     def by_digest(self, digest: str, *, for_update: bool = False) -> Artifact | None:
-        query = select(Artifact).where(Artifact.digest == digest)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).one_or_none()
+        query = _BY_DIGEST_FOR_UPDATE if for_update else _BY_DIGEST
+        return self.session.scalars(query, {"digest": digest}).one_or_none()
+
+    def add_new(
+        self,
+        *,
+        digest: str,
+        service_id: int,
+        name: str | None,
+        version: str | None,
+        created_at: datetime,
+    ) -> Artifact | None:
+        """The artifact inserted now, part of the session; None when ``digest`` is taken.
+
+        A concurrent insert of the same digest is waited for (PostgreSQL) and then
+        counts as taken once it commits.
+        """
+        connection = self.session.connection()
+        values = {
+            "digest": digest,
+            "service_id": service_id,
+            "name": name,
+            "version": version,
+            "created_at": created_at,
+        }
+        new_id = connection.execute(_INSERT_NEW[connection.dialect.name], values).scalar()
+        if new_id is None:
+            return None
+        artifact = Artifact(id=new_id, **values)
+        # Known as stored, as if just loaded: later changes to it are flushed as UPDATEs.
+        make_transient_to_detached(artifact)
+        self.session.add(artifact)
+        return artifact
 
     def with_service(self, digest: str) -> tuple[Artifact, str] | None:
         """An artifact and the name of its service."""
@@ -40,11 +91,6 @@ class ArtifactRepository:
             .where(Artifact.id.in_(sorted(artifact_ids)))
         ).all()
         return {row[0]: (row[1], row[2]) for row in rows}
-
-    def add(self, artifact: Artifact) -> Artifact:
-        self.session.add(artifact)
-        self.session.flush()
-        return artifact
 
     def with_service_by_id(self, artifact_id: int) -> tuple[Artifact, str]:
         """An artifact known to exist (a foreign key names it) and its service's name."""

@@ -9,6 +9,8 @@ empty policy, which accepts no signer, and is not stored.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import NamedTuple
 
 from pydantic import ValidationError
@@ -120,8 +122,7 @@ def _current(
     if row is None:
         default = _default(service)
         return PolicyVersion(default, 0, policy_digest(default)), None
-    policy = ServicePolicyDocument.model_validate(row.document)
-    digest = policy_digest(policy)
+    policy, digest = _validated(json.dumps(row.document))
     if digest != row.digest:
         # Fail closed: verifying against a policy other than the recorded one
         # would put a wrong policy digest in the receipt.
@@ -130,6 +131,17 @@ def _current(
             f"its digest ({digest} != {row.digest})"
         )
     return PolicyVersion(policy, row.version, digest), row
+
+
+@lru_cache(maxsize=256)
+def _validated(document: str) -> tuple[ServicePolicyDocument, str]:
+    """A stored policy document (as JSON text) validated, and the digest of the result.
+
+    Keyed on the document itself, so a changed row is validated afresh; stored
+    versions never change, so a few hundred entries serve every service.
+    """
+    policy = ServicePolicyDocument.model_validate(json.loads(document))
+    return policy, policy_digest(policy)
 
 
 def _store(

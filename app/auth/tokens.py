@@ -118,7 +118,7 @@ def authenticate(session: Session, presented: str | None) -> Principal:
         raise Unauthenticated
     digest = token_digest(presented)
     repository = TokenRepository(session)
-    row = repository.by_digest(digest)
+    row = repository.credential(digest)
     if row is None or row.revoked_at is not None or not digests_match(row.secret_sha256, digest):
         raise Unauthenticated
     now = utcnow()
