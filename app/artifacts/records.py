@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from app.artifacts.models import Artifact
 from app.artifacts.repository import ArtifactRepository
 from app.artifacts.schemas import ArtifactEvidence, ArtifactOut, ArtifactSbom, ArtifactSigner
-from app.attestations.ingest import provenance_out
+from app.attestations.ingest import provenance_out, receipt_out
 from app.attestations.repository import AttestationRepository
+from app.attestations.schemas import ReceiptOut
 from app.errors import NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
 from app.provenance.consistency import (
@@ -51,6 +52,7 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
                 verified=receipt.verified,
                 signer=ArtifactSigner(subject=receipt.signer_subject, issuer=receipt.signer_issuer),
                 log_index=receipt.log_index,
+                receipt=ReceiptOut.model_validate(receipt_out(receipt)),
                 audit_index=attestation.audit_index,
                 created_at=attestation.created_at,
             )

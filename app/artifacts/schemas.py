@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from app.attestations.schemas import ReceiptOut
 from app.provenance.schemas import ProvenanceOut, ReproducibilityOut
 from app.sboms.formats import SbomFormat
 from app.sboms.schemas import QualityOut
@@ -38,6 +39,7 @@ class ArtifactEvidence(OutputModel):
     verified: bool
     signer: ArtifactSigner
     log_index: int
+    receipt: ReceiptOut = Field(description="The latest receipt, in full.")
     audit_index: int
     created_at: datetime
 

@@ -147,6 +147,7 @@ def test_a_stored_signature_reads_back(
     assert signature["id"] == body["id"]
     assert signature["verified"] is True
     assert signature["signer"] == {"subject": RELEASE.identity, "issuer": RELEASE.issuer}
+    assert signature["receipt"] == body["receipt"]
     assert artifact.json()["attestations"] == []
 
 
