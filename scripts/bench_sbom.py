@@ -71,9 +71,7 @@ import os
 import pstats
 import random
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -113,10 +111,10 @@ from app.sboms.repository import COMPONENT_COLUMNS, DEPENDENCY_COLUMNS, bulk_ins
 from app.sboms.validation import cyclonedx_json_validator
 from app.services.models import Service
 from app.signing import ServiceKey
+from scripts.bench_server import Server
 from scripts.synthetic_sboms import Catalog, Package, SbomTemplate
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-ATTESTD = Path(sys.executable).with_name("attestd")
 SIZES = (1_000, 10_000, 50_000)
 QUICK_SIZES = (1_000, 10_000)
 LARGE = 50_000  # sizes from here on take --large-samples uploads
@@ -134,7 +132,6 @@ QUERY_MEDIAN_LIMIT_MS = 20.0
 
 SERVICE = "bench"
 MEDIA_TYPE = "application/vnd.cyclonedx+json"
-STARTUP_SECONDS = 60
 HTTP_TIMEOUT_SECONDS = 600
 IDLE_SECONDS = 0.1  # a server that used no CPU for this long is done with an upload
 IDLE_LIMIT_SECONDS = 10
@@ -143,89 +140,6 @@ MiB = 1024 * 1024
 
 
 # --- the server -------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Server:
-    """``attestd serve`` in a subprocess, with its own database, key and working directory."""
-
-    def __init__(self, directory: Path, database_url: str) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = directory / "serve.log"
-        self.environment = {
-            key: value for key, value in os.environ.items() if not key.startswith("ATTESTD_")
-        }
-        self.environment.update(
-            ATTESTD_DATABASE_URL=database_url,
-            ATTESTD_SIGNING_KEY_FILE=str(directory / "signing-key.pem"),
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None  # noqa: S101 - started before use
-        return self.process.pid
-
-    def start(self) -> None:
-        """Start serving (serve migrates the database first) and wait until it answers."""
-        with self.log.open("ab") as errors:
-            self.process = subprocess.Popen(  # noqa: S603 - our own command
-                [str(ATTESTD), "serve", "--port", str(self.port)],
-                env=self.environment,
-                cwd=self.directory,
-                # The first admin token it prints is not needed: the CLI makes ours.
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(
-                    f"attestd serve exited with {self.process.returncode}:\n{self.tail()}"
-                )
-            try:
-                if httpx2.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx2.TransportError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"attestd serve did not answer within {STARTUP_SECONDS} s")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def cli(self, *arguments: str) -> str:
-        """Run ``attestd ARGUMENTS`` against the server's database; its standard output."""
-        done = subprocess.run(  # noqa: S603 - our own command
-            [str(ATTESTD), *arguments],
-            env=self.environment,
-            cwd=self.directory,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"attestd {' '.join(arguments)} failed: {done.stderr.strip()}")
-        return done.stdout.strip()
-
-    def tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def wait_until_idle(pid: int) -> None:

@@ -61,10 +61,8 @@ import os
 import platform
 import pstats
 import queue
-import socket
 import statistics
 import struct
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -94,6 +92,7 @@ from sigstore_models.common.v1 import HashAlgorithm
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from scripts.bench_server import STARTUP_SECONDS, Server, free_port
 from tests.sigstore_local import (
     LocalSigstore,
     SignerIdentity,
@@ -104,7 +103,6 @@ from tests.sigstore_local import (
 from tests.sigstore_local.transparency import TransparencyLog
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-ATTESTD = Path(sys.executable).with_name("attestd")
 
 SERVICE = "payments"
 SOURCE = "acme/payments"
@@ -130,7 +128,6 @@ THROUGHPUT_FLOOR = 150.0  # accepted bundles per second
 # A log whose tree grows with every bundle makes each new proof slower to build; a new
 # shard (same key, new tree id) every so many entries keeps generation linear.
 LOG_SHARD_ENTRIES = 100
-STARTUP_SECONDS = 60
 HTTP_TIMEOUT_SECONDS = 60
 IDLE_SECONDS = 0.1  # a server that used no CPU for this long is idle
 IDLE_LIMIT_SECONDS = 10
@@ -397,12 +394,6 @@ def print_floor(floor: Sequence[tuple[FloorCheck, float]]) -> float:
 # --- the server -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of process ``pid`` so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -419,84 +410,6 @@ def wait_until_idle(pid: int) -> None:
         if now == last:
             return
         last = now
-
-
-class Server:
-    """``attestd serve`` in a subprocess: its own database, key, trust root and directory."""
-
-    def __init__(self, directory: Path, database_url: str, trust_root: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.log = directory / "serve.log"
-        self.environment = {
-            key: value for key, value in os.environ.items() if not key.startswith("ATTESTD_")
-        }
-        self.environment.update(
-            ATTESTD_DATABASE_URL=database_url,
-            ATTESTD_SIGNING_KEY_FILE=str(directory / "signing-key.pem"),
-            ATTESTD_TRUST_ROOTS=str(trust_root),
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        if self.process is None:
-            raise RuntimeError("the server is not running")
-        return self.process.pid
-
-    def start(self) -> None:
-        """Start serving (serve migrates the database first) and wait until it answers."""
-        with self.log.open("ab") as errors:
-            self.process = subprocess.Popen(  # noqa: S603 - our own command
-                [str(ATTESTD), "serve", "--port", str(self.port)],
-                env=self.environment,
-                cwd=self.directory,
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(
-                    f"attestd serve exited with {self.process.returncode}:\n{self.tail()}"
-                )
-            try:
-                status, _ = request(self.port, "GET", "/healthz")
-            except OSError:
-                time.sleep(0.2)
-                continue
-            if status == 200:
-                return
-        self.stop()
-        raise SystemExit(f"attestd serve did not answer within {STARTUP_SECONDS} s")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def cli(self, *arguments: str) -> str:
-        """Run ``attestd ARGUMENTS`` against the server's database; its standard output."""
-        done = subprocess.run(  # noqa: S603 - our own command
-            [str(ATTESTD), *arguments],
-            env=self.environment,
-            cwd=self.directory,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"attestd {' '.join(arguments)} failed: {done.stderr.strip()}")
-        return done.stdout.strip()
-
-    def tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def request(
@@ -1191,7 +1104,7 @@ def main() -> int:
         bare_p50 = run_bare(sigstore, trust_root, bundles, size)
         with databases(directory, args.database_url, ["", "_profile"]) as (served, in_process):
             (directory / "server").mkdir()
-            server = Server(directory / "server", served, trust_root)
+            server = Server(directory / "server", served, {"ATTESTD_TRUST_ROOTS": str(trust_root)})
             server.start()
             try:
                 sequential, throughput = run_http(server, bundles, size, args)
