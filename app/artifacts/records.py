@@ -19,10 +19,15 @@ from app.provenance.consistency import (
     SbomSubject,
     consistency,
     dependency_key,
+    release_consistency,
 )
 from app.provenance.models import Provenance, ProvenanceCheck
 from app.provenance.releases import release_reproducibility
-from app.provenance.repository import ProvenanceRepository, components_named
+from app.provenance.repository import (
+    ProvenanceRepository,
+    ReleaseRepository,
+    components_named,
+)
 from app.provenance.schemas import ProvenanceOut
 from app.sboms.models import Component, Sbom
 from app.sboms.repository import SbomRepository
@@ -99,12 +104,18 @@ def _consistency(
         for entry in provenance.resolved_dependencies
     ]
     keys = {key[0] for d in dependencies if (key := dependency_key(d.uri)) is not None}
-    return consistency(
+    findings = consistency(
         artifact.digest,
         [SbomSubject(sbom.id, list(sbom.subject_digests)) for sbom in sboms],
         dependencies,
         components_named(session, artifact.id, keys),
     )
+    if artifact.name is not None and artifact.version is not None:
+        evidence = ReleaseRepository(session).evidence_digests(
+            artifact.service_id, artifact.name, artifact.version
+        )
+        findings += release_consistency(artifact.name, artifact.version, evidence)
+    return findings
 
 
 def _best_provenance(

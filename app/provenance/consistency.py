@@ -11,13 +11,18 @@ disagree is what the documents say themselves:
 * ``dependency-digest-mismatch``: a dependency both name, at the same version,
   with different SHA-256 or SHA-512 digests.
 
+Across a release (the service's artifacts of one name at one version):
+
+* ``release-digest-mismatch``: its SBOM, its signature and its provenance are not
+  all about one digest (say the SBOM describes one build, the provenance another).
+
 A package named by only one of them is not a finding: provenance lists what the
 build fetched, an SBOM what the artifact contains, and neither has to be complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from app.sboms.purls import parse_purl
@@ -116,3 +121,18 @@ def consistency(
                         f"{name}:{value} in SBOM {component.sbom_id}"
                     )
     return findings[:MAX_FINDINGS]
+
+
+def release_consistency(name: str, version: str, evidence: Mapping[str, Set[str]]) -> list[str]:
+    """One finding when the release's kinds of evidence name different digests.
+
+    ``evidence`` maps a kind ("sbom", "signature", "provenance") to the digests of the
+    release's artifacts that have that kind of evidence.
+    """
+    digests = set().union(*evidence.values()) if evidence else set()
+    if len(digests) <= 1:
+        return []
+    said = "; ".join(
+        f"{kind}: {', '.join(sorted(found))}" for kind, found in sorted(evidence.items()) if found
+    )
+    return [f"release-digest-mismatch: {name} {version} has evidence for several digests ({said})"]

@@ -9,10 +9,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
-from app.attestations.models import AttestationSubject, VerificationReceipt
+from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.provenance.consistency import ListedComponent
 from app.provenance.models import Provenance, ProvenanceCheck
-from app.sboms.models import Component
+from app.sboms.models import Component, Sbom
 
 
 class ProvenanceRepository:
@@ -106,6 +106,28 @@ class ReleaseRepository:
             .order_by(Artifact.id)
         )
         return self.session.scalars(query).all()
+
+    def evidence_digests(self, service_id: int, name: str, version: str) -> dict[str, set[str]]:
+        """Kind of evidence -> digests of the release's artifacts that have it."""
+        in_release = (
+            Artifact.service_id == service_id,
+            Artifact.name == name,
+            Artifact.version == version,
+        )
+        queries = {
+            "sbom": select(Artifact.digest).join(Sbom, Sbom.artifact_id == Artifact.id),
+            "signature": select(Artifact.digest)
+            .join(AttestationSubject, AttestationSubject.artifact_id == Artifact.id)
+            .join(Attestation, Attestation.id == AttestationSubject.attestation_id)
+            .where(Attestation.kind == "signature"),
+            "provenance": select(Artifact.digest)
+            .join(AttestationSubject, AttestationSubject.artifact_id == Artifact.id)
+            .join(Provenance, Provenance.attestation_id == AttestationSubject.attestation_id),
+        }
+        return {
+            kind: set(self.session.scalars(query.where(*in_release).distinct()))
+            for kind, query in queries.items()
+        }
 
     def builds(self, service_id: int, name: str, version: str) -> Sequence[BuildRow]:
         """The provenances of the release's artifacts, with their latest check and receipt."""

@@ -14,13 +14,14 @@ from app.provenance.consistency import (
     ResolvedDependency,
     SbomSubject,
     consistency,
+    release_consistency,
 )
 from tests.attestations.submissions import register, submit
 from tests.provenance.statements import statement
 from tests.provenance.test_provenance_api import RELEASE
 from tests.sboms.sbom_files import read as read_sbom
 from tests.sboms.uploads import upload as upload_sbom
-from tests.sigstore_local import dsse_bundle
+from tests.sigstore_local import SignerIdentity, dsse_bundle
 
 ARTIFACT = "sha256:" + "a" * 64
 # What tests/sboms/files/cyclonedx-1.6.json declares and lists.
@@ -139,3 +140,43 @@ def test_a_consistent_artifact_has_no_findings(
     assert sbom.status_code == 201, sbom.text
     record = client.get(f"/v1/artifacts/{SBOM_SUBJECT}", headers=auditor_headers).json()
     assert record["consistency"] == []
+
+
+def test_release_evidence_for_several_digests_is_a_finding() -> None:
+    evidence = {"sbom": {ARTIFACT}, "signature": {ARTIFACT}, "provenance": {"sha256:" + "b" * 64}}
+    (finding,) = release_consistency("payments", "1.4.0", evidence)
+    assert finding.startswith("release-digest-mismatch: payments 1.4.0 ")
+    assert "provenance: sha256:bbbb" in finding
+    assert release_consistency("payments", "1.4.0", {"sbom": {ARTIFACT}, "signature": set()}) == []
+
+
+def test_a_release_whose_sbom_and_provenance_describe_different_builds(
+    client: Any, admin_headers, pipeline_headers, auditor_headers, local_sigstore
+) -> None:
+    """The SBOM names payments 1.4.0 at one digest, the provenance of 1.4.0 another."""
+    register(client, admin_headers)
+    sbom = upload_sbom(client, pipeline_headers, read_sbom("cyclonedx-1.6.json"), artifact=None)
+    assert sbom.status_code == 201, sbom.text
+    other = hashlib.sha256(b"another build").hexdigest()
+    document = statement("good-attest-build-provenance-runner.json")
+    document["subject"] = [{"name": "payments", "digest": {"sha256": other}}]
+    document["predicate"]["buildDefinition"]["externalParameters"]["workflow"]["ref"] = (
+        "refs/tags/1.4.0"
+    )
+    dependency = document["predicate"]["buildDefinition"]["resolvedDependencies"][0]
+    dependency["uri"] = "git+https://github.com/acme/payments@refs/tags/1.4.0"
+    signer = SignerIdentity.github_workflow(
+        "acme/payments", ref="refs/tags/1.4.0", sha="5b0a8e6f2d7c41398e1f6a2b9c0d3e4f5a6b7c8d"
+    )
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=signer)
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["provenance"]["source_bound"] is True
+
+    for digest in (SBOM_SUBJECT, f"sha256:{other}"):
+        record = client.get(f"/v1/artifacts/{digest}", headers=auditor_headers).json()
+        assert (record["name"], record["version"]) == ("payments", "1.4.0")
+        (finding,) = [f for f in record["consistency"] if f.startswith("release-digest-mismatch")]
+        assert f"sbom: {SBOM_SUBJECT}" in finding
+        assert f"provenance: sha256:{other}" in finding
