@@ -113,6 +113,14 @@ Submission = Upload
 
 
 @dataclass(frozen=True)
+class Stored:
+    """What a new submission stored: its subjects (name, digest) and its provenance, if any."""
+
+    subjects: Sequence[tuple[str | None, str]]
+    provenance: Checked | None
+
+
+@dataclass(frozen=True)
 class Submitted:
     attestation: AttestationOut
     created: bool  # False: the same bytes were stored before, nothing was added
@@ -273,8 +281,7 @@ def _submit(
             media_type=media_type,
             receipt=receipt,
             sbom=sbom,
-            subjects=stored_subjects,
-            provenance=checked,
+            stored=Stored(stored_subjects, checked),
         ),
         created=True,
     )
@@ -480,17 +487,16 @@ def attestation_out(
     media_type: str,
     receipt: VerificationReceipt,
     sbom: tuple[int, str] | None,
-    subjects: Sequence[tuple[str | None, str]] | None = None,
-    provenance: Checked | None = None,
+    stored: Stored | None = None,
 ) -> AttestationOut:
-    """The record of ``attestation``; ``subjects`` and ``provenance`` as just stored, if so."""
-    if subjects is None:
+    """The record of ``attestation``; its subjects and provenance as ``stored`` just now, if so."""
+    if stored is None:
         subjects = AttestationRepository(session).subjects(attestation.id)
-    found = (
-        ProvenanceRepository(session).of_attestation(attestation.id)
-        if provenance is None
-        else (provenance.provenance, provenance.check)
-    )
+        found = ProvenanceRepository(session).of_attestation(attestation.id)
+    else:
+        subjects = stored.subjects
+        checked = stored.provenance
+        found = None if checked is None else (checked.provenance, checked.check)
     return AttestationOut.model_validate(
         {
             "id": attestation.id,
