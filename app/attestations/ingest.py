@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.artifacts.binding import ArtifactOfAnotherService, bind_artifact, clip
@@ -191,27 +190,25 @@ def _submit(
         artifact, _ = bind_artifact(artifacts, subject_digest, service.id, name=name)
         bound.append((artifact, name))
 
-    try:
-        with session.begin_nested():
-            media_type = _media_type(submission, parsed)
-            BlobRepository(session).add(digest, submission.body, media_type)
-            attestation = attestations.add(
-                Attestation(
-                    digest=digest,
-                    service_id=service.id,
-                    kind=verified.kind.value,
-                    bundle_version=parsed.media_type.version,
-                    predicate_type=verified.predicate_type,
-                    uploaded_by=principal.name,
-                    audit_index=-1,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
+    media_type = _media_type(submission, parsed)
+    BlobRepository(session).add(digest, submission.body, media_type)
+    attestation = attestations.add_new(
+        {
+            "digest": digest,
+            "service_id": service.id,
+            "kind": verified.kind.value,
+            "bundle_version": parsed.media_type.version,
+            "predicate_type": verified.predicate_type,
+            "uploaded_by": principal.name,
+            "audit_index": -1,
+            "created_at": now,
+        }
+    )
+    if attestation is None:
         # The same bytes were stored by a concurrent submission that committed first.
         stored = attestations.by_digest(digest)
         if stored is None:
-            raise
+            raise RuntimeError(f"attestation {digest} is neither new nor stored")
         return _repeat(trail, stored, service, submission)
 
     stored_subjects = [(clip(name, SUBJECT_NAME_MAX), artifact.digest) for artifact, name in bound]

@@ -9,10 +9,11 @@ loading and bulk-persistence machinery.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Insert, Table, bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.artifacts.models import Artifact
 from app.attestations.models import (
@@ -35,6 +36,15 @@ _LATEST_POLICY = (
     .limit(1)
 )
 _ATTESTATION_ID_BY_DIGEST = select(Attestation.id).where(Attestation.digest == bindparam("digest"))
+_ATTESTATIONS = cast(Table, Attestation.__table__)
+_INSERT_NEW: dict[str, Insert] = {
+    "sqlite": sqlite.insert(_ATTESTATIONS)
+    .on_conflict_do_nothing(index_elements=[_ATTESTATIONS.c.digest])
+    .returning(_ATTESTATIONS.c.id),
+    "postgresql": postgresql.insert(_ATTESTATIONS)
+    .on_conflict_do_nothing(index_elements=[_ATTESTATIONS.c.digest])
+    .returning(_ATTESTATIONS.c.id),
+}
 _INSERT_SUBJECTS = insert(_SUBJECTS)
 _SUBJECTS_OF = (
     select(_SUBJECTS.c.name, _ARTIFACTS.c.digest)
@@ -105,9 +115,20 @@ class AttestationRepository:
         )
         return None if found is None else self.session.get(Attestation, found)
 
-    def add(self, attestation: Attestation) -> Attestation:
+    def add_new(self, values: dict[str, Any]) -> Attestation | None:
+        """The attestation inserted now, part of the session; None when its digest is taken.
+
+        A concurrent insert of the same bytes is waited for (PostgreSQL) and then
+        counts as taken once it commits: the caller answers with the stored one.
+        """
+        connection = self.session.connection()
+        new_id = connection.execute(_INSERT_NEW[connection.dialect.name], values).scalar()
+        if new_id is None:
+            return None
+        attestation = Attestation(id=new_id, **values)
+        # Known as stored, as if just loaded: later changes to it are flushed as UPDATEs.
+        make_transient_to_detached(attestation)
         self.session.add(attestation)
-        self.session.flush()
         return attestation
 
     def add_subjects(self, attestation_id: int, subjects: Sequence[tuple[int, str | None]]) -> None:
