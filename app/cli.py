@@ -164,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print one JSON object per file instead of text"
     )
     submit.set_defaults(offline=_submit)
+    _add_verdict_command(commands)
 
     audit = commands.add_parser("audit", help="export and verify the audit log")
     audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
@@ -231,6 +232,81 @@ def _submit(args: argparse.Namespace) -> int:
         retry=client.RetryPolicy(retries=args.retries, delay=args.retry_delay),
     )
     return client.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr)
+
+
+def _add_verdict_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``attestd verdict``: the deploy gate's question, asked of a server."""
+    verdict_command = commands.add_parser(
+        "verdict",
+        help="ask an attestd server whether a digest may ship (a deploy gate)",
+        description="Ask an attestd server for its verdict on an artifact digest: one line\n"
+        "with the decision, the reasons on the lines after it, and optionally the\n"
+        "signed verification summary (SLSA VSA) written to a file.",
+        epilog="""\
+output:
+  one line on standard output, then each reason on its own line, e.g.
+    allow sha256:… production level 4 (Improve)
+    deny sha256:… production level 2 (Operate): reason; reason
+      - reason
+  or, with --json, the server's answer as one JSON object. The token is never
+  printed. --vsa-out writes the VSA for a denial too: it is evidence either way.
+
+exit codes:
+  0  allow
+  1  deny
+  2  usage error: bad --digest, --server or other argument; nothing was sent
+  3  configuration: the token variable unset or malformed (nothing sent); 401,
+     403, 404, 422, another 4xx, a redirect or an untrusted TLS certificate; or
+     --vsa-out could not be written
+  4  server or transport failure: 5xx, 429, connection refused, timeout or an
+     answer that is not a verdict, after bounded retries
+""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verdict_command.add_argument(
+        "--server", required=True, metavar="URL", help="base URL of the server (http or https)"
+    )
+    verdict_command.add_argument(
+        "--token-env",
+        required=True,
+        metavar="VAR",
+        help="name of the environment variable that holds a pipeline or auditor token",
+    )
+    verdict_command.add_argument(
+        "--digest", required=True, metavar="sha256:HEX", help="digest of the artifact to ship"
+    )
+    verdict_command.add_argument(
+        "--environment", metavar="E", help="where it would ship (default: the server's default)"
+    )
+    verdict_command.add_argument(
+        "--vsa-out", type=Path, metavar="FILE", help="write the signed VSA (DSSE JSON) to FILE"
+    )
+    verdict_command.add_argument(
+        "--json", action="store_true", help="print the server's answer as JSON instead of text"
+    )
+    verdict_command.add_argument(
+        "--ca-bundle", type=Path, metavar="FILE", help="PEM CA certificates to trust for TLS"
+    )
+    verdict_command.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)"
+    )
+    verdict_command.set_defaults(offline=_verdict)
+
+
+def _verdict(args: argparse.Namespace) -> int:
+    from app import verdict_client  # noqa: PLC0415 - httpx is for the client commands only
+
+    options = verdict_client.VerdictOptions(
+        server=args.server,
+        token_env=args.token_env,
+        digest=args.digest,
+        environment=args.environment,
+        vsa_out=args.vsa_out,
+        json_output=args.json,
+        ca_bundle=args.ca_bundle,
+        timeout=args.timeout,
+    )
+    return verdict_client.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr)
 
 
 def _in_transaction(settings: Settings, work: Callable[[Session], T]) -> T:

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
             f" Unset in development: {DEV_SIGNING_KEY_FILE}, generated on first use."
         ),
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        max_length=512,
+        pattern=r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$",
+        description=(
+            "The URL clients reach attestd at: the verifier id of its verification summaries"
+            " and the base of the URIs they give for policies and evidence."
+        ),
+    )
     audit_origin: str = Field(
         default=DEFAULT_AUDIT_ORIGIN,
         min_length=1,

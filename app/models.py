@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "app.sboms.models",
     "app.attestations.models",
     "app.provenance.models",
+    "app.scoring.models",
 )
 
 

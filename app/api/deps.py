@@ -199,7 +199,10 @@ TrailDep = Annotated[AuditTrail, Depends(get_trail)]
 READERS = RoleRequirement(Role.ADMIN, Role.AUDITOR)
 ADMINS = RoleRequirement(Role.ADMIN)
 PIPELINES = RoleRequirement(Role.PIPELINE)
+# The deploy gate: pipelines ask before they deploy, auditors and admins to check.
+GATE_CALLERS = RoleRequirement(Role.ADMIN, Role.AUDITOR, Role.PIPELINE)
 
 Reader = Annotated[Principal, Depends(READERS)]
 Admin = Annotated[Principal, Depends(ADMINS)]
 Pipeline = Annotated[Principal, Depends(PIPELINES)]
+GateCaller = Annotated[Principal, Depends(GATE_CALLERS)]

@@ -8,11 +8,14 @@ from app.api import (
     artifacts,
     attestations,
     audit,
+    exceptions,
     health,
+    maturity,
     policies,
     releases,
     sboms,
     services,
+    verdicts,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -24,4 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     artifacts.router,
     attestations.router,
     releases.router,
+    maturity.router,
+    exceptions.router,
+    verdicts.router,
 )

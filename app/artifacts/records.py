@@ -14,20 +14,10 @@ from app.attestations.repository import AttestationRepository
 from app.attestations.schemas import ReceiptOut
 from app.errors import NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
-from app.provenance.consistency import (
-    ResolvedDependency,
-    SbomSubject,
-    consistency,
-    dependency_key,
-    release_consistency,
-)
+from app.provenance.findings import artifact_findings
 from app.provenance.models import Provenance, ProvenanceCheck
 from app.provenance.releases import release_reproducibility
-from app.provenance.repository import (
-    ProvenanceRepository,
-    ReleaseRepository,
-    components_named,
-)
+from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
 from app.sboms.models import Component, Sbom
 from app.sboms.repository import SbomRepository
@@ -77,7 +67,7 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         signatures=evidence["signature"],
         attestations=evidence["attestation"],
         provenance=_best_provenance(provenances),
-        consistency=_consistency(session, artifact, sboms, provenances),
+        consistency=artifact_findings(session, artifact, sboms, provenances),
         reproducibility=release_reproducibility(
             session,
             session.get_one(Service, artifact.service_id),
@@ -85,37 +75,6 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
             artifact.version,
         ),
     )
-
-
-def _consistency(
-    session: Session,
-    artifact: Artifact,
-    sboms: Sequence[Sbom],
-    provenances: Sequence[tuple[Provenance, ProvenanceCheck]],
-) -> list[str]:
-    """What the artifact's SBOMs and provenance say that disagrees."""
-    dependencies = [
-        ResolvedDependency(
-            attestation_id=provenance.attestation_id,
-            uri=entry.get("uri"),
-            digest=entry.get("digest") or {},
-        )
-        for provenance, _ in provenances
-        for entry in provenance.resolved_dependencies
-    ]
-    keys = {key[0] for d in dependencies if (key := dependency_key(d.uri)) is not None}
-    findings = consistency(
-        artifact.digest,
-        [SbomSubject(sbom.id, list(sbom.subject_digests)) for sbom in sboms],
-        dependencies,
-        components_named(session, artifact.id, keys),
-    )
-    if artifact.name is not None and artifact.version is not None:
-        evidence = ReleaseRepository(session).evidence_digests(
-            artifact.service_id, artifact.name, artifact.version
-        )
-        findings += release_consistency(artifact.name, artifact.version, evidence)
-    return findings
 
 
 def _best_provenance(

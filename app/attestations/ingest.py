@@ -37,8 +37,8 @@ from app.attestations.models import (
     Attestation,
     VerificationReceipt,
 )
-from app.attestations.policies import PolicyVersion, current_policy
 from app.attestations.policy import EmptyPolicy, to_sigstore
+from app.attestations.policy_versions import PolicyVersion, current_policy
 from app.attestations.repository import AttestationRepository
 from app.attestations.schemas import AttestationOut
 from app.attestations.trust import TrustRoot
@@ -60,6 +60,7 @@ from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
 from app.sboms.formats import SbomFormat
 from app.sboms.ingest import ServiceNotWritable, Upload, store_sbom
 from app.sboms.schemas import SbomSignature
+from app.scoring.snapshots import refresh_with_delta
 from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
@@ -270,18 +271,17 @@ def _submit(
             attestation_id=attestation.id,
         )
     session.flush()
-    return Submitted(
-        attestation_out(
-            session,
-            attestation,
-            service=service.name,
-            media_type=media_type,
-            receipt=receipt,
-            sbom=sbom,
-            stored=Stored(stored_subjects, checked),
-        ),
-        created=True,
+    out = attestation_out(
+        session,
+        attestation,
+        service=service.name,
+        media_type=media_type,
+        receipt=receipt,
+        sbom=sbom,
+        stored=Stored(stored_subjects, checked),
     )
+    delta = refresh_with_delta(session, service, trigger="attestation.accepted", now=now)
+    return Submitted(out.model_copy(update={"maturity": delta}), created=True)
 
 
 def _name_releases(checked: Checked, bound: Sequence[tuple[Artifact, str | None]]) -> None:

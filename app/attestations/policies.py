@@ -9,15 +9,12 @@ empty policy, which accepts no signer, and is not stored.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from typing import NamedTuple
-
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.attestations.models import CREATED_BY_MAX, ServicePolicy
-from app.attestations.policy import apply_update, default_policy_for, policy_digest
+from app.attestations.policy import apply_update, policy_digest
+from app.attestations.policy_versions import PolicyVersion, current_version, default_policy
 from app.attestations.repository import PolicyRepository
 from app.attestations.schemas import PolicyOut, PolicyUpdate
 from app.audit.events import Change
@@ -25,34 +22,18 @@ from app.audit.log import AuditTrail
 from app.db.base import utcnow
 from app.errors import InvalidRequest
 from app.provenance.policy import ServicePolicyDocument
+from app.scoring.checks import CHECKS, default_weight
+from app.scoring.snapshots import refresh_maturity
 from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
-
-
-class PolicyStorageError(RuntimeError):
-    """A stored policy no longer has the digest recorded with it: the row was altered."""
-
-
-class PolicyVersion(NamedTuple):
-    """The policy in force for a service, with its version and digest."""
-
-    policy: ServicePolicyDocument
-    version: int
-    digest: str
-
-
-def current_policy(session: Session, service: Service) -> PolicyVersion:
-    """The policy a signature for ``service`` is verified against."""
-    current, _ = _current(PolicyRepository(session), service)
-    return current
 
 
 def get_policy(session: Session, service_name: str) -> PolicyOut:
     service = ServiceRepository(session).by_name(service_name)
     if service is None:
         raise ServiceNotFound(f"No service is named {service_name!r}.")
-    current, row = _current(PolicyRepository(session), service)
+    current, row = current_version(PolicyRepository(session), service)
     return _out(service, current, row)
 
 
@@ -62,7 +43,7 @@ def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> Po
     service = repository.service_for_update(service_name)
     if service is None:
         raise ServiceNotFound(f"No service is named {service_name!r}.")
-    current, row = _current(repository, service)
+    current, row = current_version(repository, service)
     try:
         sent = ServicePolicyDocument.model_validate(
             update.model_dump(include=update.model_fields_set)
@@ -88,12 +69,13 @@ def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> Po
             },
         )
     )
+    refresh_maturity(trail.session, service, trigger="policy.updated")
     return _out(service, PolicyVersion(updated, stored.version, digest), stored)
 
 
 def store_default_policy(trail: AuditTrail, service: Service) -> None:
     """Store version 1 of a newly registered service, when its default accepts anyone."""
-    default = _default(service)
+    default = default_policy(service)
     if not default.identities:
         # Version 0 already means "the default", and this one accepts nobody.
         return
@@ -106,42 +88,6 @@ def store_default_policy(trail: AuditTrail, service: Service) -> None:
             result={"version": stored.version, "digest": stored.digest},
         )
     )
-
-
-def _default(service: Service) -> ServicePolicyDocument:
-    """The policy of a service with no stored version: default identities, default rules."""
-    return ServicePolicyDocument.model_validate(
-        default_policy_for(service.repository).model_dump(exclude_none=True)
-    )
-
-
-def _current(
-    repository: PolicyRepository, service: Service
-) -> tuple[PolicyVersion, ServicePolicy | None]:
-    row = repository.latest(service.id)
-    if row is None:
-        default = _default(service)
-        return PolicyVersion(default, 0, policy_digest(default)), None
-    policy, digest = _validated(json.dumps(row.document))
-    if digest != row.digest:
-        # Fail closed: verifying against a policy other than the recorded one
-        # would put a wrong policy digest in the receipt.
-        raise PolicyStorageError(
-            f"policy version {row.version} of service {service.name!r} does not match "
-            f"its digest ({digest} != {row.digest})"
-        )
-    return PolicyVersion(policy, row.version, digest), row
-
-
-@lru_cache(maxsize=256)
-def _validated(document: str) -> tuple[ServicePolicyDocument, str]:
-    """A stored policy document (as JSON text) validated, and the digest of the result.
-
-    Keyed on the document itself, so a changed row is validated afresh; stored
-    versions never change, so a few hundred entries serve every service.
-    """
-    policy = ServicePolicyDocument.model_validate(json.loads(document))
-    return policy, policy_digest(policy)
 
 
 def _store(
@@ -166,6 +112,7 @@ def _store(
 
 
 def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) -> PolicyOut:
+    maturity = current.policy.maturity()
     return PolicyOut(
         service=service.name,
         version=current.version,
@@ -174,6 +121,13 @@ def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) ->
         trusted_builders=list(current.policy.trusted_builders or ()),
         release_refs=current.policy.effective_release_refs,
         reproducibility_quorum=current.policy.effective_quorum,
+        environments=current.policy.effective_environments,
+        min_sbom_quality=maturity.min_sbom_quality,
+        coverage_window_days=maturity.coverage_window.days,
+        check_weights={
+            check_id: maturity.weights.get(check_id, default_weight(check_id))
+            for check_id in CHECKS
+        },
         created_at=row.created_at if row is not None else None,
         created_by=row.created_by if row is not None else None,
     )

@@ -26,7 +26,7 @@ from app.attestations.bundles import (
 )
 from app.attestations.ingest import provenance_out, receipt_out, receipt_row, verify_for_service
 from app.attestations.models import Attestation, VerificationReceipt
-from app.attestations.policies import PolicyVersion, current_policy
+from app.attestations.policy_versions import PolicyVersion, current_policy
 from app.attestations.repository import AttestationRepository
 from app.attestations.schemas import ReverifiedOut, ReverifyOut
 from app.attestations.trust import TrustRoot
@@ -40,6 +40,7 @@ from app.provenance.recording import add_check
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
 from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
+from app.scoring.snapshots import refresh_maturity
 from app.services.models import Service
 
 _UNKNOWN = ""
@@ -93,6 +94,7 @@ def reverify_artifact(
     for _, receipt in results:
         receipt.audit_index = index
     session.flush()
+    refresh_maturity(session, service, trigger="artifact.reverified", now=now)
     return ReverifyOut(
         digest=digest,
         service=service.name,

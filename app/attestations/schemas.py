@@ -16,6 +16,14 @@ from app.provenance.policy import (
 )
 from app.provenance.schemas import ProvenanceOut
 from app.provenance.trust_map import MAX_BUILDERS
+from app.scoring.policy import (
+    DEFAULT_ENVIRONMENTS,
+    CheckWeights,
+    CoverageWindowDays,
+    Environments,
+    MinSbomQuality,
+)
+from app.scoring.schemas import MaturityDelta
 from app.wire import InputModel, OutputModel
 
 
@@ -54,6 +62,33 @@ class PolicyUpdate(InputModel):
         description=(
             f"Independent builders that must agree on a release's digest; null: the "
             f"default {DEFAULT_REPRODUCIBILITY_QUORUM}. Absent: kept."
+        ),
+    )
+
+    environments: Environments | None = Field(
+        default=None,
+        description=(
+            "Maturity level (0-5) a deploy to each environment needs, by environment name; "
+            f"null: the default {DEFAULT_ENVIRONMENTS}. Absent: kept."
+        ),
+    )
+    min_sbom_quality: MinSbomQuality | None = Field(
+        default=None,
+        description="SBOM quality (0-10) level 2 asks for; null: the default 6.0. Absent: kept.",
+    )
+    coverage_window_days: CoverageWindowDays | None = Field(
+        default=None,
+        description=(
+            "Days back that release coverage, reproducibility and the score trend look; "
+            "null: the default 30. Absent: kept."
+        ),
+    )
+    check_weights: CheckWeights | None = Field(
+        default=None,
+        description=(
+            "Weight (0-100) of checks in the maturity score, by check id; checks not named "
+            "keep their default (5 for level 1 down to 1 for level 5); null: all defaults. "
+            "Absent: kept."
         ),
     )
 
@@ -99,6 +134,14 @@ class PolicyOut(OutputModel):
     release_refs: str = Field(description="Git refs releases are built from (in force).")
     reproducibility_quorum: int = Field(
         description="Independent builders that must agree on a release's digest (in force)."
+    )
+    environments: dict[str, int] = Field(
+        description="Maturity level a deploy to each environment needs (in force)."
+    )
+    min_sbom_quality: float = Field(description="SBOM quality level 2 asks for (in force).")
+    coverage_window_days: int = Field(description="The coverage window in days (in force).")
+    check_weights: dict[str, float] = Field(
+        description="Weight of every check in the maturity score (in force)."
     )
     created_at: datetime | None = Field(
         description="When this version was stored; null for version 0."
@@ -188,6 +231,10 @@ class AttestationOut(OutputModel):
     uploaded_by: str
     audit_index: int = Field(description="Index of the audit-log entry recording the upload.")
     created_at: datetime
+    maturity: MaturityDelta | None = Field(
+        default=None,
+        description="On a new submission: the service's maturity after it, and the change.",
+    )
 
 
 class ReverifiedOut(OutputModel):

@@ -82,6 +82,9 @@ PREDICATE_TYPES: frozenset[str] = frozenset(
         "https://in-toto.io/attestation/test-result/v0.1",
         "https://in-toto.io/attestation/link/v0.3",
         "https://github.com/npm/attestation/tree/main/specs/publish/v0.1",
+        # OpenVEX documents as predicates: the versioned type and the bare namespace.
+        "https://openvex.dev/ns/v0.2.0",
+        "https://openvex.dev/ns",
     }
 )
 

@@ -11,7 +11,9 @@ field existed does not change:
   signed its provenance and the highest SLSA Build level it vouches for;
 * ``release_refs``: the git refs a release is built from (default: any tag);
 * ``reproducibility_quorum``: independent builders that must agree on a
-  release's digest for it to be reproducible (default 2).
+  release's digest for it to be reproducible (default 2);
+* the maturity rules of ``app.scoring.policy``: ``environments``,
+  ``min_sbom_quality``, ``coverage_window_days`` and ``check_weights``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ from app.provenance.trust_map import (
     Level,
     TrustedBuilder,
     TrustMap,
+)
+from app.scoring.facts import MaturityPolicy
+from app.scoring.policy import (
+    DEFAULT_ENVIRONMENTS,
+    CheckWeights,
+    CoverageWindowDays,
+    Environments,
+    MinSbomQuality,
+    maturity_policy,
 )
 from app.wire import InputModel
 
@@ -101,6 +112,25 @@ class ServicePolicyDocument(IdentityPolicy):
         f"{DEFAULT_REPRODUCIBILITY_QUORUM}.",
     )
 
+    environments: Environments | None = Field(
+        default=None,
+        description="Maturity level a deploy to each environment needs; default "
+        f"{DEFAULT_ENVIRONMENTS}. The gate refuses environments not listed.",
+    )
+    min_sbom_quality: MinSbomQuality | None = Field(
+        default=None, description="SBOM quality (0-10) that level 2 asks for; default 6.0."
+    )
+    coverage_window_days: CoverageWindowDays | None = Field(
+        default=None,
+        description="Days back that coverage, reproducibility and the score trend look; "
+        "default 30.",
+    )
+    check_weights: CheckWeights | None = Field(
+        default=None,
+        description="Weight of checks in the score, by check id; others keep their "
+        "default (5 for level 1 checks down to 1 for level 5).",
+    )
+
     @model_validator(mode="after")
     def _builders_once(self) -> ServicePolicyDocument:
         self.trust_map()  # no entry repeats another, or a default one
@@ -114,6 +144,19 @@ class ServicePolicyDocument(IdentityPolicy):
     @property
     def effective_release_refs(self) -> str:
         return self.release_refs if self.release_refs is not None else DEFAULT_RELEASE_REFS
+
+    @property
+    def effective_environments(self) -> dict[str, int]:
+        return dict(self.environments if self.environments is not None else DEFAULT_ENVIRONMENTS)
+
+    def maturity(self) -> MaturityPolicy:
+        """The rules the maturity checks apply, defaults filled in."""
+        return maturity_policy(
+            min_sbom_quality=self.min_sbom_quality,
+            coverage_window_days=self.coverage_window_days,
+            check_weights=self.check_weights,
+            quorum=self.effective_quorum,
+        )
 
     @property
     def effective_quorum(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
-from app.attestations.policies import current_policy
+from app.attestations.policy_versions import current_policy
 from app.pagination import clamp_limit, decode_position, encode_position
 from app.provenance.repository import BuildRow, ReleaseRepository
 from app.provenance.reproducibility import BuildClaim, Reproducibility, reproducibility

@@ -1,7 +1,8 @@
 """What attestd keeps of an SBOM once it is validated: the normalised contents. Pure.
 
 ``app.sboms.extraction`` fills these from a ``LoadedSbom`` of any accepted format;
-``app.sboms.quality`` scores them; storage writes them as rows.
+``app.sboms.quality`` scores them; storage writes them as rows (vulnerabilities only
+as counts: how many, and how many carry no analysis).
 """
 
 from __future__ import annotations
@@ -34,6 +35,20 @@ class Component:
 
 
 @dataclass(frozen=True, slots=True)
+class Vulnerability:
+    """One vulnerability the SBOM lists, and its VEX analysis state if it gives one."""
+
+    id: str  # e.g. "CVE-2024-1234"; "" when the document names none
+    # CycloneDX analysis.state ("not_affected", "exploitable", "in_triage", ...); None: no analysis
+    analysis_state: str | None
+
+    @property
+    def analyzed(self) -> bool:
+        """True when the SBOM says what the vulnerability means for it (a VEX statement)."""
+        return self.analysis_state is not None
+
+
+@dataclass(frozen=True, slots=True)
 class SbomContents:
     """The facts of one SBOM that attestd stores, queries and scores."""
 
@@ -47,3 +62,10 @@ class SbomContents:
     tools: tuple[str, ...]  # tools that generated it, "name version" when known
     timestamp: str | None  # as written in the document
     lifecycles: tuple[str, ...]  # generation context: CycloneDX lifecycle phases, SPDX comment
+    # Keyword default: contents built by hand, and SPDX 2.x documents, list none.
+    vulnerabilities: tuple[Vulnerability, ...] = field(default=(), kw_only=True)
+
+    @property
+    def unanalyzed_vulnerability_count(self) -> int:
+        """Vulnerabilities listed without a VEX analysis."""
+        return sum(1 for vulnerability in self.vulnerabilities if not vulnerability.analyzed)

@@ -9,6 +9,14 @@ One reader per format family:
   ``documentDescribes`` or a DESCRIBES / DESCRIBED_BY relationship of the document),
   which are the SBOM's subject.
 
+Vulnerabilities (CycloneDX 1.4+, ``vulnerabilities[]``; XML ``<vulnerabilities>``) are
+kept as (id, analysis state), one per entry as listed: an id listed twice (say, once a
+source) counts twice, and an entry without an id is kept with id "" so that the counts
+of listed and unanalysed vulnerabilities stay true. An analysis without a ``state`` is
+no analysis. The vulnerability extension namespace of CycloneDX 1.2/1.3 XML is not
+read, and SPDX 2.x has no vulnerabilities. Like components, their number is bounded
+only by the body-size limit: a cap here would make the stored counts wrong.
+
 Purls go through ``app.sboms.purls.parse_purl``: canonical text, key and version; one
 that does not parse is kept exactly as given and flagged (``purl_valid=False``), never
 an error. The input has already passed its official schema, so shapes are trusted, but
@@ -29,7 +37,7 @@ from typing import Any
 from lxml import etree
 
 from app.collector import collector_paused
-from app.sboms.contents import Component, SbomContents
+from app.sboms.contents import Component, SbomContents, Vulnerability
 from app.sboms.formats import SbomFormat
 from app.sboms.loading import LoadedSbom
 from app.sboms.purls import purl_fields
@@ -140,6 +148,7 @@ def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
             _text(_dict(lifecycle).get("phase")) or _text(_dict(lifecycle).get("name")) or ""
             for lifecycle in _list(metadata.get("lifecycles"))
         ),
+        vulnerabilities=_cyclonedx_vulnerabilities(_list(bom.get("vulnerabilities"))),
     )
 
 
@@ -204,6 +213,22 @@ def _cyclonedx_edges(dependencies: list[Any]) -> tuple[tuple[str, str], ...]:
                 if isinstance(target, str) and target:
                     edges[ref, target] = None
     return tuple(edges)
+
+
+def _cyclonedx_vulnerabilities(vulnerabilities: list[Any]) -> tuple[Vulnerability, ...]:
+    """(id, analysis state) of every listed vulnerability, in order, ids trimmed."""
+    found = []
+    for vulnerability in map(_dict, vulnerabilities):
+        identifier = vulnerability.get("id")
+        state = _dict(vulnerability.get("analysis")).get("state")
+        state = state.strip().lower() if isinstance(state, str) else ""
+        found.append(
+            Vulnerability(
+                id=identifier.strip() if isinstance(identifier, str) else "",
+                analysis_state=state or None,
+            )
+        )
+    return tuple(found)
 
 
 def _cyclonedx_producer(metadata: dict[str, Any], subject: dict[str, Any]) -> str | None:
@@ -285,6 +310,17 @@ class _CycloneDxXml:
                 }
                 for dependency in self._children(self._root, "dependencies", "dependency")
             ],
+            "vulnerabilities": [
+                self._vulnerability(element)
+                for element in self._children(self._root, "vulnerabilities", "vulnerability")
+            ],
+        }
+
+    def _vulnerability(self, vulnerability: etree._Element) -> dict[str, Any]:
+        analysis = self._child(vulnerability, "analysis")
+        return {
+            "id": self._string(vulnerability, "id"),
+            "analysis": None if analysis is None else {"state": self._string(analysis, "state")},
         }
 
     def _metadata(self, metadata: etree._Element | None) -> dict[str, Any]:

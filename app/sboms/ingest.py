@@ -40,6 +40,7 @@ from app.sboms.models import Sbom
 from app.sboms.quality import score
 from app.sboms.repository import SbomRepository
 from app.sboms.schemas import SbomOut, SbomSignature
+from app.scoring.snapshots import refresh_with_delta
 from app.services.errors import ServiceNotFound
 from app.services.repository import ServiceRepository
 
@@ -119,9 +120,16 @@ def ingest_sbom(trail: AuditTrail, principal: Principal, upload: Upload) -> Inge
     # when ``_ingest`` returns, inside the pause, so no such collection follows it.
     with collector_paused():
         try:
-            return store_sbom(trail, principal, upload, digest)
+            ingested = store_sbom(trail, principal, upload, digest)
         except AppError as error:
             raise rejected_upload(error, upload, digest) from None
+    if not ingested.created:
+        return ingested
+    service = ServiceRepository(trail.session).by_name(upload.service)
+    if service is None:  # store_sbom found it in this transaction
+        raise ServiceNotFound(f"No service is named {upload.service!r}.")
+    delta = refresh_with_delta(trail.session, service, trigger="sbom.accepted")
+    return Ingested(ingested.sbom.model_copy(update={"maturity": delta}), created=True)
 
 
 def store_sbom(
@@ -180,6 +188,8 @@ def store_sbom(
                     component_count=len(contents.components),
                     dependency_count=len(contents.dependencies),
                     invalid_purl_count=sum(1 for c in contents.components if not c.purl_valid),
+                    vulnerability_count=len(contents.vulnerabilities),
+                    unanalyzed_vulnerability_count=contents.unanalyzed_vulnerability_count,
                     quality_score=quality.score,
                     quality=dict(quality.to_json()),
                     subject_name=contents.subject_name,
@@ -362,6 +372,10 @@ def sbom_out(
             "component_count": sbom.component_count,
             "dependency_count": sbom.dependency_count,
             "invalid_purl_count": sbom.invalid_purl_count,
+            "vulnerabilities": {
+                "count": sbom.vulnerability_count,
+                "unanalyzed": sbom.unanalyzed_vulnerability_count,
+            },
             "quality": sbom.quality,
             "subject": {
                 "name": sbom.subject_name,

@@ -51,6 +51,10 @@ class Sbom(Base):
     component_count: Mapped[int] = mapped_column(Integer)
     dependency_count: Mapped[int] = mapped_column(Integer)
     invalid_purl_count: Mapped[int] = mapped_column(Integer)
+    # Vulnerabilities the SBOM lists, and those of them without a VEX analysis. Null only
+    # for an SBOM stored before attestd counted them whose bytes migration 0007 could not read.
+    vulnerability_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    unanalyzed_vulnerability_count: Mapped[int | None] = mapped_column(Integer, default=None)
     quality_score: Mapped[float] = mapped_column(Float)
     quality: Mapped[dict[str, Any]] = mapped_column(JSON)
     subject_name: Mapped[str | None] = mapped_column(Text, default=None)

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from app.pagination import Page
 from app.sboms.formats import SbomFormat
+from app.scoring.schemas import MaturityDelta
 from app.wire import OutputModel
 
 
@@ -46,6 +47,19 @@ class SbomSignature(OutputModel):
     issuer: str = Field(description="The signer's OIDC issuer.")
 
 
+class SbomVulnerabilities(OutputModel):
+    """The vulnerabilities the SBOM lists (CycloneDX 1.4+; SPDX 2.x lists none)."""
+
+    count: int | None = Field(
+        description="Vulnerabilities listed; null only for an SBOM stored before attestd "
+        "counted them whose bytes could not be read again."
+    )
+    unanalyzed: int | None = Field(
+        description="Of those, the ones without a VEX analysis (no analysis state); "
+        "null when count is."
+    )
+
+
 class SbomOut(OutputModel):
     id: int
     digest: str = Field(description="sha256 of the exact bytes uploaded.")
@@ -57,6 +71,7 @@ class SbomOut(OutputModel):
     component_count: int
     dependency_count: int = Field(description="Edges of the dependency graph.")
     invalid_purl_count: int = Field(description="Components whose purl does not parse.")
+    vulnerabilities: SbomVulnerabilities
     quality: QualityOut
     subject: SubjectOut
     uploaded_by: str = Field(description="Name of the token that uploaded it.")
@@ -66,6 +81,10 @@ class SbomOut(OutputModel):
     )
     audit_index: int = Field(description="Index of the audit-log entry that recorded the upload.")
     created_at: datetime
+    maturity: MaturityDelta | None = Field(
+        default=None,
+        description="On a new upload: the service's maturity after it, and the change.",
+    )
 
 
 class HashOut(OutputModel):

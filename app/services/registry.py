@@ -10,6 +10,7 @@ from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.db.base import utcnow
 from app.pagination import clamp_limit, decode_cursor, encode_cursor
+from app.scoring.snapshots import refresh_maturity
 from app.services.errors import ServiceExists, ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
@@ -43,6 +44,7 @@ def create_service(trail: AuditTrail, request: ServiceCreate) -> ServiceOut:
         )
     )
     store_default_policy(trail, service)
+    refresh_maturity(trail.session, service, trigger="service.created", now=now)
     return ServiceOut.model_validate(service)
 
 
@@ -79,6 +81,7 @@ def update_service(trail: AuditTrail, name: str, request: ServiceUpdate) -> Serv
                 result={"changed": changed},
             )
         )
+        refresh_maturity(trail.session, service, trigger="service.updated")
     return ServiceOut.model_validate(service)
 
 

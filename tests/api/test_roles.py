@@ -23,6 +23,7 @@ PUBLIC: frozenset[Role] = frozenset()
 READ = frozenset({Role.ADMIN, Role.AUDITOR})
 ADMIN = frozenset({Role.ADMIN})
 PIPELINE = frozenset({Role.PIPELINE})
+GATE = frozenset({Role.ADMIN, Role.AUDITOR, Role.PIPELINE})
 
 # (method, path template) -> roles admitted; PUBLIC needs no token at all.
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
@@ -54,6 +55,15 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/attestations"): PIPELINE,
     ("GET", "/v1/attestations/{attestation_id}"): READ,
     ("GET", "/v1/attestations/{attestation_id}/raw"): READ,
+    ("GET", "/v1/services/{name}/maturity"): READ,
+    ("GET", "/v1/services/{name}/maturity/history"): READ,
+    ("GET", "/v1/maturity"): READ,
+    ("POST", "/v1/exceptions"): ADMIN,
+    ("GET", "/v1/exceptions"): READ,
+    ("GET", "/v1/exceptions/{exception_id}"): READ,
+    ("POST", "/v1/exceptions/{exception_id}/approve"): ADMIN,
+    ("DELETE", "/v1/exceptions/{exception_id}"): ADMIN,
+    ("POST", "/v1/verdicts"): GATE,
 }
 
 # A value for each path parameter, so protected routes can be called.
@@ -61,6 +71,7 @@ PATH_EXAMPLES = {
     "name": "payments",
     "sbom_id": "1",
     "attestation_id": "1",
+    "exception_id": "1",
     "digest": "sha256:" + "a" * 64,
 }
 

@@ -13,7 +13,7 @@ import httpx2
 import pytest
 from sqlalchemy import select
 
-from app.attestations import policies
+from app.attestations import policy_versions
 from app.attestations.models import ServicePolicy
 from app.attestations.policy import (
     GITHUB_ACTIONS_ISSUER,
@@ -23,6 +23,7 @@ from app.attestations.policy import (
 )
 from app.audit.models import AuditEntry
 from app.provenance.policy import ServicePolicyDocument
+from app.scoring.checks import CATALOGUE
 from app.services.models import Service
 from tests.problems import assert_problem
 from tests.servers import serve_in_thread
@@ -124,6 +125,10 @@ def test_a_service_off_github_is_at_version_0_accepting_nobody(
         "trusted_builders": [],
         "release_refs": "refs/tags/.+",
         "reproducibility_quorum": 2,
+        "environments": {"production": 4, "staging": 2},
+        "min_sbom_quality": 6.0,
+        "coverage_window_days": 30,
+        "check_weights": {check.id: float(6 - check.level) for check in CATALOGUE},
         "created_at": None,
         "created_by": None,
     }
@@ -169,10 +174,10 @@ def test_the_verifier_sees_what_get_serves(client, admin_headers, run_in_session
     register(client, admin_headers, "billing", GITLAB_REPOSITORY)
     put_policy(client, admin_headers, "payments", {"identities": [RELEASES]})
 
-    def current(name: str) -> policies.PolicyVersion:
-        def read(session) -> policies.PolicyVersion:
+    def current(name: str) -> policy_versions.PolicyVersion:
+        def read(session) -> policy_versions.PolicyVersion:
             service = session.scalars(select(Service).where(Service.name == name)).one()
-            return policies.current_policy(session, service)
+            return policy_versions.current_policy(session, service)
 
         return run_in_session(read)
 

@@ -1,0 +1,56 @@
+"""/v1/maturity and /v1/services/{name}/maturity: supply-chain maturity, now and over time."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import GuardedRoute, Reader, SessionDep
+from app.api.services import NamePath
+from app.errors import Forbidden, InvalidCursor, InvalidRequest, Unauthenticated, problem_responses
+from app.scoring import snapshots
+from app.scoring.schemas import (
+    HistoryQuery,
+    MaturityOut,
+    MaturityPage,
+    MaturityQuery,
+    SnapshotPage,
+)
+from app.services.errors import ServiceNotFound
+
+router = APIRouter(tags=["maturity"], route_class=GuardedRoute)
+_AUTH = (Unauthenticated, Forbidden, InvalidRequest)
+
+
+@router.get(
+    "/v1/services/{name}/maturity",
+    summary="A service's maturity level, score and every check",
+    description="The latest snapshot; recomputed first when time alone has changed it "
+    "(an exception expired, a release left the coverage window).",
+    responses=problem_responses(*_AUTH, ServiceNotFound),
+)
+def service_maturity(name: NamePath, session: SessionDep, _: Reader) -> MaturityOut:
+    return snapshots.service_maturity(session, name)
+
+
+@router.get(
+    "/v1/services/{name}/maturity/history",
+    summary="A service's maturity snapshots, newest first",
+    responses=problem_responses(*_AUTH, ServiceNotFound, InvalidCursor),
+)
+def maturity_history(
+    name: NamePath, session: SessionDep, _: Reader, query: Annotated[HistoryQuery, Query()]
+) -> SnapshotPage:
+    return snapshots.maturity_history(session, name, query)
+
+
+@router.get(
+    "/v1/maturity",
+    summary="Every service's maturity, sortable by level and score, filterable",
+    responses=problem_responses(*_AUTH, InvalidCursor),
+)
+def list_maturity(
+    session: SessionDep, _: Reader, query: Annotated[MaturityQuery, Query()]
+) -> MaturityPage:
+    return snapshots.list_maturity(session, query)

@@ -1,0 +1,50 @@
+"""/v1/verdicts: the deploy gate, answered with a signed verification summary (SLSA VSA)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import AuditLogDep, GateCaller, GuardedRoute, SettingsDep, TrailDep
+from app.errors import (
+    Forbidden,
+    InvalidRequest,
+    MalformedBody,
+    PayloadTooLarge,
+    Unauthenticated,
+    problem_responses,
+)
+from app.scoring import verdicts
+from app.scoring.schemas import VerdictOut, VerdictRequest
+from app.scoring.verdicts import UnknownArtifact, UnknownEnvironment
+
+router = APIRouter(prefix="/v1/verdicts", tags=["verdicts"], route_class=GuardedRoute)
+
+
+@router.post(
+    "",
+    summary="May this digest ship to this environment?",
+    description="allow when the level of the artifact's release reaches the level the "
+    "service policy requires for the environment (default production), else deny with "
+    "the rule and the failing checks. vsa is a DSSE envelope of an in-toto Statement "
+    "whose predicate is a SLSA Verification Summary v1, signed with the key of /v1/keys. "
+    "Each verdict is an audit-log entry.",
+    responses=problem_responses(
+        Unauthenticated,
+        Forbidden,
+        InvalidRequest,
+        MalformedBody,
+        PayloadTooLarge,
+        UnknownArtifact,
+        UnknownEnvironment,
+    ),
+)
+def issue_verdict(
+    body: VerdictRequest,
+    trail: TrailDep,
+    caller: GateCaller,
+    audit_log: AuditLogDep,
+    settings: SettingsDep,
+) -> VerdictOut:
+    return verdicts.issue_verdict(
+        trail, caller, body, key=audit_log.key, public_url=settings.public_url.rstrip("/")
+    )

@@ -1,0 +1,74 @@
+"""Reading the stored, versioned policy of a service: the version in force and its digest.
+
+A service has the versions it was given, 1, 2, … (each immutable, the highest
+in force), or none: it is then at version 0, the default for its repository
+(``default_policy``), computed afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import NamedTuple
+
+from sqlalchemy.orm import Session
+
+from app.attestations.models import ServicePolicy
+from app.attestations.policy import default_policy_for, policy_digest
+from app.attestations.repository import PolicyRepository
+from app.provenance.policy import ServicePolicyDocument
+from app.services.models import Service
+
+
+class PolicyStorageError(RuntimeError):
+    """A stored policy no longer has the digest recorded with it: the row was altered."""
+
+
+class PolicyVersion(NamedTuple):
+    """The policy in force for a service, with its version and digest."""
+
+    policy: ServicePolicyDocument
+    version: int
+    digest: str
+
+
+def current_policy(session: Session, service: Service) -> PolicyVersion:
+    """The policy a signature for ``service`` is verified against."""
+    current, _ = current_version(PolicyRepository(session), service)
+    return current
+
+
+def default_policy(service: Service) -> ServicePolicyDocument:
+    """The policy of a service with no stored version: default identities, default rules."""
+    return ServicePolicyDocument.model_validate(
+        default_policy_for(service.repository).model_dump(exclude_none=True)
+    )
+
+
+def current_version(
+    repository: PolicyRepository, service: Service
+) -> tuple[PolicyVersion, ServicePolicy | None]:
+    row = repository.latest(service.id)
+    if row is None:
+        default = default_policy(service)
+        return PolicyVersion(default, 0, policy_digest(default)), None
+    policy, digest = _validated(json.dumps(row.document))
+    if digest != row.digest:
+        # Fail closed: verifying against a policy other than the recorded one
+        # would put a wrong policy digest in the receipt.
+        raise PolicyStorageError(
+            f"policy version {row.version} of service {service.name!r} does not match "
+            f"its digest ({digest} != {row.digest})"
+        )
+    return PolicyVersion(policy, row.version, digest), row
+
+
+@lru_cache(maxsize=256)
+def _validated(document: str) -> tuple[ServicePolicyDocument, str]:
+    """A stored policy document (as JSON text) validated, and the digest of the result.
+
+    Keyed on the document itself, so a changed row is validated afresh; stored
+    versions never change, so a few hundred entries serve every service.
+    """
+    policy = ServicePolicyDocument.model_validate(json.loads(document))
+    return policy, policy_digest(policy)

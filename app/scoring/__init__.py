@@ -1,0 +1,1 @@
+"""Maturity of services: the checks catalogue, snapshots, exceptions and the deploy gate."""

@@ -1,0 +1,720 @@
+"""The maturity checks catalogue, and a service's level and score from its facts. Pure.
+
+Each check has a stable id, the level it belongs to (1 Build, 2 Operate,
+3 Scale, 4 Improve, 5 Optimize), a title and a remediation. From a service's
+``ServiceFacts`` it yields a status, a 0-10 score, a one-line detail naming the
+evidence it used, and the ids of that evidence:
+
+* ``pass`` (score 10, but for ``sbom-quality``, which scores the SBOM's own
+  quality) or ``fail`` (a partial score where there is a measure: the share of
+  artifacts or releases covered, the SBOM quality);
+* ``waived``: it failed, and an exception approved by an admin other than its
+  requester, neither revoked nor expired, waives it. The score stays the failing
+  one: a waiver unblocks a level, it does not make the evidence better;
+* ``not_applicable``: nothing to judge (no vulnerability listed, no release in
+  the coverage window). It neither blocks a level nor counts in the score.
+
+The **level** is the highest level whose checks, and those of every lower
+level, pass, are waived or do not apply (0 when a level 1 check fails). The
+**score** (0-100) is the weighted mean of the applicable checks' scores; the
+weights come from the policy, by default 5 for level 1 checks down to 1 for
+level 5 checks, so that missing basics cost more than missing refinements.
+
+Per-release checks judge the *target* release (the latest, or the one a deploy
+gate asks about), all of its artifacts. Coverage checks judge every release of
+the coverage window. Three checks judge the others and run after them:
+``exceptions-controlled``, ``few-exceptions`` and ``score-trend``; the first two
+cannot be waived (an exception to the rules on exceptions would be circular).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Final, Literal
+
+from app.scoring.facts import (
+    VEX_PREDICATE_TYPES,
+    ArtifactFacts,
+    BundleFact,
+    MaturityPolicy,
+    ServiceFacts,
+)
+
+Status = Literal["pass", "fail", "waived", "not_applicable"]
+LEVEL_NAMES: Final = {
+    0: "None",
+    1: "Build",
+    2: "Operate",
+    3: "Scale",
+    4: "Improve",
+    5: "Optimize",
+}
+MAX_LEVEL: Final = 5
+DEFAULT_LEVEL_WEIGHTS: Final = {1: 5.0, 2: 4.0, 3: 3.0, 4: 2.0, 5: 1.0}
+COVERAGE_THRESHOLD: Final = 0.9
+MAX_ACTIVE_EXCEPTIONS: Final = 1
+# A fall of the score by less than this (out of 100) is rounding, not a trend.
+SCORE_TOLERANCE: Final = 0.5
+
+# OIDC issuers whose tokens belong to CI workloads, not to people.
+WORKLOAD_ISSUERS: Final = frozenset(
+    {
+        "https://token.actions.githubusercontent.com",
+        "https://gitlab.com",
+        "https://agent.buildkite.com",
+        "https://oidc.codefresh.io",
+    }
+)
+WORKLOAD_ISSUER_PREFIXES: Final = ("https://oidc.circleci.com/org/",)
+_DETAIL_ITEMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one rule concluded, before exceptions."""
+
+    status: Literal["pass", "fail", "not_applicable"]
+    score: float
+    detail: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    id: str
+    level: int
+    title: str
+    status: Status
+    score: float  # 0-10
+    weight: float
+    detail: str
+    remediation: str
+    evidence: tuple[str, ...]
+    waived_by: int | None = None  # the exception
+
+    @property
+    def holds(self) -> bool:
+        """Does not block its level."""
+        return self.status != "fail"
+
+
+Rule = Callable[[ServiceFacts, MaturityPolicy, Mapping[str, CheckResult]], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: str
+    level: int
+    title: str
+    remediation: str
+    rule: Rule
+    waivable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Maturity:
+    level: int
+    score: float  # 0-100, one decimal
+    base_score: float  # the score without score-trend, which the trend compares
+    checks: tuple[CheckResult, ...]  # in catalogue order
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES[self.level]
+
+    def failing(self, up_to_level: int) -> tuple[CheckResult, ...]:
+        """The checks at or below ``up_to_level`` that fail."""
+        return tuple(c for c in self.checks if c.level <= up_to_level and c.status == "fail")
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def _pass(detail: str, evidence: Iterable[str] = ()) -> Outcome:
+    return Outcome("pass", 10.0, detail, tuple(evidence))
+
+
+def _fail(score: float, detail: str, evidence: Iterable[str] = ()) -> Outcome:
+    return Outcome("fail", round(max(0.0, min(10.0, score)), 1), detail, tuple(evidence))
+
+
+def _not_applicable(detail: str) -> Outcome:
+    return Outcome("not_applicable", 0.0, detail)
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_DETAIL_ITEMS])
+    more = len(items) - _DETAIL_ITEMS
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _no_release(facts: ServiceFacts) -> Outcome:
+    return _fail(0, f"service {facts.service} has no artifact yet")
+
+
+def _per_artifact(
+    facts: ServiceFacts,
+    covered: Callable[[ArtifactFacts], bool],
+    *,
+    what: str,
+    evidence: Callable[[ArtifactFacts], Iterable[str]],
+) -> Outcome:
+    """Pass when every artifact of the target release is ``covered``; scored by the share."""
+    release = facts.target
+    if release is None:
+        return _no_release(facts)
+    missing = [a.digest for a in release.artifacts if not covered(a)]
+    used = [item for a in release.artifacts if covered(a) for item in evidence(a)]
+    total = len(release.artifacts)
+    if not missing:
+        return _pass(f"release {release.key}: every artifact ({total}) {what}", used)
+    share = (total - len(missing)) / total
+    return _fail(
+        10 * share,
+        f"release {release.key}: {len(missing)} of {total} artifacts lack this: {_listed(missing)}",
+        used,
+    )
+
+
+def _sbom_ids(artifact: ArtifactFacts) -> list[str]:
+    return [f"sbom:{sbom.id}" for sbom in artifact.sboms]
+
+
+def _bundle_ids(artifact: ArtifactFacts) -> list[str]:
+    return [f"attestation:{b.attestation_id}" for b in artifact.verified_bundles]
+
+
+def _build_ids(artifact: ArtifactFacts, min_level: int) -> list[str]:
+    return [
+        f"attestation:{b.attestation_id}"
+        for b in artifact.verified_builds
+        if b.source_bound and b.slsa_level >= min_level
+    ]
+
+
+def service_repository(facts: ServiceFacts, *_: object) -> Outcome:
+    if not facts.repository:
+        return _fail(0, f"service {facts.service} names no source repository")
+    return _pass(f"registered with repository {facts.repository}", [f"service:{facts.service}"])
+
+
+def sbom_present(facts: ServiceFacts, *_: object) -> Outcome:
+    return _per_artifact(facts, lambda a: bool(a.sboms), what="has an SBOM", evidence=_sbom_ids)
+
+
+def sbom_quality(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Outcome:
+    release = facts.target
+    if release is None:
+        return _no_release(facts)
+    best = {
+        a.digest: max((s.quality_score for s in a.sboms), default=0.0) for a in release.artifacts
+    }
+    lowest_digest = min(best, key=lambda digest: best[digest])
+    lowest = best[lowest_digest]
+    used = [item for a in release.artifacts for item in _sbom_ids(a)]
+    threshold = policy.min_sbom_quality
+    if lowest >= threshold:
+        return Outcome(
+            "pass",
+            round(min(10.0, lowest), 1),
+            f"release {release.key}: SBOM quality {lowest:.1f}/10 at least, the policy asks "
+            f"for {threshold:.1f}",
+            tuple(used),
+        )
+    return _fail(
+        lowest,
+        f"release {release.key}: the best SBOM of {lowest_digest} scores {lowest:.1f}/10, "
+        f"the policy asks for {threshold:.1f}",
+        used,
+    )
+
+
+def artifact_signed(facts: ServiceFacts, *_: object) -> Outcome:
+    outcome = _per_artifact(
+        facts,
+        lambda a: bool(a.verified_bundles),
+        what="is signed by a verified Sigstore bundle",
+        evidence=_bundle_ids,
+    )
+    failed = _failed_bundles(facts)
+    if outcome.status == "fail" and failed:
+        detail = f"{outcome.detail}; {len(failed)} bundles failed verification"
+        return replace(outcome, detail=detail)
+    return outcome
+
+
+def _failed_bundles(facts: ServiceFacts) -> list[BundleFact]:
+    release = facts.target
+    if release is None:
+        return []
+    return [b for a in release.artifacts for b in a.bundles if not b.verified]
+
+
+def provenance_present(facts: ServiceFacts, *_: object) -> Outcome:
+    return _per_artifact(
+        facts,
+        lambda a: bool(a.verified_builds),
+        what="has verified SLSA provenance",
+        evidence=lambda a: [f"attestation:{b.attestation_id}" for b in a.verified_builds],
+    )
+
+
+def is_workload(bundle: BundleFact) -> bool:
+    """Signed by a CI workload identity (a URI SAN from a CI issuer), not by a person."""
+    issuer_is_ci = bundle.signer_issuer in WORKLOAD_ISSUERS or bundle.signer_issuer.startswith(
+        WORKLOAD_ISSUER_PREFIXES
+    )
+    return issuer_is_ci and "://" in bundle.signer_subject
+
+
+def workload_identity(facts: ServiceFacts, *_: object) -> Outcome:
+    release = facts.target
+    if release is None:
+        return _no_release(facts)
+    bundles = [b for a in release.artifacts for b in a.verified_bundles]
+    if not bundles:
+        return _fail(0, f"release {release.key}: no verified signature or attestation")
+    people = sorted(
+        {f"{b.signer_subject} ({b.signer_issuer})" for b in bundles if not is_workload(b)}
+    )
+    used = [f"attestation:{b.attestation_id}" for b in bundles]
+    if people:
+        share = sum(1 for b in bundles if is_workload(b)) / len(bundles)
+        return _fail(10 * share, f"release {release.key}: signed by {_listed(people)}", used)
+    signers = sorted({b.signer_subject for b in bundles})
+    return _pass(f"release {release.key}: signed by CI workloads {_listed(signers)}", used)
+
+
+def hosted_builder(facts: ServiceFacts, *_: object) -> Outcome:
+    return _per_artifact(
+        facts,
+        lambda a: a.best_build_level >= 2,
+        what="was built by a hosted builder (SLSA Build L2) from the service's repository",
+        evidence=lambda a: _build_ids(a, 2),
+    )
+
+
+def _coverage(facts: ServiceFacts, policy: MaturityPolicy, threshold: float) -> Outcome:
+    days = policy.coverage_window.days
+    releases = facts.recent
+    if not releases:
+        return _not_applicable(f"no release in the last {days} days")
+    complete = [r for r in releases if r.complete]
+    share = len(complete) / len(releases)
+    incomplete = [r.key for r in releases if not r.complete]
+    detail = (
+        f"{len(complete)} of {len(releases)} releases in the last {days} days have an SBOM, "
+        "a verified signature and verified provenance"
+    )
+    evidence = [f"release:{r.key}" for r in complete]
+    if share >= threshold:
+        return _pass(detail, evidence)
+    return _fail(10 * share, f"{detail}; missing for {_listed(incomplete)}", evidence)
+
+
+def release_coverage(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Outcome:
+    return _coverage(facts, policy, COVERAGE_THRESHOLD)
+
+
+def build_level_3(facts: ServiceFacts, *_: object) -> Outcome:
+    return _per_artifact(
+        facts,
+        lambda a: a.best_build_level >= 3,
+        what="has provenance from a SLSA Build L3 builder, bound to the service's repository",
+        evidence=lambda a: _build_ids(a, 3),
+    )
+
+
+def subjects_consistent(facts: ServiceFacts, *_: object) -> Outcome:
+    release = facts.target
+    if release is None:
+        return _no_release(facts)
+    lacking = [a.digest for a in release.artifacts if not a.complete]
+    if lacking:
+        return _fail(
+            0,
+            f"release {release.key}: nothing to compare for {_listed(lacking)} "
+            "(an SBOM, a verified signature and verified provenance are all needed)",
+        )
+    findings = list(
+        dict.fromkeys([*release.findings, *(f for a in release.artifacts for f in a.findings)])
+    )
+    evidence = [
+        *(item for a in release.artifacts for item in _sbom_ids(a)),
+        *(item for a in release.artifacts for item in _bundle_ids(a)),
+    ]
+    if findings:
+        return _fail(0, f"release {release.key}: {_listed(findings)}", evidence)
+    return _pass(
+        f"release {release.key}: SBOM, signature and provenance all name the same digests",
+        evidence,
+    )
+
+
+def vex_present(facts: ServiceFacts, *_: object) -> Outcome:
+    release = facts.target
+    if release is None:
+        return _no_release(facts)
+    unknown = [
+        a.digest for a in release.artifacts for s in a.sboms if s.vulnerability_count is None
+    ]
+    listing = [
+        a for a in release.artifacts if any((s.vulnerability_count or 0) > 0 for s in a.sboms)
+    ]
+    if not listing and not unknown:
+        return _not_applicable(f"release {release.key}: no SBOM lists a vulnerability")
+    uncovered: list[str] = []
+    evidence: list[str] = []
+    for artifact in listing:
+        vex = [
+            f"attestation:{b.attestation_id}"
+            for b in artifact.verified_bundles
+            if b.predicate_type in VEX_PREDICATE_TYPES
+        ]
+        analysed_inline = all((s.unanalyzed_vulnerability_count or 0) == 0 for s in artifact.sboms)
+        if vex or analysed_inline:
+            evidence += vex or _sbom_ids(artifact)
+        else:
+            uncovered.append(artifact.digest)
+    if unknown:
+        return _fail(
+            0,
+            f"release {release.key}: the vulnerabilities listed by the SBOMs of "
+            f"{_listed(unknown)} are not known",
+        )
+    if uncovered:
+        share = 1 - len(uncovered) / len(listing)
+        return _fail(
+            10 * share,
+            f"release {release.key}: SBOMs list vulnerabilities without a VEX statement for "
+            f"{_listed(uncovered)}",
+            evidence,
+        )
+    return _pass(
+        f"release {release.key}: every listed vulnerability has a VEX statement or analysis",
+        evidence,
+    )
+
+
+def exceptions_controlled(
+    facts: ServiceFacts, _: MaturityPolicy, earlier: Mapping[str, CheckResult]
+) -> Outcome:
+    now = facts.now
+    self_approved = [
+        e
+        for e in facts.exceptions
+        if e.approved_by is not None and e.approved_by == e.requested_by and not e.revoked
+    ]
+    lapsed = [
+        e
+        for e in facts.exceptions
+        if e.status(now) == "expired"
+        and e.approved_by is not None
+        and (result := earlier.get(e.check)) is not None
+        and result.status == "fail"
+    ]
+    problems = [
+        *(f"exception {e.id} on {e.check} approved by its requester" for e in self_approved),
+        *(f"exception {e.id} on {e.check} expired and the check still fails" for e in lapsed),
+    ]
+    used = [f"exception:{e.id}" for e in facts.exceptions]
+    if problems:
+        return _fail(0, _listed(problems), used)
+    count = len(facts.exceptions)
+    return _pass(f"{count} exceptions on record, none lapsed or self-approved", used)
+
+
+def reproducible(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Outcome:
+    release = facts.target
+    if release is None:
+        return _no_release(facts)
+    releases = {r.key: r for r in (release, *facts.recent)}
+    judged = list(releases.values())
+    failing = [
+        f"{r.key} ({r.reproducibility})" for r in judged if r.reproducibility != "reproducible"
+    ]
+    evidence = [f"release:{r.key}" for r in judged if r.reproducibility == "reproducible"]
+    if failing:
+        share = 1 - len(failing) / len(judged)
+        return _fail(
+            10 * share,
+            f"{len(failing)} of {len(judged)} releases lack {policy.quorum} independent builders "
+            f"agreeing on one digest: {_listed(failing)}",
+            evidence,
+        )
+    return _pass(
+        f"{len(judged)} releases each rebuilt by at least {policy.quorum} independent builders",
+        evidence,
+    )
+
+
+def few_exceptions(facts: ServiceFacts, *_: object) -> Outcome:
+    active = [e for e in facts.exceptions if e.applies(facts.now)]
+    used = [f"exception:{e.id}" for e in active]
+    if len(active) <= MAX_ACTIVE_EXCEPTIONS:
+        return _pass(f"{len(active)} active exceptions (at most {MAX_ACTIVE_EXCEPTIONS})", used)
+    return _fail(
+        10 - 2 * (len(active) - MAX_ACTIVE_EXCEPTIONS),
+        f"{len(active)} active exceptions, at most {MAX_ACTIVE_EXCEPTIONS} allowed: "
+        f"{_listed([e.check for e in active])}",
+        used,
+    )
+
+
+def anomalies(facts: ServiceFacts) -> list[str]:
+    """What looks wrong in the target and recent releases."""
+    releases = {r.key: r for r in (*((facts.target,) if facts.target else ()), *facts.recent)}
+    found: list[str] = []
+    for release in releases.values():
+        if release.reproducibility == "mismatch":
+            found.append(f"release {release.key}: builds disagree on the digest")
+        for artifact in release.artifacts:
+            found += [
+                f"{artifact.digest}: attestation {b.attestation_id} no longer verifies"
+                for b in artifact.bundles
+                if not b.verified
+            ]
+            found += [f"{artifact.digest}: {finding}" for finding in artifact.findings]
+        found += [f"release {release.key}: {finding}" for finding in release.findings]
+    return list(dict.fromkeys(found))
+
+
+def no_open_anomaly(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Outcome:
+    found = anomalies(facts)
+    if found:
+        return _fail(0, _listed(found))
+    days = policy.coverage_window.days
+    return _pass(f"no mismatch, failed verification or inconsistency in the last {days} days")
+
+
+def full_coverage(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Outcome:
+    return _coverage(facts, policy, 1.0)
+
+
+def score_trend(
+    facts: ServiceFacts, policy: MaturityPolicy, earlier: Mapping[str, CheckResult]
+) -> Outcome:
+    if facts.reference_score is None:
+        return _not_applicable("no earlier maturity snapshot to compare with")
+    current = weighted_score(result for key, result in earlier.items() if key != "score-trend")
+    reference = facts.reference_score
+    days = policy.coverage_window.days
+    if current + SCORE_TOLERANCE >= reference:
+        return _pass(f"score {current:.1f}, {reference:.1f} {days} days ago")
+    return _fail(
+        10 * current / reference if reference else 0,
+        f"score fell from {reference:.1f} to {current:.1f} within {days} days",
+    )
+
+
+CATALOGUE: Final[tuple[Check, ...]] = (
+    Check(
+        "service-repository",
+        1,
+        "Service registered with its source repository",
+        "Register the service with the URL of the repository it is built from.",
+        service_repository,
+        waivable=False,
+    ),
+    Check(
+        "sbom-present",
+        1,
+        "An SBOM for the latest release",
+        "Generate an SBOM in the release job and send it with `attestd submit --sbom`.",
+        sbom_present,
+    ),
+    Check(
+        "sbom-quality",
+        2,
+        "SBOM meets the minimum elements",
+        "Have the SBOM generator record suppliers, versions, purls, hashes, licenses and "
+        "dependencies (CISA 2025 minimum elements) for every component.",
+        sbom_quality,
+    ),
+    Check(
+        "artifact-signed",
+        2,
+        "Artifact signed and verified",
+        "Sign the artifact with Sigstore in the release job (`sigstore sign` or "
+        "actions/attest-build-provenance) and submit the bundle.",
+        artifact_signed,
+    ),
+    Check(
+        "provenance-present",
+        2,
+        "SLSA provenance present (Build L1)",
+        "Record SLSA provenance for the build (actions/attest-build-provenance or the SLSA "
+        "GitHub generator) and submit it.",
+        provenance_present,
+    ),
+    Check(
+        "workload-identity",
+        3,
+        "Signed by a CI workload identity",
+        "Sign from CI with its workload identity (keyless OIDC), not with a person's account, "
+        "and list that identity in the service policy.",
+        workload_identity,
+    ),
+    Check(
+        "hosted-builder",
+        3,
+        "Hosted builder bound to the repository (Build L2)",
+        "Build on a hosted runner from the service's repository at a release ref, and trust "
+        "the builder in the policy if it is not a default one.",
+        hosted_builder,
+    ),
+    Check(
+        "release-coverage",
+        3,
+        "Evidence for 90 % of recent releases",
+        "Submit an SBOM, a signature and provenance for every release, from the release job.",
+        release_coverage,
+    ),
+    Check(
+        "build-level-3",
+        4,
+        "SLSA Build L3 builder",
+        "Build with an isolated builder that signs its own provenance, such as the SLSA "
+        "GitHub generator's reusable workflows.",
+        build_level_3,
+    ),
+    Check(
+        "subjects-consistent",
+        4,
+        "SBOM, provenance and signature name the same digest",
+        "Generate the SBOM and the provenance from the artifact that is signed, in one job.",
+        subjects_consistent,
+    ),
+    Check(
+        "exceptions-controlled",
+        4,
+        "No lapsed or self-approved exceptions",
+        "Fix the checks whose exceptions expired, or request new exceptions approved by "
+        "another admin.",
+        exceptions_controlled,
+        waivable=False,
+    ),
+    Check(
+        "vex-present",
+        4,
+        "VEX where the SBOM lists vulnerabilities",
+        "Submit an OpenVEX attestation, or a CycloneDX analysis for each listed vulnerability.",
+        vex_present,
+    ),
+    Check(
+        "reproducible",
+        5,
+        "Reproducible builds (quorum met)",
+        "Rebuild each release on an independent builder and submit its provenance.",
+        reproducible,
+    ),
+    Check(
+        "few-exceptions",
+        5,
+        "At most one active exception",
+        "Fix the waived checks and revoke their exceptions.",
+        few_exceptions,
+        waivable=False,
+    ),
+    Check(
+        "no-open-anomaly",
+        5,
+        "No open anomaly",
+        "Investigate the mismatching builds, failed verifications or inconsistencies listed.",
+        no_open_anomaly,
+    ),
+    Check(
+        "full-coverage",
+        5,
+        "Evidence for every recent release",
+        "Submit an SBOM, a signature and provenance for every release.",
+        full_coverage,
+    ),
+    Check(
+        "score-trend",
+        5,
+        "Score not falling",
+        "Find the checks whose scores fell since the start of the window and restore them.",
+        score_trend,
+    ),
+)
+CHECKS: Final = {check.id: check for check in CATALOGUE}
+# Checks that read the results of the others, evaluated last in this order.
+_AFTER: Final = ("exceptions-controlled", "few-exceptions", "score-trend")
+
+
+def default_weight(check_id: str) -> float:
+    return DEFAULT_LEVEL_WEIGHTS[CHECKS[check_id].level]
+
+
+def weighted_score(results: Iterable[CheckResult]) -> float:
+    """0-100: the weighted mean of the applicable results' scores, one decimal."""
+    total = weight = 0.0
+    for result in results:
+        if result.status == "not_applicable" or result.weight <= 0:
+            continue
+        total += result.weight * result.score
+        weight += result.weight
+    return round(10 * total / weight, 1) if weight else 0.0
+
+
+def evaluate(facts: ServiceFacts, policy: MaturityPolicy) -> Maturity:
+    """Every check of the catalogue on ``facts``, then the level and score."""
+    results: dict[str, CheckResult] = {}
+    ordered = [c for c in CATALOGUE if c.id not in _AFTER] + [CHECKS[i] for i in _AFTER]
+    for check in ordered:
+        outcome = check.rule(facts, policy, results)
+        results[check.id] = _waived(check, outcome, facts, policy)
+    # exceptions-controlled ran before score-trend existed: judge it again now that
+    # score-trend is known, then score-trend on the score that follows (a lower score
+    # never turns its fail into a pass, so one more round settles both).
+    for check_id in ("exceptions-controlled", "score-trend"):
+        again = CHECKS[check_id]
+        results[check_id] = _waived(again, again.rule(facts, policy, results), facts, policy)
+    checks = tuple(results[check.id] for check in CATALOGUE)
+    level = 0
+    for candidate in range(1, MAX_LEVEL + 1):
+        if not all(c.holds for c in checks if c.level <= candidate):
+            break
+        level = candidate
+    return Maturity(
+        level=level,
+        score=weighted_score(checks),
+        base_score=weighted_score(c for c in checks if c.id != "score-trend"),
+        checks=checks,
+    )
+
+
+def _waived(
+    check: Check, outcome: Outcome, facts: ServiceFacts, policy: MaturityPolicy
+) -> CheckResult:
+    result = CheckResult(
+        id=check.id,
+        level=check.level,
+        title=check.title,
+        status=outcome.status,
+        score=outcome.score,
+        weight=policy.weights.get(check.id, default_weight(check.id)),
+        detail=outcome.detail,
+        remediation=check.remediation if outcome.status == "fail" else "",
+        evidence=outcome.evidence,
+    )
+    if outcome.status != "fail" or not check.waivable:
+        return result
+    waivers = sorted(
+        (e for e in facts.exceptions if e.check == check.id and e.applies(facts.now)),
+        key=lambda e: e.expires_at,
+        reverse=True,
+    )
+    if not waivers:
+        return result
+    waiver = waivers[0]
+    return replace(
+        result,
+        status="waived",
+        waived_by=waiver.id,
+        detail=f"waived by exception {waiver.id} (approved by {waiver.approved_by}, until "
+        f"{waiver.expires_at.isoformat()}): {outcome.detail}",
+        evidence=(*outcome.evidence, f"exception:{waiver.id}"),
+    )

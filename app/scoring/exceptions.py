@@ -1,0 +1,233 @@
+"""Policy exceptions: waivers of one check, requested by one admin and approved by another.
+
+An exception is ``pending`` until a *different* admin approves it, then
+``approved`` until it expires (at most 90 days after it was requested) or is
+revoked. Only an approved, unexpired, unrevoked exception turns its check's
+``fail`` into ``waived``; expiry needs no job, since every evaluation compares
+``expires_at`` with the time it runs. Admins are told apart by token: the
+approver's token must differ from the requester's in id and in name.
+
+The checks about exceptions themselves (``exceptions-controlled``,
+``few-exceptions``) and ``service-repository`` cannot be waived.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.attestations.models import CREATED_BY_MAX
+from app.audit.events import Change
+from app.audit.log import AuditTrail
+from app.auth.credentials import Principal
+from app.db.base import utcnow
+from app.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from app.pagination import clamp_limit, decode_position, encode_position
+from app.scoring.checks import CHECKS
+from app.scoring.gathering import exception_fact
+from app.scoring.models import PolicyException
+from app.scoring.repository import MaturityRepository
+from app.scoring.schemas import (
+    MAX_EXCEPTION_DAYS,
+    ExceptionCreate,
+    ExceptionOut,
+    ExceptionPage,
+    ExceptionQuery,
+)
+from app.scoring.snapshots import refresh_maturity
+from app.services.errors import ServiceNotFound
+from app.services.models import Service
+from app.services.repository import ServiceRepository
+
+MAX_EXCEPTION_AGE = timedelta(days=MAX_EXCEPTION_DAYS)
+
+
+class ExceptionNotFound(NotFound):
+    slug = "exception-not-found"
+    title = "No such exception"
+
+
+class SelfApproval(Forbidden):
+    slug = "self-approval"
+    title = "An exception must be approved by another admin"
+
+
+class ExceptionNotPending(Conflict):
+    slug = "exception-not-pending"
+    title = "The exception is not waiting for approval"
+
+
+class InvalidException(InvalidRequest):
+    slug = "invalid-exception"
+    title = "The exception cannot be requested"
+
+
+def request_exception(
+    trail: AuditTrail, principal: Principal, body: ExceptionCreate
+) -> ExceptionOut:
+    """Store a pending exception; its check, justification and expiry are checked first."""
+    now = utcnow()
+    service = ServiceRepository(trail.session).by_name(body.service)
+    if service is None:
+        raise ServiceNotFound(f"No service is named {body.service!r}.")
+    reasons = _refusals(body, now)
+    if reasons:
+        raise InvalidException(
+            f"The exception for {body.check!r} cannot be requested: {'; '.join(reasons)}.",
+            reasons=reasons,
+        )
+    row = PolicyException(
+        service_id=service.id,
+        check_id=body.check,
+        justification=body.justification,
+        expires_at=body.expires_at,
+        requested_by=principal.name[:CREATED_BY_MAX],
+        requested_by_token=principal.token_id,
+        requested_at=now,
+        audit_index=0,
+    )
+    MaturityRepository(trail.session).add_exception(row)
+    row.audit_index = trail.record(_change("exception.requested", row, service))
+    refresh_maturity(trail.session, service, trigger="exception.requested", now=now)
+    return exception_out(row, service.name, now)
+
+
+def _refusals(body: ExceptionCreate, now: datetime) -> list[str]:
+    check = CHECKS.get(body.check)
+    reasons: list[str] = []
+    if check is None:
+        reasons.append(f"unknown-check: no check is named {body.check!r}")
+    elif not check.waivable:
+        reasons.append(f"not-waivable: {body.check} cannot be waived")
+    if body.expires_at <= now:
+        reasons.append("expiry-in-past: expires_at must be in the future")
+    elif body.expires_at > now + MAX_EXCEPTION_AGE:
+        reasons.append(
+            f"expiry-too-far: expires_at must be at most {MAX_EXCEPTION_DAYS} days ahead"
+        )
+    return reasons
+
+
+def approve_exception(trail: AuditTrail, principal: Principal, exception_id: int) -> ExceptionOut:
+    """Approve a pending exception; its requester cannot."""
+    now = utcnow()
+    row, service = _locked(trail.session, exception_id)
+    status = exception_fact(row).status(now)
+    if status != "pending":
+        raise ExceptionNotPending(
+            f"Exception {exception_id} is {status}; only a pending exception can be approved.",
+            reasons=[f"status: {status}"],
+        )
+    if principal.token_id == row.requested_by_token or principal.name == row.requested_by:
+        raise SelfApproval(
+            f"Exception {exception_id} was requested by {row.requested_by}; another admin "
+            "must approve it.",
+            reasons=["self-approval: the approver is the requester"],
+        )
+    row.approved_by = principal.name[:CREATED_BY_MAX]
+    row.approved_by_token = principal.token_id
+    row.approved_at = now
+    trail.session.flush()
+    trail.record(_change("exception.approved", row, service))
+    refresh_maturity(trail.session, service, trigger="exception.approved", now=now)
+    return exception_out(row, service.name, now)
+
+
+def revoke_exception(trail: AuditTrail, principal: Principal, exception_id: int) -> ExceptionOut:
+    """Revoke an exception in any state; revoking it again changes nothing."""
+    now = utcnow()
+    row, service = _locked(trail.session, exception_id)
+    if row.revoked_at is not None:
+        return exception_out(row, service.name, now)
+    row.revoked_by = principal.name[:CREATED_BY_MAX]
+    row.revoked_at = now
+    trail.session.flush()
+    trail.record(_change("exception.revoked", row, service))
+    refresh_maturity(trail.session, service, trigger="exception.revoked", now=now)
+    return exception_out(row, service.name, now)
+
+
+def get_exception(session: Session, exception_id: int) -> ExceptionOut:
+    row, service = _find(session, exception_id, for_update=False)
+    return exception_out(row, service.name, utcnow())
+
+
+def list_exceptions(session: Session, query: ExceptionQuery) -> ExceptionPage:
+    """Exceptions in the order they were requested, optionally of one service and status."""
+    now = utcnow()
+    size = clamp_limit(query.limit)
+    position = decode_position(query.cursor, (int,))
+    service_id = None
+    if query.service is not None:
+        service = ServiceRepository(session).by_name(query.service)
+        if service is None:
+            raise ServiceNotFound(f"No service is named {query.service!r}.")
+        service_id = service.id
+    repository = MaturityRepository(session)
+    after = None if position is None else int(position[0])
+    items: list[ExceptionOut] = []
+    more = False
+    # Status depends on the time of reading, so it is filtered here, batch by batch.
+    while True:
+        batch = repository.exception_page(service_id=service_id, after=after, limit=size + 1)
+        for row, name in batch:
+            out = exception_out(row, name, now)
+            if query.status is None or out.status == query.status:
+                if len(items) == size:
+                    more = True
+                    break
+                items.append(out)
+        if more or len(batch) <= size:
+            break
+        after = batch[-1][0].id
+    following = encode_position(items[-1].id) if more else None
+    return ExceptionPage(items=items, next=following)
+
+
+def exception_out(row: PolicyException, service: str, now: datetime) -> ExceptionOut:
+    return ExceptionOut(
+        id=row.id,
+        service=service,
+        check=row.check_id,
+        justification=row.justification,
+        status=exception_fact(row).status(now),
+        expires_at=row.expires_at,
+        requested_by=row.requested_by,
+        requested_at=row.requested_at,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+        revoked_by=row.revoked_by,
+        revoked_at=row.revoked_at,
+        audit_index=row.audit_index,
+    )
+
+
+def _locked(session: Session, exception_id: int) -> tuple[PolicyException, Service]:
+    return _find(session, exception_id, for_update=True)
+
+
+def _find(
+    session: Session, exception_id: int, *, for_update: bool
+) -> tuple[PolicyException, Service]:
+    row = MaturityRepository(session).exception(exception_id, for_update=for_update)
+    if row is None:
+        raise ExceptionNotFound(f"No exception has the id {exception_id}.")
+    return row, session.get_one(Service, row.service_id)
+
+
+def _change(action: str, row: PolicyException, service: Service) -> Change:
+    return Change(
+        action=action,
+        object_kind="exception",
+        object_id=str(row.id),
+        result={
+            "service": service.name,
+            "check": row.check_id,
+            "expires_at": row.expires_at.isoformat(),
+            "requested_by": row.requested_by,
+            "approved_by": row.approved_by,
+            "revoked_by": row.revoked_by,
+            "justification": row.justification,
+        },
+    )

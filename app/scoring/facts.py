@@ -1,0 +1,144 @@
+"""What the maturity checks are computed from: a service's verified facts. Pure.
+
+``app.scoring.gathering`` reads these from the database; ``app.scoring.checks``
+turns them into check results. Only verified evidence counts: a bundle whose
+latest receipt failed is kept here (``verified=False``) so that checks can
+report it, never so that it can pass one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final, Literal
+
+ExceptionStatus = Literal["pending", "approved", "expired", "revoked"]
+
+# Predicate types that carry vulnerability exploitability statements (VEX).
+VEX_PREDICATE_TYPES: Final = frozenset({"https://openvex.dev/ns", "https://openvex.dev/ns/v0.2.0"})
+
+
+@dataclass(frozen=True, slots=True)
+class SbomFact:
+    """One SBOM stored for an artifact."""
+
+    id: int
+    quality_score: float  # 0-10, app.sboms.quality
+    signed: bool  # arrived inside a verified DSSE attestation
+    vulnerability_count: int | None  # None: not known for this SBOM
+    unanalyzed_vulnerability_count: int | None  # listed vulnerabilities without a VEX analysis
+
+
+@dataclass(frozen=True, slots=True)
+class BundleFact:
+    """One Sigstore bundle naming the artifact, as its latest receipt judged it."""
+
+    attestation_id: int
+    kind: Literal["signature", "attestation"]
+    predicate_type: str | None
+    verified: bool
+    signer_subject: str
+    signer_issuer: str
+    claims: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildFact:
+    """One SLSA provenance of the artifact with its latest check."""
+
+    attestation_id: int
+    builder_id: str
+    slsa_level: int
+    source_bound: bool
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactFacts:
+    digest: str
+    sboms: tuple[SbomFact, ...] = ()
+    bundles: tuple[BundleFact, ...] = ()
+    builds: tuple[BuildFact, ...] = ()
+    findings: tuple[str, ...] = ()  # consistency findings, app.provenance.consistency
+
+    @property
+    def verified_bundles(self) -> tuple[BundleFact, ...]:
+        return tuple(bundle for bundle in self.bundles if bundle.verified)
+
+    @property
+    def verified_builds(self) -> tuple[BuildFact, ...]:
+        return tuple(build for build in self.builds if build.verified)
+
+    @property
+    def best_build_level(self) -> int:
+        """The highest SLSA Build level a verified provenance bound to the source vouches for."""
+        levels = [build.slsa_level for build in self.verified_builds if build.source_bound]
+        return max(levels, default=0)
+
+    @property
+    def complete(self) -> bool:
+        """An SBOM, a verified signature or attestation, and verified provenance."""
+        return bool(self.sboms) and bool(self.verified_bundles) and bool(self.verified_builds)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseFacts:
+    """A release (name and version) or, for an artifact with neither, the artifact alone."""
+
+    key: str  # "name@version", or the digest of an unnamed artifact
+    released_at: datetime  # when its newest artifact was first recorded
+    artifacts: tuple[ArtifactFacts, ...]
+    reproducibility: Literal["reproducible", "mismatch", "unverified"] = "unverified"
+    independent_builders: int = 0
+    findings: tuple[str, ...] = ()  # release-level consistency findings
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.artifacts) and all(artifact.complete for artifact in self.artifacts)
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionFact:
+    """A requested waiver of one check."""
+
+    id: int
+    check: str
+    requested_by: str
+    expires_at: datetime
+    approved_by: str | None = None
+    revoked: bool = False
+
+    def status(self, now: datetime) -> ExceptionStatus:
+        if self.revoked:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        return "approved" if self.approved_by is not None else "pending"
+
+    def applies(self, now: datetime) -> bool:
+        """Approved by someone other than the requester, not revoked, not expired."""
+        return self.status(now) == "approved" and self.approved_by != self.requested_by
+
+
+@dataclass(frozen=True, slots=True)
+class MaturityPolicy:
+    """The policy's maturity rules, defaults filled in."""
+
+    min_sbom_quality: float
+    coverage_window: timedelta
+    weights: Mapping[str, float]
+    quorum: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFacts:
+    """Everything the checks read about one service at one moment."""
+
+    service: str
+    repository: str | None
+    now: datetime
+    target: ReleaseFacts | None  # the release judged: the latest, or the one a gate asks about
+    recent: tuple[ReleaseFacts, ...]  # releases within the coverage window, newest first
+    exceptions: tuple[ExceptionFact, ...] = ()
+    reference_score: float | None = None  # base score at the start of the window

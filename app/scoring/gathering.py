@@ -1,0 +1,221 @@
+"""Reading a service's facts for the maturity checks, and when they go stale by time alone."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from app.artifacts.models import Artifact
+from app.attestations.policy_versions import PolicyVersion, current_policy
+from app.provenance.findings import artifact_findings
+from app.provenance.repository import ProvenanceRepository
+from app.provenance.reproducibility import BuildClaim, reproducibility
+from app.sboms.models import Sbom
+from app.scoring.facts import (
+    ArtifactFacts,
+    BuildFact,
+    BundleFact,
+    ExceptionFact,
+    MaturityPolicy,
+    ReleaseFacts,
+    SbomFact,
+    ServiceFacts,
+)
+from app.scoring.models import PolicyException
+from app.scoring.repository import BuildRow, BundleRow, MaturityRepository
+from app.services.models import Service
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """A service's facts, the rules to apply, what they were read from, and how long they hold."""
+
+    facts: ServiceFacts
+    rules: MaturityPolicy
+    policy: PolicyVersion
+    inputs: dict[str, Any]
+    valid_until: datetime | None
+    target_artifacts: tuple[Artifact, ...]
+
+
+def release_key(artifact: Artifact) -> str:
+    """``name@version``; an artifact with no name or version is a release of its own."""
+    if artifact.name is not None and artifact.version is not None:
+        return f"{artifact.name}@{artifact.version}"
+    return artifact.digest
+
+
+def gather(
+    session: Session, service: Service, now: datetime, *, target: Artifact | None = None
+) -> Gathered:
+    """The facts of ``service`` at ``now``, judging ``target``'s release (default: the latest)."""
+    policy = current_policy(session, service)
+    rules = policy.policy.maturity()
+    repository = MaturityRepository(session)
+    start = now - rules.coverage_window
+    target = target if target is not None else repository.newest_artifact(service.id)
+    in_target = list(repository.release_of(target)) if target is not None else []
+    artifacts = {a.id: a for a in [*repository.artifacts_since(service.id, start), *in_target]}
+    ids = sorted(artifacts)
+    sboms = repository.sboms(ids)
+    bundles = repository.bundles(ids)
+    builds = repository.builds(ids)
+    findings = _findings(session, in_target, sboms)
+    facts_of = _artifact_facts(artifacts.values(), sboms, bundles, builds, findings)
+
+    members: dict[str, list[Artifact]] = defaultdict(list)
+    for artifact in sorted(artifacts.values(), key=lambda a: a.id):
+        members[release_key(artifact)].append(artifact)
+    releases = {
+        key: _release(key, group, facts_of, builds, rules.quorum) for key, group in members.items()
+    }
+    recent = sorted(
+        (r for r in releases.values() if r.released_at >= start),
+        key=lambda r: r.released_at,
+        reverse=True,
+    )
+    exceptions = repository.exceptions_of(service.id)
+    before, after = repository.reference_snapshots(service.id, start)
+    reference = before if before is not None else after
+    facts = ServiceFacts(
+        service=service.name,
+        repository=service.repository,
+        now=now,
+        target=releases[release_key(target)] if target is not None else None,
+        recent=tuple(recent),
+        exceptions=tuple(exception_fact(row) for row in exceptions),
+        reference_score=reference.base_score if reference is not None else None,
+    )
+    moments = [
+        *(release.released_at + rules.coverage_window for release in recent),
+        *(row.expires_at for row in exceptions if row.revoked_at is None and row.expires_at > now),
+        *([after.computed_at + rules.coverage_window] if after is not None else []),
+    ]
+    return Gathered(
+        facts=facts,
+        rules=rules,
+        policy=policy,
+        inputs={
+            "policy_version": policy.version,
+            "releases": sorted(releases),
+            "sboms": sorted(sbom.id for sbom in sboms),
+            "attestations": sorted({row.attestation_id for row in bundles}),
+            "exceptions": [row.id for row in exceptions],
+            "reference_snapshot": reference.id if reference is not None else None,
+        },
+        valid_until=min(moments, default=None),
+        target_artifacts=tuple(in_target),
+    )
+
+
+def _findings(
+    session: Session, artifacts: Sequence[Artifact], sboms: Sequence[Sbom]
+) -> dict[int, tuple[str, ...]]:
+    """Consistency findings of the judged release's artifacts."""
+    provenances = ProvenanceRepository(session)
+    found: dict[int, tuple[str, ...]] = {}
+    for artifact in artifacts:
+        own = [sbom for sbom in sboms if sbom.artifact_id == artifact.id]
+        found[artifact.id] = tuple(
+            artifact_findings(session, artifact, own, provenances.for_artifact(artifact.id))
+        )
+    return found
+
+
+def _artifact_facts(
+    artifacts: Iterable[Artifact],
+    sboms: Sequence[Sbom],
+    bundles: Sequence[BundleRow],
+    builds: Sequence[BuildRow],
+    findings: dict[int, tuple[str, ...]],
+) -> dict[int, ArtifactFacts]:
+    return {
+        artifact.id: ArtifactFacts(
+            digest=artifact.digest,
+            sboms=tuple(
+                SbomFact(
+                    id=sbom.id,
+                    quality_score=sbom.quality_score,
+                    signed=sbom.attestation_id is not None,
+                    vulnerability_count=sbom.vulnerability_count,
+                    unanalyzed_vulnerability_count=sbom.unanalyzed_vulnerability_count,
+                )
+                for sbom in sboms
+                if sbom.artifact_id == artifact.id
+            ),
+            bundles=tuple(
+                BundleFact(
+                    attestation_id=row.attestation_id,
+                    kind=_kind(row.kind),
+                    predicate_type=row.predicate_type,
+                    verified=row.verified,
+                    signer_subject=row.signer_subject,
+                    signer_issuer=row.signer_issuer,
+                    claims=dict(row.claims),
+                )
+                for row in bundles
+                if row.artifact_id == artifact.id
+            ),
+            builds=tuple(
+                BuildFact(
+                    attestation_id=row.attestation_id,
+                    builder_id=row.builder_id,
+                    slsa_level=row.slsa_level,
+                    source_bound=row.source_bound,
+                    verified=row.verified,
+                )
+                for row in builds
+                if row.artifact_id == artifact.id
+            ),
+            findings=findings.get(artifact.id, ()),
+        )
+        for artifact in artifacts
+    }
+
+
+def _kind(kind: str) -> Literal["signature", "attestation"]:
+    return "signature" if kind == "signature" else "attestation"
+
+
+def _release(
+    key: str,
+    artifacts: Sequence[Artifact],
+    facts_of: dict[int, ArtifactFacts],
+    builds: Sequence[BuildRow],
+    quorum: int,
+) -> ReleaseFacts:
+    digest_of = {a.id: a.digest for a in artifacts}
+    claims = [
+        BuildClaim(
+            digest=digest_of[row.artifact_id],
+            builder_id=row.builder_id,
+            signer=row.signer,
+            attestation_id=row.attestation_id,
+        )
+        for row in builds
+        if row.artifact_id in digest_of and row.verified and row.source_bound
+    ]
+    found = reproducibility(claims, quorum)
+    return ReleaseFacts(
+        key=key,
+        released_at=max(a.created_at for a in artifacts),
+        artifacts=tuple(facts_of[a.id] for a in artifacts),
+        reproducibility=found.status,
+        independent_builders=found.independent_builders,
+    )
+
+
+def exception_fact(row: PolicyException) -> ExceptionFact:
+    return ExceptionFact(
+        id=row.id,
+        check=row.check_id,
+        requested_by=row.requested_by,
+        expires_at=row.expires_at,
+        approved_by=row.approved_by,
+        revoked=row.revoked_at is not None,
+    )

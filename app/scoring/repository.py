@@ -1,0 +1,293 @@
+"""SQL for maturity: the facts of a service's releases, snapshots and exceptions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.artifacts.models import Artifact
+from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
+from app.provenance.models import Provenance, ProvenanceCheck
+from app.sboms.models import Sbom
+from app.scoring.models import MaturitySnapshot, PolicyException
+from app.services.models import Service
+
+
+@dataclass(frozen=True, slots=True)
+class BundleRow:
+    artifact_id: int
+    attestation_id: int
+    digest: str
+    kind: str
+    predicate_type: str | None
+    verified: bool
+    signer_subject: str
+    signer_issuer: str
+    claims: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRow:
+    artifact_id: int
+    attestation_id: int
+    builder_id: str
+    slsa_level: int
+    source_bound: bool
+    verified: bool
+    signer: str  # "subject (issuer)"
+
+
+def _latest_receipt_of(attestation_id: Any) -> Any:
+    return (
+        select(func.max(VerificationReceipt.id))
+        .where(VerificationReceipt.attestation_id == attestation_id)
+        .correlate_except(VerificationReceipt)
+        .scalar_subquery()
+    )
+
+
+class MaturityRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- artifacts and their evidence ------------------------------------------------------
+
+    def newest_artifact(self, service_id: int) -> Artifact | None:
+        query = (
+            select(Artifact)
+            .where(Artifact.service_id == service_id)
+            .order_by(Artifact.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def artifacts_since(self, service_id: int, since: datetime) -> Sequence[Artifact]:
+        """Artifacts recorded since ``since``, with every artifact of their named releases."""
+        recent = self.session.scalars(
+            select(Artifact).where(Artifact.service_id == service_id, Artifact.created_at >= since)
+        ).all()
+        return self._with_release_mates(service_id, recent)
+
+    def release_of(self, artifact: Artifact) -> Sequence[Artifact]:
+        """The artifacts of ``artifact``'s release: its name and version, or itself alone."""
+        return self._with_release_mates(artifact.service_id, [artifact])
+
+    def _with_release_mates(
+        self, service_id: int, artifacts: Sequence[Artifact]
+    ) -> Sequence[Artifact]:
+        names = {a.name for a in artifacts if a.name is not None and a.version is not None}
+        if not names:
+            return artifacts
+        versions = {a.version for a in artifacts if a.name is not None and a.version is not None}
+        mates = self.session.scalars(
+            select(Artifact).where(
+                Artifact.service_id == service_id,
+                Artifact.name.in_(sorted(names)),
+                Artifact.version.in_(sorted(v for v in versions if v is not None)),
+            )
+        ).all()
+        wanted = {(a.name, a.version) for a in artifacts}
+        found = {a.id: a for a in artifacts}
+        for mate in mates:
+            if (mate.name, mate.version) in wanted:
+                found.setdefault(mate.id, mate)
+        return sorted(found.values(), key=lambda a: a.id)
+
+    def sboms(self, artifact_ids: Collection[int]) -> Sequence[Sbom]:
+        if not artifact_ids:
+            return []
+        query = select(Sbom).where(Sbom.artifact_id.in_(sorted(artifact_ids))).order_by(Sbom.id)
+        return self.session.scalars(query).all()
+
+    def bundles(self, artifact_ids: Collection[int]) -> list[BundleRow]:
+        """Every bundle naming one of the artifacts, with its latest receipt."""
+        if not artifact_ids:
+            return []
+        query = (
+            select(
+                AttestationSubject.artifact_id,
+                Attestation.id,
+                Attestation.digest,
+                Attestation.kind,
+                Attestation.predicate_type,
+                VerificationReceipt.verified,
+                VerificationReceipt.signer_subject,
+                VerificationReceipt.signer_issuer,
+                VerificationReceipt.claims,
+            )
+            .join(Attestation, Attestation.id == AttestationSubject.attestation_id)
+            .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_of(Attestation.id))
+            .where(AttestationSubject.artifact_id.in_(sorted(artifact_ids)))
+            .order_by(Attestation.id)
+        )
+        return [BundleRow(*row) for row in self.session.execute(query)]
+
+    def builds(self, artifact_ids: Collection[int]) -> list[BuildRow]:
+        """Every provenance naming one of the artifacts, with its latest check and receipt."""
+        if not artifact_ids:
+            return []
+        latest_check = (
+            select(func.max(ProvenanceCheck.id))
+            .where(ProvenanceCheck.provenance_id == Provenance.id)
+            .correlate(Provenance)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                AttestationSubject.artifact_id,
+                Provenance.attestation_id,
+                Provenance.builder_id,
+                ProvenanceCheck.slsa_level,
+                ProvenanceCheck.source_bound,
+                VerificationReceipt.verified,
+                VerificationReceipt.signer_subject,
+                VerificationReceipt.signer_issuer,
+            )
+            .join(Provenance, Provenance.attestation_id == AttestationSubject.attestation_id)
+            .join(ProvenanceCheck, ProvenanceCheck.id == latest_check)
+            .join(
+                VerificationReceipt,
+                VerificationReceipt.id == _latest_receipt_of(Provenance.attestation_id),
+            )
+            .where(AttestationSubject.artifact_id.in_(sorted(artifact_ids)))
+            .order_by(Provenance.attestation_id)
+        )
+        return [
+            BuildRow(*row[:6], signer=f"{row[6]} ({row[7]})") for row in self.session.execute(query)
+        ]
+
+    # --- exceptions --------------------------------------------------------------------------
+
+    def exceptions_of(self, service_id: int) -> Sequence[PolicyException]:
+        query = (
+            select(PolicyException)
+            .where(PolicyException.service_id == service_id)
+            .order_by(PolicyException.id)
+        )
+        return self.session.scalars(query).all()
+
+    def exception(self, exception_id: int, *, for_update: bool = False) -> PolicyException | None:
+        query = select(PolicyException).where(PolicyException.id == exception_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def add_exception(self, row: PolicyException) -> PolicyException:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def exception_page(
+        self,
+        *,
+        service_id: int | None,
+        after: int | None,
+        limit: int,
+    ) -> Sequence[tuple[PolicyException, str]]:
+        query = (
+            select(PolicyException, Service.name)
+            .join(Service, Service.id == PolicyException.service_id)
+            .order_by(PolicyException.id)
+            .limit(limit)
+        )
+        if service_id is not None:
+            query = query.where(PolicyException.service_id == service_id)
+        if after is not None:
+            query = query.where(PolicyException.id > after)
+        return [(row[0], row[1]) for row in self.session.execute(query)]
+
+    # --- snapshots ---------------------------------------------------------------------------
+
+    def latest_snapshot(self, service_id: int) -> MaturitySnapshot | None:
+        query = (
+            select(MaturitySnapshot)
+            .where(MaturitySnapshot.service_id == service_id)
+            .order_by(MaturitySnapshot.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def reference_snapshots(
+        self, service_id: int, start: datetime
+    ) -> tuple[MaturitySnapshot | None, MaturitySnapshot | None]:
+        """The newest snapshot at or before ``start`` and the oldest after it."""
+        of_service = MaturitySnapshot.service_id == service_id
+        before = self.session.scalars(
+            select(MaturitySnapshot)
+            .where(of_service, MaturitySnapshot.computed_at <= start)
+            .order_by(MaturitySnapshot.id.desc())
+            .limit(1)
+        ).first()
+        after = self.session.scalars(
+            select(MaturitySnapshot)
+            .where(of_service, MaturitySnapshot.computed_at > start)
+            .order_by(MaturitySnapshot.id)
+            .limit(1)
+        ).first()
+        return before, after
+
+    def add_snapshot(self, row: MaturitySnapshot) -> MaturitySnapshot:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def snapshot_history(
+        self,
+        service_id: int,
+        *,
+        before: int | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> Sequence[MaturitySnapshot]:
+        query = (
+            select(MaturitySnapshot)
+            .where(MaturitySnapshot.service_id == service_id)
+            .order_by(MaturitySnapshot.id.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            query = query.where(MaturitySnapshot.id < before)
+        if since is not None:
+            query = query.where(MaturitySnapshot.computed_at >= since)
+        if until is not None:
+            query = query.where(MaturitySnapshot.computed_at <= until)
+        return self.session.scalars(query).all()
+
+    def stale_services(self, now: datetime) -> Sequence[Service]:
+        """Services with no snapshot yet, or whose latest snapshot time has overtaken."""
+        latest = (
+            select(func.max(MaturitySnapshot.id))
+            .where(MaturitySnapshot.service_id == Service.id)
+            .correlate(Service)
+            .scalar_subquery()
+        )
+        query = (
+            select(Service)
+            .outerjoin(MaturitySnapshot, MaturitySnapshot.id == latest)
+            .where(
+                or_(
+                    MaturitySnapshot.id.is_(None),
+                    MaturitySnapshot.valid_until <= now,
+                )
+            )
+            .order_by(Service.id)
+        )
+        return self.session.scalars(query).all()
+
+    def latest_snapshots(self) -> Any:
+        """A selectable of every service's latest snapshot, joined to its service."""
+        latest = (
+            select(func.max(MaturitySnapshot.id))
+            .where(MaturitySnapshot.service_id == Service.id)
+            .correlate(Service)
+            .scalar_subquery()
+        )
+        return select(MaturitySnapshot, Service).join(
+            MaturitySnapshot, MaturitySnapshot.id == latest
+        )

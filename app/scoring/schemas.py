@@ -1,0 +1,199 @@
+"""Wire schemas of maturity, exceptions and verdicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints
+
+from app.digests import ARTIFACT_DIGEST_PATTERN
+from app.pagination import PageQuery
+from app.scoring.models import JUSTIFICATION_MAX
+from app.scoring.policy import EnvironmentName
+from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
+from app.wire import PRINTABLE_PATTERN, InputModel, OutputModel
+
+CheckStatus = Literal["pass", "fail", "waived", "not_applicable"]
+ExceptionStatusOut = Literal["pending", "approved", "expired", "revoked"]
+JUSTIFICATION_MIN = 20
+MAX_EXCEPTION_DAYS = 90
+
+
+class CheckOut(OutputModel):
+    id: str = Field(examples=["sbom-present"])
+    level: int = Field(description="The level (1-5) the check belongs to.")
+    title: str
+    status: CheckStatus
+    score: float = Field(description="0-10.")
+    weight: float = Field(description="Its weight in the score (policy check_weights).")
+    detail: str = Field(description="What was found, naming the evidence used.")
+    remediation: str = Field(description="How to make it pass; empty when it passes.")
+    evidence: list[str] = Field(
+        description="What it read: sbom:ID, attestation:ID, release:NAME@VERSION, exception:ID, …"
+    )
+    waived_by: int | None = Field(default=None, description="The exception waiving it.")
+
+
+class MaturityOut(OutputModel):
+    service: str
+    level: int = Field(description="0-5: the highest level whose checks, and lower ones, hold.")
+    level_name: str = Field(examples=["Improve"])
+    score: float = Field(description="0-100: the weighted mean of the applicable check scores.")
+    checks: list[CheckOut]
+    release: str | None = Field(description="The release judged (NAME@VERSION or a digest).")
+    computed_at: datetime
+    valid_until: datetime | None = Field(
+        description="When time alone changes the result (an exception expires, a release "
+        "leaves the coverage window); it is recomputed on the first read after."
+    )
+    snapshot_id: int
+    trigger: str = Field(description="The change that caused this snapshot.")
+    policy_version: int
+    policy_digest: str
+
+
+class MaturityDelta(OutputModel):
+    """The service's maturity after a change, and how the change moved it."""
+
+    snapshot_id: int
+    level: int
+    level_name: str
+    score: float
+    level_change: int = Field(description="Level after minus level before (0 at first).")
+    score_change: float = Field(description="Score after minus score before (0 at first).")
+
+
+class MaturityRow(OutputModel):
+    service: str
+    owner: str | None
+    level: int
+    level_name: str
+    score: float
+    failing: list[str] = Field(description="Ids of the checks that fail.")
+    computed_at: datetime
+
+
+class MaturityPage(OutputModel):
+    items: list[MaturityRow]
+    next: str | None = Field(description="Cursor for the next page; null on the last page.")
+
+
+class MaturityQuery(PageQuery):
+    sort: Literal["service", "level", "score"] = Field(
+        default="service", description="Order by service name, level or score."
+    )
+    order: Literal["asc", "desc"] = Field(default="asc")
+    min_level: int | None = Field(default=None, ge=0, le=5)
+    max_level: int | None = Field(default=None, ge=0, le=5)
+    owner: str | None = Field(default=None, max_length=200, description="Only this owner's.")
+    failing: str | None = Field(
+        default=None, max_length=64, description="Only services where this check fails."
+    )
+
+
+class SnapshotOut(OutputModel):
+    snapshot_id: int
+    level: int
+    level_name: str
+    score: float
+    release: str | None
+    trigger: str
+    failing: list[str]
+    computed_at: datetime
+    policy_version: int
+
+
+class SnapshotPage(OutputModel):
+    items: list[SnapshotOut]
+    next: str | None
+
+
+class HistoryQuery(PageQuery):
+    since: AwareDatetime | None = Field(default=None, description="Snapshots from this time.")
+    until: AwareDatetime | None = Field(default=None, description="Snapshots up to this time.")
+
+
+# --- exceptions -------------------------------------------------------------------------------
+
+ServiceName = Annotated[
+    str, StringConstraints(max_length=SERVICE_NAME_MAX, pattern=SERVICE_NAME_PATTERN)
+]
+
+
+class ExceptionCreate(InputModel):
+    service: ServiceName
+    check: str = Field(max_length=64, description="Id of the check to waive.")
+    justification: str = Field(
+        min_length=JUSTIFICATION_MIN,
+        max_length=JUSTIFICATION_MAX,
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+        description="Why the check cannot pass now, and what will fix it.",
+    )
+    expires_at: AwareDatetime = Field(
+        description=f"When the waiver ends; in the future, at most {MAX_EXCEPTION_DAYS} days ahead."
+    )
+
+
+class ExceptionOut(OutputModel):
+    id: int
+    service: str
+    check: str
+    justification: str
+    status: ExceptionStatusOut
+    expires_at: datetime
+    requested_by: str
+    requested_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    revoked_by: str | None
+    revoked_at: datetime | None
+    audit_index: int = Field(description="Audit-log entry of the request.")
+
+
+class ExceptionPage(OutputModel):
+    items: list[ExceptionOut]
+    next: str | None
+
+
+class ExceptionQuery(PageQuery):
+    service: ServiceName | None = None
+    status: ExceptionStatusOut | None = None
+
+
+# --- verdicts ---------------------------------------------------------------------------------
+
+
+class VerdictRequest(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    digest: str = Field(pattern=ARTIFACT_DIGEST_PATTERN, examples=["sha256:" + "ab" * 32])
+    environment: EnvironmentName | None = Field(
+        default=None, description="Where it would deploy; default production."
+    )
+    resource_uri: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        pattern=PRINTABLE_PATTERN,
+        description="The VSA's resourceUri (an OCI reference, a purl…); default: the "
+        "artifact's name, or its digest.",
+    )
+
+
+class VerdictOut(OutputModel):
+    decision: Literal["allow", "deny"]
+    digest: str
+    service: str | None
+    environment: str
+    required_level: int | None
+    level: int
+    level_name: str
+    reasons: list[str] = Field(description="'slug: text' for each rule and check that denies.")
+    waived: list[str] = Field(description="Checks that hold only by an exception.")
+    vsa: dict[str, Any] = Field(
+        description="DSSE envelope of an in-toto Statement with a SLSA verification summary "
+        "(https://slsa.dev/verification_summary/v1), signed by the key of /v1/keys."
+    )
+    audit_index: int
+    verified_at: datetime

@@ -1,0 +1,255 @@
+"""Maturity snapshots: recomputed with every change that can move them, and when time does.
+
+Every change that can move a service's maturity (new evidence, a policy
+version, an exception requested, approved or revoked, a re-verification, the
+service's repository) calls ``refresh_maturity`` in its own transaction, so the
+snapshot commits or rolls back with the change. Time alone moves it too: an
+exception expires, a release leaves the coverage window. Each snapshot records
+``valid_until``, the first such moment, and a read after it recomputes and
+stores a new snapshot (trigger ``time``) before answering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import Session
+
+from app.db.base import utcnow
+from app.errors import InvalidRequest
+from app.pagination import clamp_limit, decode_position, encode_position
+from app.scoring.checks import CHECKS, LEVEL_NAMES, Maturity, evaluate
+from app.scoring.gathering import Gathered, gather
+from app.scoring.models import MaturitySnapshot
+from app.scoring.repository import MaturityRepository
+from app.scoring.schemas import (
+    CheckOut,
+    HistoryQuery,
+    MaturityDelta,
+    MaturityOut,
+    MaturityPage,
+    MaturityQuery,
+    MaturityRow,
+    SnapshotOut,
+    SnapshotPage,
+)
+from app.services.errors import ServiceNotFound
+from app.services.models import Service
+from app.services.repository import ServiceRepository
+
+
+def refresh_maturity(
+    session: Session, service: Service, *, trigger: str, now: datetime | None = None
+) -> MaturitySnapshot:
+    """Evaluate ``service`` now and store the result as its newest snapshot."""
+    moment = now if now is not None else utcnow()
+    gathered = gather(session, service, moment)
+    return _store(session, service, gathered, evaluate(gathered.facts, gathered.rules), trigger)
+
+
+def refresh_with_delta(
+    session: Session, service: Service, *, trigger: str, now: datetime | None = None
+) -> MaturityDelta:
+    """``refresh_maturity``, answered with the change from the previous snapshot."""
+    previous = MaturityRepository(session).latest_snapshot(service.id)
+    row = refresh_maturity(session, service, trigger=trigger, now=now)
+    return MaturityDelta(
+        snapshot_id=row.id,
+        level=row.level,
+        level_name=LEVEL_NAMES[row.level],
+        score=row.score,
+        level_change=row.level - previous.level if previous is not None else 0,
+        score_change=round(row.score - previous.score, 1) if previous is not None else 0.0,
+    )
+
+
+def _store(
+    session: Session, service: Service, gathered: Gathered, maturity: Maturity, trigger: str
+) -> MaturitySnapshot:
+    target = gathered.facts.target
+    return MaturityRepository(session).add_snapshot(
+        MaturitySnapshot(
+            service_id=service.id,
+            level=maturity.level,
+            score=maturity.score,
+            base_score=maturity.base_score,
+            checks=[asdict(check) for check in maturity.checks],
+            inputs=gathered.inputs,
+            target_release=target.key if target is not None else None,
+            policy_version=gathered.policy.version,
+            policy_digest=gathered.policy.digest,
+            trigger=trigger,
+            computed_at=gathered.facts.now,
+            valid_until=gathered.valid_until,
+        )
+    )
+
+
+def is_stale(row: MaturitySnapshot, now: datetime) -> bool:
+    return row.valid_until is not None and now >= row.valid_until
+
+
+def current_snapshot(session: Session, service: Service) -> MaturitySnapshot:
+    """The newest snapshot, recomputed first when there is none or time has overtaken it."""
+    row = MaturityRepository(session).latest_snapshot(service.id)
+    now = utcnow()
+    if row is None:
+        return refresh_maturity(session, service, trigger="first-read", now=now)
+    if is_stale(row, now):
+        return refresh_maturity(session, service, trigger="time", now=now)
+    return row
+
+
+def service_maturity(session: Session, name: str) -> MaturityOut:
+    service = _service(session, name)
+    return maturity_out(service.name, current_snapshot(session, service))
+
+
+def maturity_out(service: str, row: MaturitySnapshot) -> MaturityOut:
+    return MaturityOut(
+        service=service,
+        level=row.level,
+        level_name=LEVEL_NAMES[row.level],
+        score=row.score,
+        checks=[CheckOut.model_validate(check) for check in row.checks],
+        release=row.target_release,
+        computed_at=row.computed_at,
+        valid_until=row.valid_until,
+        snapshot_id=row.id,
+        trigger=row.trigger,
+        policy_version=row.policy_version,
+        policy_digest=row.policy_digest,
+    )
+
+
+def _failing(row: MaturitySnapshot) -> list[str]:
+    return [str(check["id"]) for check in row.checks if check.get("status") == "fail"]
+
+
+_SCORE = MaturitySnapshot.score.expression
+_SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "service": (Service.name.expression,),
+    "level": (MaturitySnapshot.level.expression, Service.name.expression),
+    "score": (_SCORE, Service.name.expression),
+}
+
+
+def list_maturity(session: Session, query: MaturityQuery) -> MaturityPage:
+    """Every service's current maturity, filtered and sorted; stale snapshots recomputed first."""
+    if query.failing is not None and query.failing not in CHECKS:
+        raise InvalidRequest(f"No check is named {query.failing!r}.")
+    repository = MaturityRepository(session)
+    for service in repository.stale_services(utcnow()):
+        current_snapshot(session, service)
+    size = clamp_limit(query.limit)
+    shapes = {"service": (str,), "level": (int, str), "score": (str, str)}
+    position = decode_position(query.cursor, shapes[query.sort])
+    statement = repository.latest_snapshots()
+    if query.min_level is not None:
+        statement = statement.where(MaturitySnapshot.level >= query.min_level)
+    if query.max_level is not None:
+        statement = statement.where(MaturitySnapshot.level <= query.max_level)
+    if query.owner is not None:
+        statement = statement.where(Service.owner == query.owner)
+    columns = _SORT_COLUMNS[query.sort]
+    descending = query.order == "desc"
+    if position is not None:
+        statement = statement.where(_after(columns, position, descending=descending))
+    ordering = [column.desc() if descending else column.asc() for column in columns]
+    rows: list[tuple[MaturitySnapshot, Service]] = []
+    offset = 0
+    # The "failing" filter reads the stored check list, so it is applied here, page by page.
+    while len(rows) <= size:
+        batch = session.execute(statement.order_by(*ordering).offset(offset).limit(size + 1)).all()
+        if not batch:
+            break
+        offset += len(batch)
+        for snapshot, service in batch:
+            if query.failing is None or query.failing in _failing(snapshot):
+                rows.append((snapshot, service))
+    page = rows[:size]
+    items = [
+        MaturityRow(
+            service=service.name,
+            owner=service.owner,
+            level=snapshot.level,
+            level_name=LEVEL_NAMES[snapshot.level],
+            score=snapshot.score,
+            failing=_failing(snapshot),
+            computed_at=snapshot.computed_at,
+        )
+        for snapshot, service in page
+    ]
+    following = None
+    if len(rows) > size:
+        last_snapshot, last_service = page[-1]
+        following = encode_position(*_position(query.sort, last_snapshot, last_service))
+    return MaturityPage(items=items, next=following)
+
+
+def _position(sort: str, snapshot: MaturitySnapshot, service: Service) -> tuple[str | int, ...]:
+    if sort == "level":
+        return (snapshot.level, service.name)
+    if sort == "score":
+        return (repr(snapshot.score), service.name)
+    return (service.name,)
+
+
+def _after(
+    columns: tuple[ColumnElement[Any], ...], position: tuple[str | int, ...], *, descending: bool
+) -> ColumnElement[bool]:
+    """Rows after ``position`` in the listing's order (keyset pagination)."""
+    values: list[object] = list(position)
+    if columns[0] is _SCORE:
+        try:
+            values[0] = float(str(values[0]))
+        except ValueError:
+            raise InvalidRequest("The cursor is not one this listing gave.") from None
+    first = columns[0]
+    if len(columns) == 1:
+        return first < values[0] if descending else first > values[0]
+    second = columns[1]
+    if descending:
+        return or_(first < values[0], and_(first == values[0], second < values[1]))
+    return or_(first > values[0], and_(first == values[0], second > values[1]))
+
+
+def maturity_history(session: Session, name: str, query: HistoryQuery) -> SnapshotPage:
+    """The service's snapshots, newest first."""
+    service = _service(session, name)
+    current_snapshot(session, service)
+    size = clamp_limit(query.limit)
+    position = decode_position(query.cursor, (int,))
+    rows = MaturityRepository(session).snapshot_history(
+        service.id,
+        before=None if position is None else int(position[0]),
+        since=query.since,
+        until=query.until,
+        limit=size + 1,
+    )
+    items = [
+        SnapshotOut(
+            snapshot_id=row.id,
+            level=row.level,
+            level_name=LEVEL_NAMES[row.level],
+            score=row.score,
+            release=row.target_release,
+            trigger=row.trigger,
+            failing=_failing(row),
+            computed_at=row.computed_at,
+            policy_version=row.policy_version,
+        )
+        for row in rows[:size]
+    ]
+    following = encode_position(items[-1].snapshot_id) if len(rows) > size else None
+    return SnapshotPage(items=items, next=following)
+
+
+def _service(session: Session, name: str) -> Service:
+    service = ServiceRepository(session).by_name(name)
+    if service is None:
+        raise ServiceNotFound(f"No service is named {name!r}.")
+    return service

@@ -1,0 +1,1164 @@
+"""The maturity checks catalogue (app/scoring/checks.py) on facts built here, and the maturity
+fields of the service policy (app/scoring/policy.py, app/provenance/policy.py).
+
+Every builder below returns a mature service by default (level 5, score 100): each test
+changes only the facts it is about.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal
+
+import pytest
+from pydantic import ValidationError
+
+from app.attestations.policy import (
+    GITHUB_ACTIONS_ISSUER,
+    AllowedIdentity,
+    IdentityPolicy,
+    policy_digest,
+)
+from app.provenance.policy import ServicePolicyDocument
+from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
+from app.scoring.facts import (
+    ArtifactFacts,
+    BuildFact,
+    BundleFact,
+    ExceptionFact,
+    MaturityPolicy,
+    ReleaseFacts,
+    SbomFact,
+    ServiceFacts,
+)
+from app.scoring.policy import DEFAULT_ENVIRONMENTS
+
+NOW: Final = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
+SERVICE: Final = "payments"
+REPOSITORY: Final = "https://github.com/acme/payments"
+RELEASE: Final = "payments@1.0.0"
+OLDER_RELEASE: Final = "payments@0.9.0"
+DIGEST_A: Final = "sha256:" + "a" * 64
+DIGEST_B: Final = "sha256:" + "b" * 64
+RELEASE_WORKFLOW: Final = (
+    "https://github.com/acme/payments/.github/workflows/release.yml@refs/tags/v1.0.0"
+)
+SLSA_GENERATOR: Final = (
+    "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
+    "generator_generic_slsa3.yml@refs/tags/v2.1.0"
+)
+PROVENANCE_PREDICATE: Final = "https://slsa.dev/provenance/v1"
+OPENVEX: Final = "https://openvex.dev/ns/v0.2.0"
+GOOGLE: Final = "https://accounts.google.com"
+PERSON: Final = "alice@acme.example"
+CIRCLECI_ISSUER: Final = "https://oidc.circleci.com/org/4f6b2c1e-8d0a-4a43-9a57-2f1c3b8e7d10"
+CIRCLECI_SUBJECT: Final = (
+    "https://circleci.com/api/v2/projects/5d2f0a3c-1b7e-4c9d-8e6f-0a1b2c3d4e5f/"
+    "pipeline-definitions/9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"
+)
+
+# The design's table: the level of each check.
+CATALOGUE_LEVELS: Final = {
+    "service-repository": 1,
+    "sbom-present": 1,
+    "sbom-quality": 2,
+    "artifact-signed": 2,
+    "provenance-present": 2,
+    "workload-identity": 3,
+    "hosted-builder": 3,
+    "release-coverage": 3,
+    "build-level-3": 4,
+    "subjects-consistent": 4,
+    "exceptions-controlled": 4,
+    "vex-present": 4,
+    "reproducible": 5,
+    "few-exceptions": 5,
+    "no-open-anomaly": 5,
+    "full-coverage": 5,
+    "score-trend": 5,
+}
+DEFAULT_WEIGHT_OF_LEVEL: Final = {1: 5.0, 2: 4.0, 3: 3.0, 4: 2.0, 5: 1.0}
+# Checks that judge the target release and fail when the service has none.
+TARGET_CHECKS: Final = (
+    "sbom-present",
+    "sbom-quality",
+    "artifact-signed",
+    "provenance-present",
+    "workload-identity",
+    "hosted-builder",
+    "build-level-3",
+    "subjects-consistent",
+    "vex-present",
+    "reproducible",
+)
+
+
+# --- fact builders ------------------------------------------------------------------------------
+
+
+def sbom(
+    sbom_id: int = 1,
+    *,
+    quality: float = 10.0,
+    vulnerabilities: int | None = 0,
+    unanalyzed: int | None = 0,
+) -> SbomFact:
+    return SbomFact(
+        id=sbom_id,
+        quality_score=quality,
+        signed=False,
+        vulnerability_count=vulnerabilities,
+        unanalyzed_vulnerability_count=unanalyzed,
+    )
+
+
+def bundle(
+    attestation_id: int = 2,
+    *,
+    subject: str = RELEASE_WORKFLOW,
+    issuer: str = GITHUB_ACTIONS_ISSUER,
+    verified: bool = True,
+    predicate_type: str | None = None,
+) -> BundleFact:
+    """A message signature, or an attestation when ``predicate_type`` is given."""
+    return BundleFact(
+        attestation_id=attestation_id,
+        kind="signature" if predicate_type is None else "attestation",
+        predicate_type=predicate_type,
+        verified=verified,
+        signer_subject=subject,
+        signer_issuer=issuer,
+    )
+
+
+def person_signature(attestation_id: int = 2) -> BundleFact:
+    return bundle(attestation_id, subject=PERSON, issuer=GOOGLE)
+
+
+def build(
+    attestation_id: int = 3, *, level: int = 3, source_bound: bool = True, verified: bool = True
+) -> BuildFact:
+    return BuildFact(
+        attestation_id=attestation_id,
+        builder_id=SLSA_GENERATOR.split("@", 1)[0],
+        slsa_level=level,
+        source_bound=source_bound,
+        verified=verified,
+    )
+
+
+def artifact(
+    digest: str = DIGEST_A,
+    *,
+    first_id: int = 1,
+    sboms: tuple[SbomFact, ...] | None = None,
+    bundles: tuple[BundleFact, ...] | None = None,
+    builds: tuple[BuildFact, ...] | None = None,
+    findings: tuple[str, ...] = (),
+) -> ArtifactFacts:
+    """Complete by default: SBOM ``first_id``, signature ``first_id + 1``, L3 provenance
+    ``first_id + 2``. Each provenance is also a bundle naming the artifact, as stored."""
+    builds = (build(first_id + 2),) if builds is None else builds
+    provenance_bundles = tuple(
+        bundle(
+            b.attestation_id,
+            subject=SLSA_GENERATOR,
+            verified=b.verified,
+            predicate_type=PROVENANCE_PREDICATE,
+        )
+        for b in builds
+    )
+    return ArtifactFacts(
+        digest=digest,
+        sboms=(sbom(first_id),) if sboms is None else sboms,
+        bundles=(*((bundle(first_id + 1),) if bundles is None else bundles), *provenance_bundles),
+        builds=builds,
+        findings=findings,
+    )
+
+
+def release(
+    key: str = RELEASE,
+    *,
+    artifacts: tuple[ArtifactFacts, ...] | None = None,
+    age_days: int = 1,
+    reproducibility: Literal["reproducible", "mismatch", "unverified"] = "reproducible",
+    findings: tuple[str, ...] = (),
+) -> ReleaseFacts:
+    return ReleaseFacts(
+        key=key,
+        released_at=NOW - timedelta(days=age_days),
+        artifacts=(artifact(),) if artifacts is None else artifacts,
+        reproducibility=reproducibility,
+        independent_builders=2 if reproducibility == "reproducible" else 1,
+        findings=findings,
+    )
+
+
+MATURE_RELEASE: Final = release()
+
+
+def service(
+    target: ReleaseFacts | None = MATURE_RELEASE,
+    *,
+    recent: tuple[ReleaseFacts, ...] | None = None,
+    repository: str | None = REPOSITORY,
+    exceptions: tuple[ExceptionFact, ...] = (),
+    reference_score: float | None = None,
+) -> ServiceFacts:
+    """``recent`` defaults to the target release alone (none without a target)."""
+    if recent is None:
+        recent = () if target is None else (target,)
+    return ServiceFacts(
+        service=SERVICE,
+        repository=repository,
+        now=NOW,
+        target=target,
+        recent=recent,
+        exceptions=exceptions,
+        reference_score=reference_score,
+    )
+
+
+def exception(
+    exception_id: int = 1,
+    check: str = "workload-identity",
+    *,
+    requested_by: str = "alice",
+    approved_by: str | None = "bob",
+    expires_in_days: float = 7,
+    revoked: bool = False,
+) -> ExceptionFact:
+    """Approved by another admin and running for a week, unless told otherwise."""
+    return ExceptionFact(
+        id=exception_id,
+        check=check,
+        requested_by=requested_by,
+        expires_at=NOW + timedelta(days=expires_in_days),
+        approved_by=approved_by,
+        revoked=revoked,
+    )
+
+
+def person_signed_service(**changes: Any) -> ServiceFacts:
+    """Signed by a person's e-mail account: workload-identity (level 3) fails, all else holds."""
+    return service(release(artifacts=(artifact(bundles=(person_signature(),)),)), **changes)
+
+
+def releases_with_gaps(total: int, incomplete: int) -> tuple[ReleaseFacts, ...]:
+    """``total`` releases, newest first, the oldest ``incomplete`` of them without an SBOM."""
+    return tuple(
+        release(
+            f"payments@1.0.{total - index}",
+            age_days=index + 1,
+            artifacts=(artifact(sboms=()),) if index >= total - incomplete else None,
+        )
+        for index in range(total)
+    )
+
+
+def rules(**policy_fields: Any) -> MaturityPolicy:
+    """The maturity rules of a service policy with ``policy_fields``."""
+    return ServicePolicyDocument.model_validate(policy_fields).maturity()
+
+
+def judged(facts: ServiceFacts, **policy_fields: Any) -> Maturity:
+    return evaluate(facts, rules(**policy_fields))
+
+
+def result_of(maturity: Maturity, check_id: str) -> CheckResult:
+    return next(result for result in maturity.checks if result.id == check_id)
+
+
+def check(facts: ServiceFacts, check_id: str, **policy_fields: Any) -> CheckResult:
+    return result_of(judged(facts, **policy_fields), check_id)
+
+
+# Facts on which each check fails, all else as in a mature service.
+FAILING: Final[dict[str, ServiceFacts]] = {
+    "service-repository": service(repository=None),
+    "sbom-present": service(release(artifacts=(artifact(sboms=()),))),
+    "sbom-quality": service(release(artifacts=(artifact(sboms=(sbom(quality=5.9),)),))),
+    "artifact-signed": service(release(artifacts=(artifact(bundles=(), builds=()),))),
+    "provenance-present": service(release(artifacts=(artifact(builds=()),))),
+    "workload-identity": person_signed_service(),
+    "hosted-builder": service(release(artifacts=(artifact(builds=(build(level=1),)),))),
+    "release-coverage": service(recent=releases_with_gaps(2, 1)),
+    "build-level-3": service(release(artifacts=(artifact(builds=(build(level=2),)),))),
+    "subjects-consistent": service(
+        release(artifacts=(artifact(findings=("the SBOM names another digest",)),))
+    ),
+    "exceptions-controlled": service(exceptions=(exception(approved_by="alice"),)),
+    "vex-present": service(
+        release(artifacts=(artifact(sboms=(sbom(vulnerabilities=2, unanalyzed=2),)),))
+    ),
+    "reproducible": service(release(reproducibility="unverified")),
+    "few-exceptions": service(exceptions=(exception(1), exception(2, "reproducible"))),
+    "no-open-anomaly": service(release(reproducibility="mismatch")),
+    "full-coverage": service(recent=releases_with_gaps(2, 1)),
+    "score-trend": service(release(reproducibility="unverified"), reference_score=100.0),
+}
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def test_catalogue_holds_the_designed_checks_at_their_levels() -> None:
+    assert {c.id: c.level for c in CATALOGUE} == CATALOGUE_LEVELS
+    assert [c.id for c in CATALOGUE] == list(CHECKS)
+    assert {c.id for c in CATALOGUE if not c.waivable} == {
+        "service-repository",
+        "exceptions-controlled",
+        "few-exceptions",
+    }
+    assert all(c.title and c.remediation for c in CATALOGUE)
+
+
+def test_a_mature_service_passes_every_check_that_applies() -> None:
+    maturity = judged(service())
+
+    statuses = {c.id: c.status for c in maturity.checks}
+    assert {i for i, s in statuses.items() if s == "not_applicable"} == {
+        "vex-present",
+        "score-trend",
+    }
+    assert {i for i, s in statuses.items() if s == "pass"} == set(CHECKS) - {
+        "vex-present",
+        "score-trend",
+    }
+    assert all(c.remediation == "" for c in maturity.checks if c.status == "pass")
+    assert all(c.score == 10.0 for c in maturity.checks if c.status == "pass")
+    assert (maturity.level, maturity.level_name, maturity.score) == (5, "Optimize", 100.0)
+    assert [c.id for c in maturity.checks] == list(CHECKS)  # catalogue order
+
+
+def test_failing_facts_cover_the_catalogue() -> None:
+    assert set(FAILING) == set(CHECKS)
+
+
+@pytest.mark.parametrize("check_id", list(FAILING))
+def test_each_check_fails_with_its_remediation(check_id: str) -> None:
+    result = check(FAILING[check_id], check_id)
+
+    assert result.status == "fail"
+    assert result.remediation == CHECKS[check_id].remediation != ""
+    assert result.detail
+    assert 0.0 <= result.score < 10.0
+    assert result.waived_by is None
+
+
+@pytest.mark.parametrize("check_id", TARGET_CHECKS)
+def test_checks_of_the_target_release_fail_when_there_is_none(check_id: str) -> None:
+    result = check(service(None), check_id)
+
+    assert (result.status, result.score) == ("fail", 0.0)
+    assert result.detail == "service payments has no artifact yet"
+
+
+# --- level 1 ------------------------------------------------------------------------------------
+
+
+def test_service_repository_names_the_service() -> None:
+    passed = check(service(), "service-repository")
+    failed = check(service(repository=None), "service-repository")
+
+    assert passed.status == "pass"
+    assert passed.evidence == ("service:payments",)
+    assert REPOSITORY in passed.detail
+    assert (failed.status, failed.score) == ("fail", 0.0)
+    assert "payments" in failed.detail
+    assert failed.remediation
+
+
+def test_sbom_present_names_the_sboms_and_the_artifacts_without_one() -> None:
+    passed = check(service(), "sbom-present")
+    two = release(
+        artifacts=(artifact(DIGEST_A), artifact(DIGEST_B, first_id=11, sboms=())),
+    )
+    failed = check(service(two), "sbom-present")
+
+    assert (passed.status, passed.evidence, passed.remediation) == ("pass", ("sbom:1",), "")
+    assert RELEASE in passed.detail
+    assert (failed.status, failed.score) == ("fail", 5.0)  # one of two artifacts
+    assert DIGEST_B in failed.detail
+    assert DIGEST_A not in failed.detail
+    assert failed.evidence == ("sbom:1",)
+    assert failed.remediation
+
+
+# --- level 2 ------------------------------------------------------------------------------------
+
+
+def test_sbom_quality_exactly_at_the_threshold_passes() -> None:
+    facts = service(release(artifacts=(artifact(sboms=(sbom(quality=6.0),)),)))
+
+    result = check(facts, "sbom-quality")
+
+    assert result.status == "pass"
+    assert result.score == 6.0  # a pass keeps the measured quality as its score
+    assert result.evidence == ("sbom:1",)
+    assert result.remediation == ""
+    assert "6.0" in result.detail
+
+
+def test_sbom_quality_below_the_threshold_fails_and_names_the_artifact() -> None:
+    result = check(FAILING["sbom-quality"], "sbom-quality")
+
+    assert (result.status, result.score) == ("fail", 5.9)
+    assert DIGEST_A in result.detail
+    assert "5.9/10" in result.detail
+    assert "6.0" in result.detail
+    assert result.evidence == ("sbom:1",)
+
+
+def test_sbom_quality_threshold_comes_from_the_policy() -> None:
+    facts = service(release(artifacts=(artifact(sboms=(sbom(quality=7.5),)),)))
+
+    assert check(facts, "sbom-quality").status == "pass"
+    strict = check(facts, "sbom-quality", min_sbom_quality=8.0)
+    assert strict.status == "fail"
+    assert "8.0" in strict.detail
+    assert check(facts, "sbom-quality", min_sbom_quality=7.5).status == "pass"
+
+
+def test_sbom_quality_takes_each_artifacts_best_sbom_and_the_weakest_artifact() -> None:
+    best_counts = service(
+        release(
+            artifacts=(
+                artifact(
+                    sboms=(sbom(1, quality=3.0), sbom(4)),
+                ),
+            )
+        )
+    )
+    weakest_decides = service(
+        release(
+            artifacts=(
+                artifact(DIGEST_A, sboms=(sbom(1, quality=9.0),)),
+                artifact(DIGEST_B, first_id=11, sboms=(sbom(11, quality=4.0),)),
+            )
+        )
+    )
+
+    assert check(best_counts, "sbom-quality").status == "pass"
+    failed = check(weakest_decides, "sbom-quality")
+    assert (failed.status, failed.score) == ("fail", 4.0)
+    assert DIGEST_B in failed.detail
+    assert failed.evidence == ("sbom:1", "sbom:11")
+
+
+def test_artifact_signed_counts_only_verified_bundles() -> None:
+    passed = check(service(), "artifact-signed")
+    unverified = service(
+        release(
+            artifacts=(
+                artifact(bundles=(bundle(2, verified=False),), builds=(build(verified=False),)),
+            )
+        )
+    )
+    failed = check(unverified, "artifact-signed")
+
+    assert passed.status == "pass"
+    assert passed.evidence == ("attestation:2", "attestation:3")
+    assert (failed.status, failed.score, failed.evidence) == ("fail", 0.0, ())
+    assert DIGEST_A in failed.detail
+    assert "2 bundles failed verification" in failed.detail
+
+
+def test_provenance_present_needs_verified_provenance() -> None:
+    passed = check(service(), "provenance-present")
+    unverified = service(release(artifacts=(artifact(builds=(build(verified=False),)),)))
+
+    assert (passed.status, passed.evidence) == ("pass", ("attestation:3",))
+    for facts in (FAILING["provenance-present"], unverified):
+        failed = check(facts, "provenance-present")
+        assert (failed.status, failed.score, failed.evidence) == ("fail", 0.0, ())
+        assert DIGEST_A in failed.detail
+
+
+# --- level 3 ------------------------------------------------------------------------------------
+
+
+def test_workload_identity_github_actions_uri_san_passes() -> None:
+    result = check(service(), "workload-identity")
+
+    assert result.status == "pass"
+    assert result.evidence == ("attestation:2", "attestation:3")
+    assert RELEASE_WORKFLOW in result.detail
+    assert result.remediation == ""
+
+
+def test_workload_identity_email_san_from_google_fails() -> None:
+    result = check(person_signed_service(), "workload-identity")
+
+    assert result.status == "fail"
+    assert result.score == 5.0  # the provenance is still signed by the generator's workflow
+    assert f"{PERSON} ({GOOGLE})" in result.detail
+    assert result.evidence == ("attestation:2", "attestation:3")
+    assert result.remediation
+
+
+def test_workload_identity_circleci_org_issuer_passes() -> None:
+    circleci = bundle(subject=CIRCLECI_SUBJECT, issuer=CIRCLECI_ISSUER)
+    facts = service(release(artifacts=(artifact(bundles=(circleci,)),)))
+
+    result = check(facts, "workload-identity")
+
+    assert result.status == "pass"
+    assert CIRCLECI_SUBJECT in result.detail
+
+
+@pytest.mark.parametrize(
+    ("subject", "issuer"),
+    [
+        pytest.param(PERSON, GITHUB_ACTIONS_ISSUER, id="e-mail from a CI issuer"),
+        pytest.param(CIRCLECI_SUBJECT, "https://oidc.circleci.com/", id="circleci outside /org/"),
+        pytest.param(RELEASE_WORKFLOW, "https://ci.acme.example", id="unknown issuer"),
+    ],
+)
+def test_workload_identity_needs_a_uri_san_from_a_ci_issuer(subject: str, issuer: str) -> None:
+    facts = service(
+        release(artifacts=(artifact(bundles=(bundle(subject=subject, issuer=issuer),)),))
+    )
+
+    assert check(facts, "workload-identity").status == "fail"
+
+
+def test_workload_identity_ignores_unverified_bundles() -> None:
+    only_unverified = service(
+        release(
+            artifacts=(
+                artifact(bundles=(bundle(verified=False),), builds=(build(verified=False),)),
+            )
+        )
+    )
+    one_unverified = service(
+        release(artifacts=(artifact(bundles=(bundle(verified=True), bundle(5, verified=False))),))
+    )
+
+    failed = check(only_unverified, "workload-identity")
+    assert (failed.status, failed.score) == ("fail", 0.0)
+    assert "no verified signature" in failed.detail
+    assert check(one_unverified, "workload-identity").evidence == (
+        "attestation:2",
+        "attestation:3",
+    )
+
+
+def test_hosted_builder_level_2_bound_to_the_source_passes() -> None:
+    facts = service(release(artifacts=(artifact(builds=(build(level=2),)),)))
+
+    result = check(facts, "hosted-builder")
+
+    assert (result.status, result.evidence, result.remediation) == (
+        "pass",
+        ("attestation:3",),
+        "",
+    )
+
+
+@pytest.mark.parametrize("check_id", ["hosted-builder", "build-level-3"])
+@pytest.mark.parametrize(
+    "provenance",
+    [
+        pytest.param(build(level=3, source_bound=False), id="level 3 not source-bound"),
+        pytest.param(build(level=3, verified=False), id="level 3 unverified"),
+        pytest.param(build(level=1), id="level 1"),
+    ],
+)
+def test_builder_checks_count_only_verified_source_bound_provenance(
+    check_id: str, provenance: BuildFact
+) -> None:
+    facts = service(release(artifacts=(artifact(builds=(provenance,)),)))
+
+    result = check(facts, check_id)
+
+    assert (result.status, result.score, result.evidence) == ("fail", 0.0, ())
+    assert DIGEST_A in result.detail
+
+
+def test_builder_checks_are_scored_by_the_share_of_artifacts() -> None:
+    facts = service(
+        release(
+            artifacts=(
+                artifact(DIGEST_A),
+                artifact(DIGEST_B, first_id=11, builds=(build(13, level=2),)),
+            )
+        )
+    )
+
+    hosted = check(facts, "hosted-builder")
+    level_3 = check(facts, "build-level-3")
+
+    assert hosted.status == "pass"
+    assert hosted.evidence == ("attestation:3", "attestation:13")
+    assert (level_3.status, level_3.score, level_3.evidence) == ("fail", 5.0, ("attestation:3",))
+    assert DIGEST_B in level_3.detail
+    assert DIGEST_A not in level_3.detail
+
+
+def test_release_coverage_passes_at_90_percent() -> None:
+    result = check(service(recent=releases_with_gaps(10, 1)), "release-coverage")
+
+    assert result.status == "pass"
+    assert "9 of 10 releases in the last 30 days" in result.detail
+    assert len(result.evidence) == 9
+    assert "release:payments@1.0.10" in result.evidence
+    assert "release:payments@1.0.1" not in result.evidence  # the incomplete one
+
+
+def test_release_coverage_below_90_percent_fails_and_names_the_gaps() -> None:
+    result = check(service(recent=releases_with_gaps(10, 2)), "release-coverage")
+
+    assert (result.status, result.score) == ("fail", 8.0)
+    assert "payments@1.0.1" in result.detail
+    assert "payments@1.0.2" in result.detail
+    assert len(result.evidence) == 8
+
+
+@pytest.mark.parametrize("check_id", ["release-coverage", "full-coverage"])
+def test_coverage_does_not_apply_without_a_recent_release(check_id: str) -> None:
+    old = release(age_days=90)
+    result = check(service(old, recent=()), check_id, coverage_window_days=7)
+
+    assert (result.status, result.score, result.evidence) == ("not_applicable", 0.0, ())
+    assert result.detail == "no release in the last 7 days"
+
+
+# --- level 4 ------------------------------------------------------------------------------------
+
+
+def test_subjects_consistent_names_the_evidence_compared() -> None:
+    result = check(service(), "subjects-consistent")
+
+    assert result.status == "pass"
+    assert result.evidence == ("sbom:1", "attestation:2", "attestation:3")
+    assert RELEASE in result.detail
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        pytest.param(FAILING["subjects-consistent"], id="artifact finding"),
+        pytest.param(
+            service(release(findings=("the SBOM names another digest",))), id="release finding"
+        ),
+    ],
+)
+def test_subjects_consistent_fails_with_a_finding(facts: ServiceFacts) -> None:
+    result = check(facts, "subjects-consistent")
+
+    assert (result.status, result.score) == ("fail", 0.0)
+    assert "the SBOM names another digest" in result.detail
+    assert result.evidence == ("sbom:1", "attestation:2", "attestation:3")
+
+
+def test_subjects_consistent_fails_when_an_artifact_lacks_provenance() -> None:
+    facts = service(
+        release(artifacts=(artifact(DIGEST_A), artifact(DIGEST_B, first_id=11, builds=())))
+    )
+
+    result = check(facts, "subjects-consistent")
+
+    assert (result.status, result.score) == ("fail", 0.0)
+    assert DIGEST_B in result.detail
+    assert DIGEST_A not in result.detail
+
+
+def test_vex_present_does_not_apply_without_listed_vulnerabilities() -> None:
+    result = check(service(), "vex-present")
+
+    assert (result.status, result.score, result.evidence) == ("not_applicable", 0.0, ())
+    assert "no SBOM lists a vulnerability" in result.detail
+
+
+def test_vex_present_passes_with_a_verified_openvex_attestation() -> None:
+    listed = sbom(vulnerabilities=3, unanalyzed=3)
+    vex = bundle(4, predicate_type=OPENVEX)
+    facts = service(release(artifacts=(artifact(sboms=(listed,), bundles=(bundle(2), vex)),)))
+
+    result = check(facts, "vex-present")
+
+    assert (result.status, result.evidence, result.remediation) == (
+        "pass",
+        ("attestation:4",),
+        "",
+    )
+
+
+def test_vex_present_passes_with_an_analysis_in_the_sbom() -> None:
+    facts = service(release(artifacts=(artifact(sboms=(sbom(vulnerabilities=3),)),)))
+
+    result = check(facts, "vex-present")
+
+    assert (result.status, result.evidence) == ("pass", ("sbom:1",))
+
+
+def test_vex_present_fails_without_a_verified_statement() -> None:
+    listed = sbom(vulnerabilities=3, unanalyzed=1)
+    unverified_vex = bundle(4, predicate_type=OPENVEX, verified=False)
+    facts = service(
+        release(artifacts=(artifact(sboms=(listed,), bundles=(bundle(2), unverified_vex)),))
+    )
+
+    result = check(facts, "vex-present")
+
+    assert (result.status, result.score, result.evidence) == ("fail", 0.0, ())
+    assert DIGEST_A in result.detail
+    assert result.remediation
+
+
+def test_vex_present_is_scored_by_the_share_of_listing_artifacts_covered() -> None:
+    facts = service(
+        release(
+            artifacts=(
+                artifact(DIGEST_A, sboms=(sbom(1, vulnerabilities=2),)),
+                artifact(DIGEST_B, first_id=11, sboms=(sbom(11, vulnerabilities=2, unanalyzed=2),)),
+            )
+        )
+    )
+
+    result = check(facts, "vex-present")
+
+    assert (result.status, result.score, result.evidence) == ("fail", 5.0, ("sbom:1",))
+    assert DIGEST_B in result.detail
+
+
+def test_vex_present_fails_when_the_vulnerabilities_are_not_known() -> None:
+    facts = service(release(artifacts=(artifact(sboms=(sbom(vulnerabilities=None),)),)))
+
+    result = check(facts, "vex-present")
+
+    assert (result.status, result.score) == ("fail", 0.0)
+    assert "not known" in result.detail
+    assert DIGEST_A in result.detail
+
+
+# --- level 5 ------------------------------------------------------------------------------------
+
+
+def test_reproducible_passes_when_target_and_recent_releases_are() -> None:
+    older = release(OLDER_RELEASE, age_days=5)
+
+    result = check(service(recent=(MATURE_RELEASE, older)), "reproducible")
+
+    assert result.status == "pass"
+    assert result.evidence == (f"release:{RELEASE}", f"release:{OLDER_RELEASE}")
+    assert "2 releases" in result.detail
+
+
+@pytest.mark.parametrize("status", ["unverified", "mismatch"])
+def test_reproducible_fails_for_a_recent_release_that_is_not(status: str) -> None:
+    older = release(OLDER_RELEASE, age_days=5, reproducibility=status)  # type: ignore[arg-type]
+
+    result = check(service(recent=(MATURE_RELEASE, older)), "reproducible")
+
+    assert (result.status, result.score) == ("fail", 5.0)
+    assert f"{OLDER_RELEASE} ({status})" in result.detail
+    assert result.evidence == (f"release:{RELEASE}",)
+
+
+def test_reproducible_judges_the_target_even_outside_the_window() -> None:
+    old_target = release(age_days=90, reproducibility="unverified")
+    newer = release("payments@1.1.0")
+
+    result = check(service(old_target, recent=(newer,)), "reproducible")
+
+    assert (result.status, result.score) == ("fail", 5.0)
+    assert f"{RELEASE} (unverified)" in result.detail
+    assert "2 independent builders" in result.detail  # the policy's default quorum
+
+
+def test_no_open_anomaly_names_what_looks_wrong() -> None:
+    passed = check(service(), "no-open-anomaly")
+    mismatch = check(
+        service(recent=(MATURE_RELEASE, release(OLDER_RELEASE, reproducibility="mismatch"))),
+        "no-open-anomaly",
+    )
+    unverified = check(
+        service(release(artifacts=(artifact(bundles=(bundle(2), bundle(7, verified=False))),))),
+        "no-open-anomaly",
+    )
+    finding = check(FAILING["subjects-consistent"], "no-open-anomaly")
+
+    assert (passed.status, passed.remediation) == ("pass", "")
+    assert f"release {OLDER_RELEASE}: builds disagree on the digest" in mismatch.detail
+    assert f"{DIGEST_A}: attestation 7 no longer verifies" in unverified.detail
+    assert f"{DIGEST_A}: the SBOM names another digest" in finding.detail
+    assert all(r.status == "fail" for r in (mismatch, unverified, finding))
+
+
+def test_full_coverage_needs_every_recent_release() -> None:
+    complete = check(service(recent=releases_with_gaps(10, 0)), "full-coverage")
+    nine_of_ten = judged(service(recent=releases_with_gaps(10, 1)))
+
+    assert complete.status == "pass"
+    assert len(complete.evidence) == 10
+    assert result_of(nine_of_ten, "release-coverage").status == "pass"
+    full = result_of(nine_of_ten, "full-coverage")
+    assert (full.status, full.score) == ("fail", 9.0)
+    assert "missing for payments@1.0.1" in full.detail
+
+
+def test_few_exceptions_allows_one_active_exception() -> None:
+    inactive = (
+        exception(2, "reproducible", approved_by=None),
+        exception(3, "hosted-builder", expires_in_days=-1),
+        exception(4, "build-level-3", revoked=True),
+    )
+    result = check(service(exceptions=(exception(1), *inactive)), "few-exceptions")
+
+    assert result.status == "pass"
+    assert result.evidence == ("exception:1",)
+
+
+def test_few_exceptions_fails_with_two_active() -> None:
+    result = check(FAILING["few-exceptions"], "few-exceptions")
+
+    assert (result.status, result.score) == ("fail", 8.0)
+    assert result.evidence == ("exception:1", "exception:2")
+    assert "workload-identity" in result.detail
+    assert "reproducible" in result.detail
+
+
+# --- exceptions ---------------------------------------------------------------------------------
+
+
+def test_an_approved_exception_waives_a_failing_check_at_its_failing_score() -> None:
+    unwaived = judged(person_signed_service())
+    waived = judged(person_signed_service(exceptions=(exception(9),)))
+
+    result = result_of(waived, "workload-identity")
+    assert result.status == "waived"
+    assert result.waived_by == 9
+    assert result.score == result_of(unwaived, "workload-identity").score == 5.0
+    assert result.evidence == ("attestation:2", "attestation:3", "exception:9")
+    assert result.detail.startswith("waived by exception 9 (approved by bob")
+    assert PERSON in result.detail
+    assert result.remediation == CHECKS["workload-identity"].remediation
+    assert waived.score == unwaived.score
+
+
+def test_the_latest_expiring_exception_is_the_one_that_waives() -> None:
+    exceptions = (exception(1, expires_in_days=3), exception(2, expires_in_days=20))
+
+    result = check(person_signed_service(exceptions=exceptions), "workload-identity")
+
+    assert (result.status, result.waived_by) == ("waived", 2)
+
+
+@pytest.mark.parametrize(
+    "waiver",
+    [
+        pytest.param(exception(approved_by=None), id="pending"),
+        pytest.param(exception(expires_in_days=-1), id="expired"),
+        pytest.param(exception(expires_in_days=0), id="expiring now"),
+        pytest.param(exception(revoked=True), id="revoked"),
+        pytest.param(exception(approved_by="alice"), id="self-approved"),
+        pytest.param(exception(check="hosted-builder"), id="another check"),
+    ],
+)
+def test_only_an_applying_exception_waives(waiver: ExceptionFact) -> None:
+    result = check(person_signed_service(exceptions=(waiver,)), "workload-identity")
+
+    assert result.status == "fail"
+    assert result.waived_by is None
+    assert "exception:1" not in result.evidence
+
+
+def test_a_passing_check_is_not_turned_into_waived() -> None:
+    result = check(service(exceptions=(exception(),)), "workload-identity")
+
+    assert (result.status, result.waived_by) == ("pass", None)
+
+
+def test_exceptions_controlled_fails_for_an_expired_exception_whose_check_still_fails() -> None:
+    lapsed = exception(4, expires_in_days=-1)
+
+    result = check(person_signed_service(exceptions=(lapsed,)), "exceptions-controlled")
+
+    assert (result.status, result.score) == ("fail", 0.0)
+    assert "exception 4 on workload-identity expired and the check still fails" in result.detail
+    assert result.evidence == ("exception:4",)
+
+
+def test_exceptions_controlled_passes_when_the_expired_exceptions_check_now_passes() -> None:
+    lapsed = exception(4, expires_in_days=-1)
+
+    result = check(service(exceptions=(lapsed,)), "exceptions-controlled")
+
+    assert (result.status, result.remediation) == ("pass", "")
+    assert result.evidence == ("exception:4",)
+
+
+def test_exceptions_controlled_ignores_expired_exceptions_never_approved() -> None:
+    never_approved = exception(4, approved_by=None, expires_in_days=-1)
+
+    result = check(person_signed_service(exceptions=(never_approved,)), "exceptions-controlled")
+
+    assert result.status == "pass"
+
+
+def test_exceptions_controlled_fails_for_a_self_approved_exception() -> None:
+    result = check(FAILING["exceptions-controlled"], "exceptions-controlled")
+
+    assert (result.status, result.score) == ("fail", 0.0)
+    assert "exception 1 on workload-identity approved by its requester" in result.detail
+
+
+@pytest.mark.parametrize("check_id", ["reproducible", "score-trend"])
+def test_exceptions_controlled_fails_for_a_lapsed_exception_on_any_check(check_id: str) -> None:
+    # The target was not rebuilt: reproducible fails, and the score falls from 100 to 97.6.
+    facts = service(
+        release(reproducibility="unverified"),
+        reference_score=100.0,
+        exceptions=(exception(4, check_id, expires_in_days=-1),),
+    )
+
+    maturity = judged(facts)
+
+    assert result_of(maturity, check_id).status == "fail"
+    controlled = result_of(maturity, "exceptions-controlled")
+    assert controlled.status == "fail"
+    assert f"exception 4 on {check_id} expired and the check still fails" in controlled.detail
+    assert maturity.level == 3
+
+
+@pytest.mark.parametrize(
+    ("check_id", "facts"),
+    [
+        pytest.param(
+            "service-repository",
+            service(repository=None, exceptions=(exception(check="service-repository"),)),
+            id="service-repository",
+        ),
+        pytest.param(
+            "exceptions-controlled",
+            service(
+                exceptions=(
+                    exception(1, "hosted-builder", approved_by="alice"),
+                    exception(2, "exceptions-controlled"),
+                )
+            ),
+            id="exceptions-controlled",
+        ),
+        pytest.param(
+            "few-exceptions",
+            service(exceptions=(exception(1), exception(2, "few-exceptions"))),
+            id="few-exceptions",
+        ),
+    ],
+)
+def test_unwaivable_checks_stay_failed_under_an_approved_exception(
+    check_id: str, facts: ServiceFacts
+) -> None:
+    result = check(facts, check_id)
+
+    assert result.status == "fail"
+    assert result.waived_by is None
+
+
+# --- the level ----------------------------------------------------------------------------------
+
+
+def test_level_is_0_when_a_level_1_check_fails() -> None:
+    maturity = judged(service(repository=None))
+
+    assert (maturity.level, maturity.level_name) == (0, "None")
+    assert [c.id for c in maturity.failing(5)] == ["service-repository"]
+
+
+def test_level_is_the_highest_whose_checks_and_all_lower_ones_hold() -> None:
+    maturity = judged(FAILING["build-level-3"])
+
+    assert (maturity.level, maturity.level_name) == (3, "Scale")
+    assert [c.id for c in maturity.failing(5)] == ["build-level-3"]
+    assert maturity.failing(3) == ()
+    assert all(c.holds for c in maturity.checks if c.level == 5)
+
+
+def test_a_failing_level_3_check_caps_the_level_at_2() -> None:
+    maturity = judged(person_signed_service())
+
+    assert [c.id for c in maturity.failing(5)] == ["workload-identity"]
+    assert {c.status for c in maturity.checks if c.level in {4, 5}} == {"pass", "not_applicable"}
+    assert (maturity.level, maturity.level_name) == (2, "Operate")
+
+
+def test_waived_and_not_applicable_checks_do_not_block_the_level() -> None:
+    maturity = judged(person_signed_service(exceptions=(exception(),)))
+
+    statuses = {c.id: c.status for c in maturity.checks}
+    assert statuses["workload-identity"] == "waived"
+    assert statuses["vex-present"] == statuses["score-trend"] == "not_applicable"
+    assert maturity.level == 5
+
+
+# --- the score ----------------------------------------------------------------------------------
+
+
+def test_default_weights_go_by_level() -> None:
+    maturity = judged(service())
+
+    assert {c.id: c.weight for c in maturity.checks} == {
+        check_id: DEFAULT_WEIGHT_OF_LEVEL[level] for check_id, level in CATALOGUE_LEVELS.items()
+    }
+
+
+def test_score_is_the_weighted_mean_of_applicable_checks() -> None:
+    # Applicable weights: 2x5 + 3x4 + 3x3 + 3x2 (vex-present does not apply)
+    # + 4x1 (score-trend does not apply) = 41; service-repository's 5 score 0.
+    assert judged(service(repository=None)).score == 87.8  # 10 x 360 / 41
+    # workload-identity (weight 3) scores 5.0: 10 x (410 - 15) / 41
+    assert judged(person_signed_service()).score == 96.3
+
+
+def test_policy_weights_override_the_defaults() -> None:
+    maturity = judged(service(repository=None), check_weights={"service-repository": 36})
+
+    assert result_of(maturity, "service-repository").weight == 36.0
+    assert result_of(maturity, "sbom-present").weight == 5.0
+    assert maturity.score == 50.0  # 10 x 360 / (36 + 36)
+
+
+def test_weight_0_leaves_a_check_out_of_the_score_not_out_of_the_level() -> None:
+    maturity = judged(service(repository=None), check_weights={"service-repository": 0})
+
+    assert maturity.score == 100.0
+    assert maturity.level == 0
+
+
+# Reproducible fails and weighs as much as all other applicable checks: base score 50.0.
+HALF_SCORED_WEIGHTS: Final = {"reproducible": 40}
+
+
+def half_scored(reference_score: float | None) -> Maturity:
+    facts = service(release(reproducibility="unverified"), reference_score=reference_score)
+    return judged(facts, check_weights=HALF_SCORED_WEIGHTS)
+
+
+def test_score_trend_does_not_apply_without_a_reference_score() -> None:
+    maturity = half_scored(None)
+
+    trend = result_of(maturity, "score-trend")
+    assert (trend.status, trend.evidence) == ("not_applicable", ())
+    assert maturity.score == maturity.base_score == 50.0
+
+
+@pytest.mark.parametrize("reference", [50.0 + SCORE_TOLERANCE, 50.0, 40.0])
+def test_score_trend_passes_within_the_tolerance(reference: float) -> None:
+    maturity = half_scored(reference)
+
+    trend = result_of(maturity, "score-trend")
+    assert (trend.status, trend.score, trend.remediation) == ("pass", 10.0, "")
+    assert f"score 50.0, {reference:.1f} 30 days ago" == trend.detail
+    assert maturity.base_score == 50.0
+    assert maturity.score == 50.6  # 10 x (400 + 10) / 81: the trend counts in the score
+
+
+def test_score_trend_fails_when_the_base_score_fell_by_more_than_the_tolerance() -> None:
+    reference = 50.0 + SCORE_TOLERANCE + 0.1
+    maturity = half_scored(reference)
+
+    trend = result_of(maturity, "score-trend")
+    assert (trend.status, trend.score) == ("fail", 9.9)  # 10 x 50.0 / 50.6
+    assert trend.detail == "score fell from 50.6 to 50.0 within 30 days"
+    assert trend.remediation
+    assert maturity.base_score == 50.0  # score-trend is not part of what it compares
+
+
+def test_score_trend_is_the_level_5_check_that_fails_on_a_fall() -> None:
+    maturity = judged(FAILING["score-trend"])
+
+    assert maturity.base_score == 97.6  # 10 x 400 / 41: reproducible failed
+    assert result_of(maturity, "score-trend").status == "fail"
+    assert maturity.level == 4
+
+
+# --- the maturity fields of the service policy --------------------------------------------------
+
+
+IDENTITY: Final = AllowedIdentity(issuer=GITHUB_ACTIONS_ISSUER, subject=RELEASE_WORKFLOW)
+
+
+def test_policy_defaults() -> None:
+    document = ServicePolicyDocument()
+
+    assert document.effective_environments == {"production": 4, "staging": 2}
+    assert document.maturity() == MaturityPolicy(
+        min_sbom_quality=6.0, coverage_window=timedelta(days=30), weights={}, quorum=2
+    )
+    document.effective_environments["production"] = 0
+    assert DEFAULT_ENVIRONMENTS == {"production": 4, "staging": 2}
+
+
+def test_policy_fields_reach_the_rules() -> None:
+    document = ServicePolicyDocument.model_validate(
+        {
+            "environments": {"production": 5, "qa-1.eu_west": 0},
+            "min_sbom_quality": 10,
+            "coverage_window_days": 365,
+            "check_weights": {"sbom-present": 0, "score-trend": 2.5},
+            "reproducibility_quorum": 3,
+        }
+    )
+
+    assert document.effective_environments == {"production": 5, "qa-1.eu_west": 0}
+    assert document.maturity() == MaturityPolicy(
+        min_sbom_quality=10.0,
+        coverage_window=timedelta(days=365),
+        weights={"sbom-present": 0.0, "score-trend": 2.5},
+        quorum=3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        pytest.param({"check_weights": {"no-such-check": 1}}, "no check is named", id="unknown"),
+        pytest.param({"check_weights": {"sbom-present": -1}}, "greater than or equal", id="neg"),
+        pytest.param({"check_weights": {"sbom-present": 101}}, "less than", id="too heavy"),
+        pytest.param({"check_weights": {"sbom-present": float("inf")}}, "finite", id="inf"),
+        pytest.param({"environments": {}}, "at least one environment", id="no environment"),
+        pytest.param({"environments": {"Production": 4}}, "pattern", id="capitals"),
+        pytest.param({"environments": {"prod env": 4}}, "pattern", id="space"),
+        pytest.param({"environments": {"": 4}}, "pattern", id="empty name"),
+        pytest.param({"environments": {"-prod": 4}}, "pattern", id="leading dash"),
+        pytest.param({"environments": {"p" * 33: 4}}, "pattern", id="long name"),
+        pytest.param({"environments": {"production": 6}}, "less than or equal", id="level 6"),
+        pytest.param({"environments": {"production": -1}}, "greater than", id="level -1"),
+        pytest.param({"environments": {"production": "4"}}, "integer", id="level as text"),
+        pytest.param({"min_sbom_quality": 10.5}, "less than or equal", id="quality > 10"),
+        pytest.param({"min_sbom_quality": -0.1}, "greater than", id="quality < 0"),
+        pytest.param({"min_sbom_quality": float("nan")}, "finite", id="quality nan"),
+        pytest.param({"coverage_window_days": 0}, "greater than", id="window 0"),
+        pytest.param({"coverage_window_days": 366}, "less than", id="window > 365"),
+        pytest.param({"coverage_window_days": 7.0}, "integer", id="window float"),
+    ],
+)
+def test_policy_refuses_bad_maturity_fields(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        ServicePolicyDocument.model_validate(fields)
+
+    assert message in str(refused.value)
+
+
+def test_policy_without_maturity_fields_keeps_the_identity_policy_digest() -> None:
+    identity_only = IdentityPolicy(identities=(IDENTITY,))
+    spelled_null = ServicePolicyDocument.model_validate(
+        {
+            "identities": [IDENTITY.model_dump(exclude_none=True)],
+            "environments": None,
+            "min_sbom_quality": None,
+            "coverage_window_days": None,
+            "check_weights": None,
+        }
+    )
+
+    assert policy_digest(ServicePolicyDocument(identities=(IDENTITY,))) == policy_digest(
+        identity_only
+    )
+    assert policy_digest(spelled_null) == policy_digest(identity_only)
+    assert policy_digest(
+        ServicePolicyDocument(identities=(IDENTITY,), min_sbom_quality=7.0)
+    ) != policy_digest(identity_only)

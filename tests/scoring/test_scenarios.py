@@ -1,0 +1,395 @@
+"""A service built up level by level with the local test Sigstore, then brought back down.
+
+Every step goes through the HTTP API as a release pipeline and an admin would:
+SBOM uploads, Sigstore bundles, policy changes and exceptions. The service's
+policy asks for three independent builders, so that two builds (the hosted one
+and the SLSA generator) reach level 4 and a third rebuild reaches level 5.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from app.config import Settings
+from app.db.base import utcnow
+from app.scoring.checks import CATALOGUE
+from tests.attestations.submissions import register, submit
+from tests.problems import assert_problem
+from tests.provenance.statements import COMMIT, TAG, statement
+from tests.provenance.test_provenance_api import GENERATOR, GENERATOR_IDENTITY, RELEASE
+from tests.sboms.uploads import audit_events
+from tests.scoring.conftest import Clock
+from tests.sigstore_local import (
+    GitHubClaims,
+    LocalSigstore,
+    SignerIdentity,
+    dsse_bundle,
+    message_signature_bundle,
+)
+
+SBOMS = Path(__file__).parent / "sboms"
+SERVICE = "payments"
+NAME = "payments-1.4.0.tar.gz"
+DIGEST_HEX = "9f2c6a4e0b7d15c8e3a1f6b2d4c8e0a7b5f3d1c9e7a5b3d1f9e7c5a3b1d9f7e5"
+DIGEST = f"sha256:{DIGEST_HEX}"
+OTHER_HEX = "1" * 64
+NEXT_HEX = "2" * 64
+
+# A self-hosted runner of the release workflow: SLSA Build L1 only.
+SELF_HOSTED = dataclasses.replace(
+    RELEASE,
+    github=dataclasses.replace(
+        GitHubClaims.for_workflow("acme/payments", ref=TAG, sha=COMMIT),
+        runner_environment="self-hosted",
+    ),
+)
+# An independent rebuild: another workflow (another signer) on a self-hosted runner.
+REBUILD = SignerIdentity.github_workflow(
+    "acme/payments", ref=TAG, sha=COMMIT, workflow=".github/workflows/rebuild.yml"
+)
+REBUILD = dataclasses.replace(
+    REBUILD,
+    github=dataclasses.replace(REBUILD.github, runner_environment="self-hosted"),  # type: ignore[arg-type]
+)
+
+
+@pytest.fixture
+def settings(settings: Settings, local_root_file: Path) -> Settings:
+    return settings.model_copy(update={"trust_roots": (local_root_file,)})
+
+
+@dataclasses.dataclass
+class Pipeline:
+    """What the release pipeline, the admins and the auditors of ``payments`` do."""
+
+    client: Any
+    admin: dict[str, str]
+    approver: dict[str, str]
+    pipeline: dict[str, str]
+    auditor: dict[str, str]
+    sigstore: LocalSigstore
+
+    def sbom(self, name: str, digest_hex: str = DIGEST_HEX) -> dict[str, Any]:
+        response = self.client.post(
+            "/v1/sboms",
+            params={"service": SERVICE, "artifact": f"sha256:{digest_hex}"},
+            content=(SBOMS / name).read_bytes(),
+            headers={**self.pipeline, "Content-Type": "application/vnd.cyclonedx+json"},
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def signature(self, signer: SignerIdentity = RELEASE) -> dict[str, Any]:
+        bundle = message_signature_bundle(self.sigstore, bytes.fromhex(DIGEST_HEX), signer=signer)
+        return self._accepted(submit(self.client, self.pipeline, bundle))
+
+    def build(
+        self, predicate: str, signer: SignerIdentity, digest_hex: str = DIGEST_HEX
+    ) -> dict[str, Any]:
+        document = statement(predicate)
+        document["subject"] = [{"name": NAME, "digest": {"sha256": digest_hex}}]
+        bundle = dsse_bundle(self.sigstore, document, signer=signer)
+        return self._accepted(submit(self.client, self.pipeline, bundle))
+
+    def _accepted(self, response: Any) -> dict[str, Any]:
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def policy(self, **fields: Any) -> dict[str, Any]:
+        response = self.client.put(
+            f"/v1/services/{SERVICE}/policy", json=fields, headers=self.admin
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def maturity(self) -> dict[str, Any]:
+        response = self.client.get(f"/v1/services/{SERVICE}/maturity", headers=self.auditor)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def waive(self, check: str, days: int = 30) -> dict[str, Any]:
+        expires = (utcnow() + timedelta(days=days)).isoformat()
+        requested = self.client.post(
+            "/v1/exceptions",
+            json={
+                "service": SERVICE,
+                "check": check,
+                "justification": "The third rebuilder is being set up; tracked in SEC-1234.",
+                "expires_at": expires,
+            },
+            headers=self.admin,
+        )
+        assert requested.status_code == 201, requested.text
+        approved = self.client.post(
+            f"/v1/exceptions/{requested.json()['id']}/approve", headers=self.approver
+        )
+        assert approved.status_code == 200, approved.text
+        body: dict[str, Any] = approved.json()
+        return body
+
+    def verdict(self, environment: str | None = None, digest: str = DIGEST) -> dict[str, Any]:
+        request: dict[str, Any] = {"digest": digest}
+        if environment is not None:
+            request["environment"] = environment
+        response = self.client.post("/v1/verdicts", json=request, headers=self.pipeline)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def statuses(maturity: dict[str, Any]) -> dict[str, str]:
+    return {check["id"]: check["status"] for check in maturity["checks"]}
+
+
+def failing(maturity: dict[str, Any]) -> set[str]:
+    return {check["id"] for check in maturity["checks"] if check["status"] == "fail"}
+
+
+@pytest.fixture
+def payments(
+    client, admin_headers, second_admin_headers, pipeline_headers, auditor_headers, local_sigstore
+) -> Pipeline:
+    register(client, admin_headers)
+    pipeline = Pipeline(
+        client,
+        admin=admin_headers,
+        approver=second_admin_headers,
+        pipeline=pipeline_headers,
+        auditor=auditor_headers,
+        sigstore=local_sigstore,
+    )
+    current = client.get(f"/v1/services/{SERVICE}/policy", headers=admin_headers).json()
+    pipeline.policy(
+        identities=[*current["identities"], GENERATOR_IDENTITY], reproducibility_quorum=3
+    )
+    return pipeline
+
+
+def up_to(pipeline: Pipeline, level: int) -> dict[str, Any]:
+    """The evidence of each level, in order, up to ``level``; the maturity after it."""
+    if level >= 1:
+        pipeline.sbom("poor.cdx.json")
+    if level >= 2:
+        pipeline.sbom("good.cdx.json")
+        pipeline.signature()
+        pipeline.build("good-self-hosted-runner.json", SELF_HOSTED)
+    if level >= 3:
+        pipeline.build("good-attest-build-provenance-runner.json", RELEASE)
+    if level >= 4:
+        pipeline.build("good-slsa-generator-v1.json", GENERATOR)
+    if level >= 5:
+        pipeline.build("good-self-hosted-runner.json", REBUILD)
+    return pipeline.maturity()
+
+
+def test_each_kind_of_evidence_raises_the_level_by_one(payments):
+    registered = payments.maturity()
+    assert [check["id"] for check in registered["checks"]] == [c.id for c in CATALOGUE]
+    assert (registered["level"], registered["level_name"]) == (0, "None")
+    assert "sbom-present" in failing(registered)
+
+    first = payments.sbom("poor.cdx.json")
+    assert first["maturity"]["level"] == 1
+    assert first["maturity"]["level_change"] == 1
+    level_1 = payments.maturity()
+    assert level_1["level"] == 1
+    assert statuses(level_1)["sbom-present"] == "pass"
+    assert statuses(level_1)["sbom-quality"] == "fail"
+    assert "sbom:" in " ".join(level_1["checks"][1]["evidence"])
+
+    payments.sbom("good.cdx.json")
+    payments.signature()
+    built = payments.build("good-self-hosted-runner.json", SELF_HOSTED)
+    assert built["provenance"]["slsa_level"] == 1
+    level_2 = payments.maturity()
+    assert level_2["level"] == 2, failing(level_2)
+    assert failing(level_2) >= {"hosted-builder"}
+    assert level_2["score"] > level_1["score"]
+
+    payments.build("good-attest-build-provenance-runner.json", RELEASE)
+    level_3 = payments.maturity()
+    assert level_3["level"] == 3, failing(level_3)
+    assert statuses(level_3)["workload-identity"] == "pass"
+    assert statuses(level_3)["release-coverage"] == "pass"
+    assert "build-level-3" in failing(level_3)
+
+    payments.build("good-slsa-generator-v1.json", GENERATOR)
+    level_4 = payments.maturity()
+    assert level_4["level"] == 4, failing(level_4)
+    assert statuses(level_4)["subjects-consistent"] == "pass"
+    assert statuses(level_4)["vex-present"] == "not_applicable"
+    assert failing(level_4) == {"reproducible"}
+    reproducible = next(c for c in level_4["checks"] if c["id"] == "reproducible")
+    assert "3 independent builders" in reproducible["detail"]
+
+    payments.build("good-self-hosted-runner.json", REBUILD)
+    level_5 = payments.maturity()
+    assert (level_5["level"], level_5["level_name"]) == (5, "Optimize"), failing(level_5)
+    assert failing(level_5) == set()
+    # Every check scores 10 but sbom-quality, which is the SBOM's own quality (just under 10).
+    assert level_4["score"] < level_5["score"] < 100.0
+    assert level_5["release"] == f"{NAME}@v1.4.0"
+
+    history = payments.client.get(
+        f"/v1/services/{SERVICE}/maturity/history", headers=payments.auditor
+    ).json()["items"]
+    assert [item["level"] for item in history][:1] == [5]
+    assert {0, 1, 2, 3, 4, 5} <= {item["level"] for item in history}
+
+
+def test_a_mismatching_rebuild_brings_level_5_down(payments):
+    assert up_to(payments, 5)["level"] == 5
+    payments.build("good-attest-build-provenance-runner.json", RELEASE, digest_hex=OTHER_HEX)
+    after = payments.maturity()
+    assert after["level"] < 5
+    assert {"reproducible", "no-open-anomaly"} <= failing(after)
+    anomaly = next(c for c in after["checks"] if c["id"] == "no-open-anomaly")
+    assert "builds disagree on the digest" in anomaly["detail"]
+
+
+def test_an_exception_lifts_a_level_until_it_expires(payments, clock: Clock):
+    assert up_to(payments, 4)["level"] == 4
+    exception = payments.waive("reproducible", days=10)
+    waived = payments.maturity()
+    assert waived["level"] == 5
+    reproducible = next(c for c in waived["checks"] if c["id"] == "reproducible")
+    assert reproducible["status"] == "waived"
+    assert reproducible["waived_by"] == exception["id"]
+    assert f"exception {exception['id']}" in reproducible["detail"]
+
+    clock.advance(timedelta(days=11))
+    expired = payments.maturity()
+    assert expired["trigger"] == "time"
+    assert statuses(expired)["reproducible"] == "fail"
+    assert statuses(expired)["exceptions-controlled"] == "fail"
+    assert expired["level"] == 3
+
+
+def test_a_drop_in_sbom_quality_brings_the_level_down(payments):
+    assert up_to(payments, 3)["level"] == 3
+    payments.policy(min_sbom_quality=10.0)
+    stricter = payments.maturity()
+    assert stricter["trigger"] == "policy.updated"
+    assert statuses(stricter)["sbom-quality"] == "fail"
+    assert stricter["level"] == 1
+
+    payments.policy(min_sbom_quality=None)
+    assert payments.maturity()["level"] == 3
+    # A newer artifact with a poor SBOM is now the latest release.
+    payments.sbom("poor-next.cdx.json", digest_hex=NEXT_HEX)
+    newer = payments.maturity()
+    assert newer["release"] == f"sha256:{NEXT_HEX}"
+    assert newer["level"] == 1
+    assert "sbom-quality" in failing(newer)
+
+
+def test_a_listed_vulnerability_needs_vex_at_level_4(payments):
+    assert up_to(payments, 4)["level"] == 4
+    payments.sbom("vulnerable.cdx.json")
+    after = payments.maturity()
+    assert statuses(after)["vex-present"] == "fail"
+    assert after["level"] == 3
+
+
+# --- the deploy gate ---------------------------------------------------------------------------
+
+
+def verify_vsa(envelope: dict[str, Any], keys: dict[str, Any]) -> dict[str, Any]:
+    """The DSSE signature checked with ``cryptography`` against the key /v1/keys publishes."""
+    assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    (signature,) = envelope["signatures"]
+    (published,) = [key for key in keys["keys"] if key["key_id"] == signature["keyid"]]
+    public = serialization.load_pem_public_key(published["public_key_pem"].encode())
+    assert isinstance(public, Ed25519PublicKey)
+    payload = base64.b64decode(envelope["payload"])
+    kind = envelope["payloadType"].encode()
+    pae = b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
+    public.verify(base64.b64decode(signature["sig"]), pae)  # raises when it does not verify
+    statement_: dict[str, Any] = json.loads(payload)
+    return statement_
+
+
+def test_the_gate_allows_what_the_environment_requires_and_signs_it(payments, run_in_session):
+    up_to(payments, 4)
+    keys = payments.client.get("/v1/keys").json()
+
+    allowed = payments.verdict("production")
+    assert (allowed["decision"], allowed["level"], allowed["required_level"]) == ("allow", 4, 4)
+    assert allowed["reasons"] == []
+    vsa = verify_vsa(allowed["vsa"], keys)
+    assert vsa["_type"] == "https://in-toto.io/Statement/v1"
+    assert vsa["subject"] == [{"name": NAME, "digest": {"sha256": DIGEST_HEX}}]
+    assert vsa["predicateType"] == "https://slsa.dev/verification_summary/v1"
+    predicate = vsa["predicate"]
+    assert predicate["verificationResult"] == "PASSED"
+    assert predicate["verifiedLevels"] == ["SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"]
+    assert predicate["verifier"]["id"] == "http://127.0.0.1:8000"
+    policy = payments.client.get(f"/v1/services/{SERVICE}/policy", headers=payments.auditor).json()
+    assert predicate["policy"]["digest"] == {"sha256": policy["digest"].removeprefix("sha256:")}
+    assert predicate["policy"]["uri"].endswith(f"policy?version={policy['version']}")
+    inputs = predicate["inputAttestations"]
+    assert len(inputs) == 2 + 1 + 3  # two SBOMs, the signature, three provenances
+    for item in inputs:
+        ((algorithm, value),) = item["digest"].items()
+        raw = payments.client.get(
+            item["uri"].removeprefix("http://127.0.0.1:8000"), headers=payments.auditor
+        )
+        assert getattr(hashlib, algorithm)(raw.content).hexdigest() == value
+
+    assert payments.verdict()["environment"] == "production"  # the default
+    payments.policy(environments={"production": 5, "staging": 2})
+    denied = payments.verdict("production")
+    assert denied["decision"] == "deny"
+    assert denied["reasons"][0].startswith("required-level: production needs level 5")
+    assert any(reason.startswith("reproducible:") for reason in denied["reasons"])
+    failed = verify_vsa(denied["vsa"], keys)["predicate"]
+    assert failed["verificationResult"] == "FAILED"
+    assert failed["verifiedLevels"] == ["FAILED"]
+
+    staging = payments.verdict("staging")
+    assert staging["decision"] == "allow"
+
+    verdicts = [e for e in audit_events(run_in_session) if e["action"] == "verdict.issued"]
+    assert [e["result"]["decision"] for e in verdicts] == ["allow", "allow", "deny", "allow"]
+    payload_digest = hashlib.sha256(base64.b64decode(denied["vsa"]["payload"])).hexdigest()
+    assert verdicts[2]["document_sha256"] == payload_digest
+
+
+def test_the_gate_judges_the_asked_release_not_the_latest(payments):
+    up_to(payments, 4)
+    payments.sbom("poor-next.cdx.json", digest_hex=NEXT_HEX)
+    old = payments.verdict("staging")
+    assert old["decision"] == "allow"
+    newer = payments.verdict("staging", digest=f"sha256:{NEXT_HEX}")
+    assert newer["decision"] == "deny"
+    assert newer["level"] == 1
+
+
+def test_the_gate_refuses_unknown_environments_and_digests(payments):
+    up_to(payments, 1)
+    response = payments.client.post(
+        "/v1/verdicts", json={"digest": DIGEST, "environment": "moon"}, headers=payments.pipeline
+    )
+    assert_problem(response, 422, "unknown-environment")
+    unknown = payments.client.post(
+        "/v1/verdicts", json={"digest": "sha256:" + "3" * 64}, headers=payments.pipeline
+    )
+    assert_problem(unknown, 404, "artifact-not-found")
+    malformed = payments.client.post(
+        "/v1/verdicts", json={"digest": "md5:abc"}, headers=payments.pipeline
+    )
+    assert malformed.status_code == 422
