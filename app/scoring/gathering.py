@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,11 @@ from app.scoring.facts import (
 from app.scoring.models import PolicyException
 from app.scoring.repository import BuildRow, BundleRow, MaturityRepository
 from app.services.models import Service
+
+# Coverage, reproducibility and anomalies judge at most the newest releases of the
+# window, so that evaluating a busy service costs the same every time.
+MAX_RECENT_RELEASES: Final = 100
+MAX_RECENT_ARTIFACTS: Final = 500
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ def gather(
     start = now - rules.coverage_window
     target = target if target is not None else repository.newest_artifact(service.id)
     in_target = list(repository.release_of(target)) if target is not None else []
-    artifacts = {a.id: a for a in [*repository.artifacts_since(service.id, start), *in_target]}
+    window = repository.artifacts_since(service.id, start, limit=MAX_RECENT_ARTIFACTS)
+    artifacts = {a.id: a for a in [*window, *in_target]}
     ids = sorted(artifacts)
     sboms = repository.sboms(ids)
     bundles = repository.bundles(ids)
@@ -78,7 +84,7 @@ def gather(
         (r for r in releases.values() if r.released_at >= start),
         key=lambda r: r.released_at,
         reverse=True,
-    )
+    )[:MAX_RECENT_RELEASES]
     exceptions = repository.exceptions_of(service.id)
     before, after = repository.reference_snapshots(service.id, start)
     reference = before if before is not None else after

@@ -55,6 +55,19 @@ class MaturityRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def lock_service(self, service_id: int) -> None:
+        """Hold the service's row until the transaction ends (SQLite: a no-op, see below).
+
+        Two transactions adding evidence to one service then compute its snapshot one
+        after the other, so the later sees the earlier's evidence: on PostgreSQL each
+        statement after the lock reads what committed before it. SQLite's ``BEGIN
+        IMMEDIATE`` transactions already run one writer at a time.
+        """
+        # FOR NO KEY UPDATE: rows being inserted for the service hold KEY SHARE locks on it
+        # (their foreign keys), which a plain FOR UPDATE would wait for, and deadlock.
+        locked = select(Service.id).where(Service.id == service_id).with_for_update(key_share=True)
+        self.session.execute(locked)
+
     # --- artifacts and their evidence ------------------------------------------------------
 
     def newest_artifact(self, service_id: int) -> Artifact | None:
@@ -66,10 +79,15 @@ class MaturityRepository:
         )
         return self.session.scalars(query).first()
 
-    def artifacts_since(self, service_id: int, since: datetime) -> Sequence[Artifact]:
-        """Artifacts recorded since ``since``, with every artifact of their named releases."""
+    def artifacts_since(
+        self, service_id: int, since: datetime, *, limit: int
+    ) -> Sequence[Artifact]:
+        """The newest ``limit`` artifacts recorded since ``since``, with their releases' others."""
         recent = self.session.scalars(
-            select(Artifact).where(Artifact.service_id == service_id, Artifact.created_at >= since)
+            select(Artifact)
+            .where(Artifact.service_id == service_id, Artifact.created_at >= since)
+            .order_by(Artifact.id.desc())
+            .limit(limit)
         ).all()
         return self._with_release_mates(service_id, recent)
 

@@ -45,6 +45,7 @@ def refresh_maturity(
     session: Session, service: Service, *, trigger: str, now: datetime | None = None
 ) -> MaturitySnapshot:
     """Evaluate ``service`` now and store the result as its newest snapshot."""
+    MaturityRepository(session).lock_service(service.id)
     moment = now if now is not None else utcnow()
     gathered = gather(session, service, moment)
     return _store(session, service, gathered, evaluate(gathered.facts, gathered.rules), trigger)
