@@ -248,18 +248,24 @@ output:
     allow sha256:… production level 4 (Improve)
     deny sha256:… production level 2 (Operate): reason; reason
       - reason
+    deny sha256:… production: unknown to attestd (no evidence recorded)
   or, with --json, the server's answer as one JSON object. The token is never
-  printed. --vsa-out writes the VSA for a denial too: it is evidence either way.
+  printed. --vsa-out writes the VSA for a denial too: it is evidence either way;
+  a digest attestd holds no evidence for has no VSA. With --key (the
+  public_key_pem of GET /v1/keys) the VSA must verify before the answer counts.
 
 exit codes:
   0  allow
-  1  deny
-  2  usage error: bad --digest, --server or other argument; nothing was sent
+  1  deny, also for a digest attestd holds no evidence for
+  2  usage error: bad --digest, --server, --key or other argument; nothing was
+     sent
   3  configuration: the token variable unset or malformed (nothing sent); 401,
-     403, 404, 422, another 4xx, a redirect or an untrusted TLS certificate; or
+     403, another 404 (a wrong --server), 422 (an environment the policy does
+     not name), another 4xx, a redirect or an untrusted TLS certificate; or
      --vsa-out could not be written
   4  server or transport failure: 5xx, 429, connection refused, timeout or an
-     answer that is not a verdict, after bounded retries
+     answer that is not a verdict, after bounded retries; or a VSA that does not
+     verify with --key or disagrees with the answer
 """,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -280,6 +286,12 @@ exit codes:
     )
     verdict_command.add_argument(
         "--vsa-out", type=Path, metavar="FILE", help="write the signed VSA (DSSE JSON) to FILE"
+    )
+    verdict_command.add_argument(
+        "--key",
+        type=Path,
+        metavar="FILE",
+        help="attestd's Ed25519 public key (PEM); the VSA must verify with it",
     )
     verdict_command.add_argument(
         "--json", action="store_true", help="print the server's answer as JSON instead of text"
@@ -305,6 +317,7 @@ def _verdict(args: argparse.Namespace) -> int:
         json_output=args.json,
         ca_bundle=args.ca_bundle,
         timeout=args.timeout,
+        key=args.key,
     )
     return verdict_client.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr)
 

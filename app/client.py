@@ -19,6 +19,10 @@ Every run ends in one exit code, the worst outcome of its files::
 retrying what a retry can mend (connection failures, timeouts, 429, 502, 503,
 504: a submission is idempotent, the same bytes get the same record), and
 returns an ``Outcome``. ``run`` does both and writes the results.
+
+The argument checks, token reading, TLS set-up, problem parsing, retry policy
+and the making of safe log lines (``printable``) are public: ``attestd verdict``
+(``app.verdict_client``) uses them too, so both clients behave alike.
 """
 
 from __future__ import annotations
@@ -85,6 +89,12 @@ _TOKEN_PREFIX = "atd_"  # noqa: S105 - a prefix, not a secret
 _UTF8_BOM = b"\xef\xbb\xbf"
 # Longest text taken from the server into one line of output.
 _MAX_TEXT = 2000
+
+TLS_HINT = "the server's certificate is not trusted; give its CA with --ca-bundle FILE"
+PLAIN_HTTP_WARNING = (
+    "warning: --server is plain http to a host that is not loopback; the token "
+    "crosses the network unencrypted"
+)
 
 T = TypeVar("T")
 
@@ -250,11 +260,8 @@ def prepare(options: SubmitOptions, environ: Mapping[str, str]) -> Plan:
     problems: list[str] = []
     warnings: list[str] = []
     server = _check(problems, lambda: check_server_url(options.server))
-    if server is not None and _sends_token_in_clear(server):
-        warnings.append(
-            "warning: --server is plain http to a host that is not loopback; the token "
-            "crosses the network unencrypted"
-        )
+    if server is not None and sends_token_in_clear(server):
+        warnings.append(PLAIN_HTTP_WARNING)
     token = _check(problems, lambda: read_token(options.token_env, environ))
     if not is_valid_service_name(options.service):
         problems.append(
@@ -329,7 +336,11 @@ def check_server_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _sends_token_in_clear(server: str) -> bool:
+def sends_token_in_clear(server: str) -> bool:
+    """Whether a bearer token sent to ``server`` crosses a network unencrypted.
+
+    Plain http to anything but loopback (``localhost``, 127.0.0.0/8, ``::1``).
+    """
     parts = urlsplit(server)
     host = parts.hostname or ""
     if parts.scheme != "http" or host == "localhost":
@@ -482,16 +493,16 @@ class Submitter:
             try:
                 answer = self._send(evidence)
             except RETRY_ERRORS as error:
-                failure = _transport_failure(error, self._plan.timeout)
-                if _is_certificate_failure(error):
-                    return _configuration(evidence, None, attempt, error=failure, hint=_TLS_HINT)
+                failure = transport_failure(error, self._plan.timeout)
+                if is_certificate_failure(error):
+                    return _configuration(evidence, None, attempt, error=failure, hint=TLS_HINT)
             except httpx.TransportError as error:
-                failure = _transport_failure(error, self._plan.timeout)
+                failure = transport_failure(error, self._plan.timeout)
                 return _server_failure(evidence, attempt, failure)
             else:
                 if answer.status_code not in RETRY_STATUSES:
                     return _judge(evidence, answer, attempt, self._plan)
-                failure = f"the server answered {_status_line(answer)}"
+                failure = f"the server answered {status_line(answer)}"
             if attempt > retry.retries:
                 return _server_failure(
                     evidence,
@@ -531,7 +542,7 @@ def _judge(evidence: Evidence, response: httpx.Response, attempt: int, plan: Pla
             evidence,
             status,
             attempt,
-            error=f"the server redirected to {_printable(location)}",
+            error=f"the server redirected to {printable(location)}",
             hint="give --server as the URL the server redirects to",
         )
     problem = Problem.from_response(response)
@@ -548,7 +559,7 @@ def _judge(evidence: Evidence, response: httpx.Response, attempt: int, plan: Pla
             evidence, attempt, None, status=status, problem=problem, stops_run=False
         )
     return _server_failure(
-        evidence, attempt, f"unexpected answer {_status_line(response)}", status=status
+        evidence, attempt, f"unexpected answer {status_line(response)}", status=status
     )
 
 
@@ -559,7 +570,7 @@ def _accepted(evidence: Evidence, response: httpx.Response, attempt: int) -> Out
         return _server_failure(
             evidence,
             attempt,
-            f"the server answered {_status_line(response)} without the JSON record of the "
+            f"the server answered {status_line(response)} without the JSON record of the "
             "stored file",
             status=status,
             stops_run=False,
@@ -568,7 +579,7 @@ def _accepted(evidence: Evidence, response: httpx.Response, attempt: int) -> Out
         return _server_failure(
             evidence,
             attempt,
-            f"the server recorded digest {_printable(_text(record.get('digest')))} for a file "
+            f"the server recorded digest {printable(_text(record.get('digest')))} for a file "
             f"whose digest is {evidence.sha256}",
             status=status,
             record=record,
@@ -623,9 +634,6 @@ def _server_failure(
     )
 
 
-_TLS_HINT = "the server's certificate is not trusted; give its CA with --ca-bundle FILE"
-
-
 def _configuration_hint(status: int, plan: Plan) -> str | None:
     if status == 401:
         return f"the token in {plan.token_env} is unknown, revoked or malformed"
@@ -636,15 +644,17 @@ def _configuration_hint(status: int, plan: Plan) -> str | None:
     return "is --server the attestd base URL?"
 
 
-def _transport_failure(error: httpx.TransportError, timeout: float) -> str:
+def transport_failure(error: httpx.TransportError, timeout: float) -> str:
+    """What a failed request met, in one line: a timeout, a refused connection, or else."""
     if isinstance(error, httpx.TimeoutException):
         return f"no answer within {timeout:g} s ({type(error).__name__})"
     if isinstance(error, httpx.ConnectError):
-        return f"cannot connect: {_printable(str(error)) or type(error).__name__}"
-    return f"{type(error).__name__}: {_printable(str(error))}"
+        return f"cannot connect: {printable(str(error)) or type(error).__name__}"
+    return f"{type(error).__name__}: {printable(str(error))}"
 
 
-def _is_certificate_failure(error: BaseException) -> bool:
+def is_certificate_failure(error: BaseException) -> bool:
+    """Whether ``error`` was caused by a certificate the TLS context does not trust."""
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
@@ -657,7 +667,8 @@ def _after_attempts(failure: str, attempts: int) -> str:
     return failure if attempts == 1 else f"{failure} (after {attempts} attempts)"
 
 
-def _status_line(response: httpx.Response) -> str:
+def status_line(response: httpx.Response) -> str:
+    """``404 Not Found``: the status code and its reason phrase."""
     return f"{response.status_code} {response.reason_phrase}".strip()
 
 
@@ -671,9 +682,9 @@ def _json_object(response: httpx.Response) -> dict[str, Any] | None:
 
 def _not_problem_detail(response: httpx.Response) -> str:
     media_type = response.headers.get("content-type") or "no content type"
-    described = f"the answer is not problem details ({_printable(media_type)})"
+    described = f"the answer is not problem details ({printable(media_type)})"
     excerpt = response.content[:200].decode("utf-8", "replace").strip().splitlines()
-    return f"{described}: {_printable(excerpt[0])}" if excerpt else described
+    return f"{described}: {printable(excerpt[0])}" if excerpt else described
 
 
 # --- running and reporting --------------------------------------------------------------
@@ -742,11 +753,11 @@ def describe(outcome: Outcome) -> list[str]:
     lines = []
     if outcome.problem is not None:
         problem = outcome.problem
-        text = f"{head} {label}: {_printable(problem.title)}"
+        text = f"{head} {label}: {printable(problem.title)}"
         if problem.detail and problem.detail != problem.title:
-            text += f": {_printable(problem.detail)}"
+            text += f": {printable(problem.detail)}"
         lines.append(text)
-        lines.extend(f"  - {_printable(reason)}" for reason in problem.reasons)
+        lines.extend(f"  - {printable(reason)}" for reason in problem.reasons)
         if outcome.error is not None:
             lines.append(f"  {outcome.error}")
     else:
@@ -788,7 +799,7 @@ def _pairs(fields: Mapping[str, object]) -> str:
     for key, value in fields.items():
         if value is None:
             continue
-        text = _printable(str(value))
+        text = printable(str(value))
         if not text or any(c.isspace() or c == '"' for c in text):
             text = json.dumps(text)
         pairs.append(f"{key}={text}")
@@ -874,7 +885,7 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """``text`` on one line, control characters escaped, at most ``_MAX_TEXT`` characters.
 
     Server text can carry what a signer put in a certificate; escaping line breaks
@@ -889,4 +900,4 @@ def _printable(text: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    return json.dumps(_printable(text[:200]))
+    return json.dumps(printable(text[:200]))

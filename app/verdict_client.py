@@ -2,26 +2,34 @@
 
 It asks an attestd server (``POST /v1/verdicts``), prints one line a CI log can
 act on, and can keep the signed verification summary (the VSA, a DSSE
-envelope) as evidence, for a denial as much as for an approval. Like
-``app.client``, whose argument checks, token reading, TLS set-up, problem
-parsing and retry policy it uses, it imports nothing of the server.
+envelope) as evidence, for a denial as much as for an approval. Given
+``--key``, attestd's public key, it trusts an answer only once its summary
+verifies with that key and says what the answer says. Like ``app.client``,
+whose argument checks, token reading, TLS set-up, problem parsing, retry policy
+and log-line escaping it uses, it imports nothing of the server but the pure
+VSA check (``app.scoring.vsa``).
 
 Every run ends in one exit code::
 
     0  allow          the server allows the digest (for the environment asked about)
-    1  deny           the server denies it; the reasons follow the decision line
-    2  usage          --digest, --server, --environment, --timeout, --ca-bundle or
-                      --vsa-out is wrong; nothing was sent
+    1  deny           the server denies it; the reasons follow the decision line. Also
+                      a digest attestd holds no evidence for (404 artifact-not-found):
+                      a gate denies what it knows nothing of; there is no VSA then
+    2  usage          --digest, --server, --environment, --timeout, --ca-bundle,
+                      --vsa-out or --key is wrong; nothing was sent
     3  configuration  the token variable is unset, empty or malformed (nothing sent);
-                      401, 403, 404, 422, another 4xx, a redirect or an untrusted
-                      certificate; or the VSA could not be written to --vsa-out
+                      401, 403, any other 404 (a wrong --server, a proxy), 422 (an
+                      environment the policy does not name), another 4xx, a redirect
+                      or an untrusted certificate; or the VSA could not be written
     4  server         5xx, 429, no connection, a timeout, or a 200 that is not a
-                      verdict on this digest, after the retries
+                      verdict on this digest, after the retries; or, with --key, a
+                      VSA that does not verify with the key or disagrees with the answer
 
 Errors::
 
     VerdictError       the run ended without a decision: its exit code and the lines that say why
-    MalformedVerdict   (a ValueError) a 200 answer that is not a verdict on this digest
+    MalformedVerdict   (a ValueError) a 200 answer that is not a verdict on this digest, or
+                       whose signed summary says otherwise
 
 Asking for a verdict changes nothing on the server but its audit log, so every
 transient failure (connection, timeout, 429, 5xx) is retried with
@@ -40,31 +48,45 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, ClassVar, TextIO, TypeVar
 
 import httpx
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from app.client import (
     DEFAULT_TIMEOUT,
+    PLAIN_HTTP_WARNING,
     RETRY_ERRORS,
+    TLS_HINT,
     ExitCode,
     Problem,
     RetryPolicy,
     UsageError,
     check_server_url,
+    is_certificate_failure,
+    printable,
     read_token,
+    sends_token_in_clear,
+    status_line,
     tls_context,
+    transport_failure,
 )
 from app.digests import is_artifact_digest
+from app.scoring.vsa import VsaInvalid, open_summary
+from app.signing import PublicKey, SigningKeyError
 
 ENDPOINT = "/v1/verdicts"
 # Lenient on purpose: the server owns the environment names; this only keeps
 # spaces, control characters and absurd lengths out of the request.
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-# Longest text taken from the server into one line of output.
-_MAX_TEXT = 2000
+# The environment the server judges for when none is asked (documented in the
+# API: VerdictRequest.environment); only named in lines the client writes itself.
+DEFAULT_ENVIRONMENT = "production"
+# The problem slug of a digest attestd holds no evidence for; any other 404 is
+# a wrong URL or a proxy, not an answer about the digest.
+UNKNOWN_ARTIFACT_SLUG = "artifact-not-found"
+UNKNOWN_ENVIRONMENT_SLUG = "unknown-environment"
 _REDACTED = "[token]"
-_TLS_HINT = "the server's certificate is not trusted; give its CA with --ca-bundle FILE"
 # The VSA is signed, public evidence: readable by the later steps of the job.
 _VSA_FILE_MODE = 0o644
 
@@ -84,7 +106,10 @@ class Decision(enum.StrEnum):
 
 
 class MalformedVerdict(ValueError):
-    """A 200 answer that is not a verdict on the digest asked about; the message says why."""
+    """A 200 answer that is not a verdict on the digest asked about; the message says why.
+
+    With ``--key``, also a verdict whose signed summary says something else.
+    """
 
 
 class VerdictError(Exception):
@@ -122,6 +147,8 @@ class VerdictOptions:
     ca_bundle: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    key: Path | None = None
+    """attestd's Ed25519 public key (PEM): the VSA must verify with it."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +164,10 @@ class VerdictRequest:
     timeout: float
     retry: RetryPolicy
     vsa_out: Path | None = None
+    key: Path | None = None
+    public_key: PublicKey | None = field(default=None, repr=False)
+    """The key read from ``key``; when set, only a VSA that verifies with it is trusted."""
+    warnings: tuple[str, ...] = ()
 
     @property
     def body(self) -> dict[str, str]:
@@ -166,6 +197,34 @@ class Verdict:
     """The whole answer as the server sent it, fields added later included."""
 
 
+@dataclass(frozen=True)
+class UnknownArtifact:
+    """A 404 ``artifact-not-found``: attestd holds no evidence for the digest, so the gate denies.
+
+    There is no VSA: the server signs summaries only of artifacts it knows.
+    """
+
+    digest: str
+    environment: str
+    """The environment asked about, or the server's default one."""
+    problem: Problem
+    decision: ClassVar[Decision] = Decision.DENY
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``--json`` prints: a denial shaped like a verdict, with no VSA, and the problem."""
+        return {
+            "decision": self.decision.value,
+            "digest": self.digest,
+            "environment": self.environment,
+            "reasons": list(self.problem.reasons),
+            "vsa": None,
+            "problem": self.problem.as_json(),
+        }
+
+
+Answer = Verdict | UnknownArtifact
+
+
 # --- checking the arguments -------------------------------------------------------------
 
 
@@ -176,7 +235,10 @@ def prepare(options: VerdictOptions, environ: Mapping[str, str]) -> VerdictReque
     token variable's problem when the arguments are fine.
     """
     problems: list[str] = []
+    warnings: list[str] = []
     server = _collect(problems, lambda: check_server_url(options.server))
+    if server is not None and sends_token_in_clear(server):
+        warnings.append(PLAIN_HTTP_WARNING)
     digest = _collect(problems, lambda: check_digest(options.digest))
     if options.environment is not None and not _ENVIRONMENT.fullmatch(options.environment):
         problems.append(
@@ -190,6 +252,9 @@ def prepare(options: VerdictOptions, environ: Mapping[str, str]) -> VerdictReque
         verify = _collect(problems, lambda: tls_context(ca_bundle)) or True
     if options.vsa_out is not None:
         problems.extend(_vsa_out_problems(options.vsa_out))
+    public_key = None
+    if (key := options.key) is not None:
+        public_key = _collect(problems, lambda: load_public_key(key))
     token_problems: list[str] = []
     token = _collect(token_problems, lambda: read_token(options.token_env, environ))
     if problems:
@@ -206,6 +271,9 @@ def prepare(options: VerdictOptions, environ: Mapping[str, str]) -> VerdictReque
         timeout=options.timeout,
         retry=options.retry,
         vsa_out=options.vsa_out,
+        key=options.key,
+        public_key=public_key,
+        warnings=tuple(warnings),
     )
 
 
@@ -216,6 +284,23 @@ def check_digest(text: str) -> str:
             [f"--digest {_quoted(text)} is not sha256:<64 hex digits> or sha512:<128 hex digits>"]
         )
     return text.lower()
+
+
+def load_public_key(path: Path) -> PublicKey:
+    """The Ed25519 public key in the PEM file ``path`` (``public_key_pem`` of ``GET /v1/keys``)."""
+    try:
+        pem = path.read_bytes()
+    except OSError as error:
+        raise UsageError([f"--key {path}: cannot read it: {error.strerror}"]) from None
+    try:
+        return PublicKey.from_pem(pem)
+    except (SigningKeyError, UnsupportedAlgorithm) as error:
+        raise UsageError(
+            [
+                f"--key {path}: {printable(str(error))}; give attestd's Ed25519 public key in "
+                "PEM, the public_key_pem of GET /v1/keys"
+            ]
+        ) from None
 
 
 def _collect(problems: list[str], check: Callable[[], T]) -> T | None:
@@ -243,11 +328,14 @@ def ask(
     *,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> Verdict:
+) -> Answer:
     """The server's verdict on ``request.digest``; transient failures are retried.
 
+    ``UnknownArtifact`` when attestd holds no evidence for the digest. With
+    ``request.public_key``, a verdict is returned only once its VSA verifies.
     ``VerdictError`` when no decision could be had: exit 3 for what the caller
-    must fix (token, URL, certificate), exit 4 for the server or the network.
+    must fix (token, URL, certificate, environment), exit 4 for the server, the
+    network or a summary that does not verify.
     """
     with httpx.Client(
         timeout=request.timeout,
@@ -268,22 +356,22 @@ def ask(
                     },
                 )
             except RETRY_ERRORS as error:
-                if _is_certificate_failure(error):
+                if is_certificate_failure(error):
                     raise VerdictError(
                         ExitCode.CONFIGURATION,
-                        [_transport_failure(error, request.timeout)],
-                        hint=_TLS_HINT,
+                        [transport_failure(error, request.timeout)],
+                        hint=TLS_HINT,
                         attempts=attempt,
                     ) from None
-                failure = _transport_failure(error, request.timeout)
+                failure = transport_failure(error, request.timeout)
             except httpx.TransportError as error:
                 raise VerdictError(
-                    ExitCode.SERVER, [_transport_failure(error, request.timeout)], attempts=attempt
+                    ExitCode.SERVER, [transport_failure(error, request.timeout)], attempts=attempt
                 ) from None
             else:
                 if not _is_transient(response.status_code):
                     return _judge(response, request, attempt)
-                failure = f"the server answered {_status_line(response)}"
+                failure = f"the server answered {status_line(response)}"
             if attempt > request.retry.retries:
                 if attempt > 1:
                     failure += f" (after {attempt} attempts)"
@@ -304,43 +392,52 @@ def _is_transient(status: int) -> bool:
     return status == 429 or 500 <= status < 600
 
 
-def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> Verdict:
-    """The verdict in a final (not retried) answer, or the ``VerdictError`` it amounts to."""
+def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> Answer:
+    """The answer in a final (not retried) response, or the ``VerdictError`` it amounts to."""
     status = response.status_code
     if status == 200:
         try:
-            return parse_verdict(
+            verdict = parse_verdict(
                 _json_body(response), digest=request.digest, environment=request.environment
             )
         except MalformedVerdict as error:
             raise VerdictError(
                 ExitCode.SERVER,
-                [f"the server answered {_status_line(response)} without a verdict: {error}"],
+                [f"the server answered {status_line(response)} without a verdict: {error}"],
                 status=status,
                 attempts=attempt,
             ) from None
+        if request.public_key is not None:
+            _trust(verdict, request.public_key, request.key, attempt)
+        return verdict
     if 300 <= status < 400:
         location = response.headers.get("location", "(no Location)")
         raise VerdictError(
             ExitCode.CONFIGURATION,
-            [f"the server answered {_status_line(response)} to {one_line(location)}"],
+            [f"the server answered {status_line(response)} to {printable(location)}"],
             hint="give --server as the URL the server redirects to",
             status=status,
             attempts=attempt,
         )
     if 400 <= status < 500:
         problem = Problem.from_response(response)
+        if status == 404 and problem.slug == UNKNOWN_ARTIFACT_SLUG:
+            return UnknownArtifact(
+                digest=request.digest,
+                environment=request.environment or DEFAULT_ENVIRONMENT,
+                problem=problem,
+            )
         raise VerdictError(
             ExitCode.CONFIGURATION,
             [f"{status} {_problem_head(problem)}"],
             reasons=_problem_lines(problem),
-            hint=_configuration_hint(status, request),
+            hint=_configuration_hint(status, problem, request),
             status=status,
             attempts=attempt,
         )
     raise VerdictError(
         ExitCode.SERVER,
-        [f"unexpected answer {_status_line(response)}"],
+        [f"unexpected answer {status_line(response)}"],
         status=status,
         attempts=attempt,
     )
@@ -349,7 +446,7 @@ def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> V
 def _json_body(response: httpx.Response) -> object:
     media_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise MalformedVerdict(f"the answer is {one_line(media_type or 'untyped')}, not JSON")
+        raise MalformedVerdict(f"the answer is {printable(media_type or 'untyped')}, not JSON")
     try:
         document: object = json.loads(response.content)
     except (ValueError, RecursionError):
@@ -410,7 +507,68 @@ def _optional_field(document: Mapping[str, Any], name: str, kind: type[T]) -> T 
     return None if document.get(name) is None else _field(document, name, kind)
 
 
-def _configuration_hint(status: int, request: VerdictRequest) -> str:
+def check_summary(verdict: Verdict, public_key: PublicKey) -> dict[str, Any]:
+    """The statement of ``verdict.vsa`` once it verifies with ``public_key`` and agrees.
+
+    ``VsaInvalid`` when the envelope is not a VSA signed by that key;
+    ``MalformedVerdict`` when none of its subjects is the verdict's digest, or
+    its ``verificationResult`` is not PASSED for allow and FAILED for deny.
+    """
+    statement = open_summary(verdict.vsa, public_key)
+    algorithm, _, value = verdict.digest.partition(":")
+    subjects = statement.get("subject")
+    named = [
+        subject.get("digest")
+        for subject in (subjects if isinstance(subjects, list) else [])
+        if isinstance(subject, dict)
+    ]
+    if not any(isinstance(digest, dict) and digest.get(algorithm) == value for digest in named):
+        shown = ", ".join(_shown(digest) for digest in named) or "no digest"
+        raise MalformedVerdict(f"its subject is {shown}, not {verdict.digest}")
+    predicate = statement.get("predicate")
+    result = predicate.get("verificationResult") if isinstance(predicate, dict) else None
+    expected = "PASSED" if verdict.decision is Decision.ALLOW else "FAILED"
+    if result != expected:
+        raise MalformedVerdict(
+            f"its verificationResult is {_shown(result)}, not {expected} as a decision of "
+            f"{verdict.decision.value} needs"
+        )
+    return statement
+
+
+def _trust(verdict: Verdict, public_key: PublicKey, key: Path | None, attempt: int) -> None:
+    """Nothing when ``verdict``'s VSA verifies with ``public_key`` (from ``key``) and agrees.
+
+    Else ``VerdictError``: a gate must not act on an answer whose signature
+    fails, so that is a server failure (exit 4), not a decision.
+    """
+    named = key if key is not None else "the given key"
+    try:
+        check_summary(verdict, public_key)
+    except VsaInvalid as error:
+        raise VerdictError(
+            ExitCode.SERVER,
+            [
+                f"the verification summary does not verify with {named}: "
+                f"{printable(str(error))}; the answer is not trusted"
+            ],
+            hint="is --key the public key GET /v1/keys of this server publishes?",
+            status=200,
+            attempts=attempt,
+        ) from None
+    except MalformedVerdict as error:
+        raise VerdictError(
+            ExitCode.SERVER,
+            [
+                f"the verification summary signed with {named} does not agree with the "
+                f"answer: {error}; the answer is not trusted"
+            ],
+            status=200,
+            attempts=attempt,
+        ) from None
+
+
+def _configuration_hint(status: int, problem: Problem, request: VerdictRequest) -> str:
     if status == 401:
         return f"the token in {request.token_env} is unknown, revoked or malformed"
     if status == 403:
@@ -419,38 +577,19 @@ def _configuration_hint(status: int, request: VerdictRequest) -> str:
             "to the service of this digest"
         )
     if status == 404:
-        return "has evidence for this digest been submitted, and is --server the attestd base URL?"
+        # An unknown digest is a denial (artifact-not-found); this 404 is about the URL.
+        return "is --server the attestd base URL? This 404 is not attestd's answer about a digest"
+    if status == 422 and problem.slug == UNKNOWN_ENVIRONMENT_SLUG:
+        return "give --environment as one of the environments the service policy names"
     if status == 422:
         return "the server refused the request as given; see the reasons"
     return "is --server the attestd base URL?"
 
 
-def _transport_failure(error: httpx.TransportError, timeout: float) -> str:
-    if isinstance(error, httpx.TimeoutException):
-        return f"no answer within {timeout:g} s ({type(error).__name__})"
-    if isinstance(error, httpx.ConnectError):
-        return f"cannot connect: {one_line(str(error)) or type(error).__name__}"
-    return f"{type(error).__name__}: {one_line(str(error))}"
-
-
-def _is_certificate_failure(error: BaseException) -> bool:
-    """Whether ``error`` was caused by a certificate the TLS context does not trust."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
-def _status_line(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.reason_phrase}".strip()
-
-
 def _problem_head(problem: Problem) -> str:
-    head = one_line(problem.title)
+    head = printable(problem.title)
     if problem.detail and problem.detail != problem.title:
-        head += f": {one_line(problem.detail)}"
+        head += f": {printable(problem.detail)}"
     return head
 
 
@@ -461,26 +600,34 @@ def _problem_lines(problem: Problem | None) -> tuple[str, ...]:
 # --- reporting --------------------------------------------------------------------------
 
 
-def describe(verdict: Verdict) -> list[str]:
+def describe(answer: Answer) -> list[str]:
     """Lines for a CI log: the decision first, then each reason, indented.
 
     ``allow sha256:… production level 4 (Improve)``, or for a denial the same
-    with ``: reason; reason`` so that the first line alone says why.
+    with ``: reason; reason`` so that the first line alone says why. A digest
+    attestd knows nothing of is ``deny sha256:… production: unknown to attestd
+    (no evidence recorded)``.
     """
+    if isinstance(answer, UnknownArtifact):
+        head = (
+            f"{answer.decision.value} {answer.digest} {printable(answer.environment)}: "
+            "unknown to attestd (no evidence recorded)"
+        )
+        return [head, *(f"  - {printable(reason)}" for reason in answer.problem.reasons)]
     head = (
-        f"{verdict.decision.value} {verdict.digest} {one_line(verdict.environment)} "
-        f"level {verdict.level} ({one_line(verdict.level_name)})"
+        f"{answer.decision.value} {answer.digest} {printable(answer.environment)} "
+        f"level {answer.level} ({printable(answer.level_name)})"
     )
-    if verdict.decision is Decision.DENY:
-        said = "; ".join(one_line(reason) for reason in verdict.reasons)
+    if answer.decision is Decision.DENY:
+        said = "; ".join(printable(reason) for reason in answer.reasons)
         head += f": {said or 'the server gave no reason'}"
-    return [head, *(f"  - {one_line(reason)}" for reason in verdict.reasons)]
+    return [head, *(f"  - {printable(reason)}" for reason in answer.reasons)]
 
 
 def describe_failure(error: VerdictError) -> list[str]:
     """Lines for the error stream: what failed, the server's reasons, and a hint."""
     lines = [f"attestd verdict: {message}" for message in error.messages]
-    lines.extend(f"  - {one_line(reason)}" for reason in error.reasons)
+    lines.extend(f"  - {printable(reason)}" for reason in error.reasons)
     if error.hint is not None:
         lines.append(f"  hint: {error.hint}")
     return lines
@@ -504,27 +651,12 @@ def write_vsa(path: Path, envelope: Mapping[str, Any]) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def one_line(text: str) -> str:
-    """Server text made safe for a log line: control characters escaped, length capped.
-
-    An escaped line break cannot start a new line, so text the server repeats
-    (which may come from a certificate or a document) cannot become a CI runner
-    command such as ``::set-output``.
-    """
-    if len(text) > _MAX_TEXT:
-        text = text[:_MAX_TEXT] + "…"
-    return "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-        for char in text
-    )
-
-
 def _quoted(text: str) -> str:
-    return json.dumps(one_line(text[:200]))
+    return json.dumps(printable(text[:200]))
 
 
 def _shown(value: object) -> str:
-    return _quoted(value) if isinstance(value, str) else one_line(json.dumps(value)[:200])
+    return _quoted(value) if isinstance(value, str) else printable(json.dumps(value)[:200])
 
 
 # --- running ----------------------------------------------------------------------------
@@ -550,8 +682,9 @@ def run(
         # A server that repeats the Authorization header must not put the token in the log.
         _write(stream, (line.replace(request.token, _REDACTED) for line in lines))
 
+    write(err, (f"attestd verdict: {warning}" for warning in request.warnings))
     try:
-        verdict = ask(request, transport=transport, sleep=sleep)
+        answer = ask(request, transport=transport, sleep=sleep)
     except VerdictError as error:
         lines = describe_failure(error)
         if request.vsa_out is not None:
@@ -559,9 +692,23 @@ def run(
         write(err, lines)
         return error.exit_code
     if options.json_output:
-        write(out, [json.dumps(verdict.document, sort_keys=True)])
+        document = answer.as_json() if isinstance(answer, UnknownArtifact) else answer.document
+        write(out, [json.dumps(document, sort_keys=True)])
     else:
-        write(out, describe(verdict))
+        write(out, describe(answer))
+    if isinstance(answer, UnknownArtifact):
+        if request.vsa_out is not None:
+            write(
+                err,
+                [
+                    f"attestd verdict: attestd signs no VSA for a digest it holds no evidence "
+                    f"for; nothing was written to {request.vsa_out}"
+                ],
+            )
+        return answer.decision.exit_code
+    verdict = answer
+    if request.key is not None:
+        write(err, [f"attestd verdict: the VSA verifies with {request.key}"])
     if request.vsa_out is not None:
         try:
             write_vsa(request.vsa_out, verdict.vsa)

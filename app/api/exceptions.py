@@ -29,7 +29,7 @@ from app.services.errors import ServiceNotFound
 router = APIRouter(prefix="/v1/exceptions", tags=["exceptions"], route_class=GuardedRoute)
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
 
-ExceptionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Exception id.")]
+ExceptionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Exception id.")]
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
@@ -92,7 +92,8 @@ class ReleaseRepository:
             .limit(limit)
         )
         if before is not None:
-            query = query.having(newest < before)
+            # A cursor may hold any 64-bit id; the id column may be 32-bit (PostgreSQL).
+            query = query.having(newest < literal(before, BigInteger))
         return [(row[0] or "", row[1] or "", row[2]) for row in self.session.execute(query)]
 
     def artifacts(self, service_id: int, name: str, version: str) -> Sequence[Artifact]:

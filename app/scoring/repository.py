@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
@@ -216,7 +216,8 @@ class MaturityRepository:
         if service_id is not None:
             query = query.where(PolicyException.service_id == service_id)
         if after is not None:
-            query = query.where(PolicyException.id > after)
+            # A cursor may hold any 64-bit id; the id column may be 32-bit (PostgreSQL).
+            query = query.where(PolicyException.id > literal(after, BigInteger))
         return [(row[0], row[1]) for row in self.session.execute(query)]
 
     # --- snapshots ---------------------------------------------------------------------------
@@ -270,7 +271,8 @@ class MaturityRepository:
             .limit(limit)
         )
         if before is not None:
-            query = query.where(MaturitySnapshot.id < before)
+            # A cursor may hold any 64-bit id; the id column may be 32-bit (PostgreSQL).
+            query = query.where(MaturitySnapshot.id < literal(before, BigInteger))
         if since is not None:
             query = query.where(MaturitySnapshot.computed_at >= since)
         if until is not None:

@@ -11,6 +11,7 @@ stores a new snapshot (trigger ``time``) before answering.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -19,9 +20,9 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
-from app.errors import InvalidRequest
+from app.errors import InvalidCursor, InvalidRequest
 from app.pagination import clamp_limit, decode_position, encode_position
-from app.scoring.checks import CHECKS, LEVEL_NAMES, Maturity, evaluate
+from app.scoring.checks import CHECKS, LEVEL_NAMES, MAX_LEVEL, Maturity, evaluate
 from app.scoring.gathering import Gathered, gather
 from app.scoring.models import MaturitySnapshot
 from app.scoring.repository import MaturityRepository
@@ -131,9 +132,10 @@ def _failing(row: MaturitySnapshot) -> list[str]:
 
 
 _SCORE = MaturitySnapshot.score.expression
+_LEVEL = MaturitySnapshot.level.expression
 _SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "service": (Service.name.expression,),
-    "level": (MaturitySnapshot.level.expression, Service.name.expression),
+    "level": (_LEVEL, Service.name.expression),
     "score": (_SCORE, Service.name.expression),
 }
 
@@ -206,9 +208,16 @@ def _after(
     values: list[object] = list(position)
     if columns[0] is _SCORE:
         try:
-            values[0] = float(str(values[0]))
+            score = float(str(values[0]))
         except ValueError:
-            raise InvalidRequest("The cursor is not one this listing gave.") from None
+            raise InvalidCursor("The cursor is not one this listing gave.") from None
+        # A stored score is finite: "nan" would match no row and end the listing silently.
+        if not math.isfinite(score):
+            raise InvalidCursor("The cursor is not one this listing gave.")
+        values[0] = score
+    elif columns[0] is _LEVEL and not 0 <= int(str(values[0])) <= MAX_LEVEL:
+        # Any other number is no snapshot's level, and beyond 32 bits no column's.
+        raise InvalidCursor("The cursor is not one this listing gave.")
     first = columns[0]
     if len(columns) == 1:
         return first < values[0] if descending else first > values[0]
