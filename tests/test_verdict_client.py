@@ -1,11 +1,13 @@
 """``attestd verdict``, the deploy gate's client, run in-process against a scripted server.
 
 Every request goes to an ``httpx.MockTransport``; nothing touches the network.
-The VSAs in the answers are real ones, signed by a key made for the test.
+The VSAs in the answers are real ones, signed by a key made for the test, so
+``--key`` is checked against real signatures too.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -19,9 +21,11 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app import verdict_client
+from app import client, verdict_client
 from app.scoring import vsa
 from app.signing import ServiceKey
 from tests.cli_runner import CliResult, run_attestd
@@ -42,10 +46,15 @@ def service_key() -> ServiceKey:
     return ServiceKey(Ed25519PrivateKey.generate())
 
 
-def signed_vsa(key: ServiceKey, *, passed: bool) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def other_key() -> ServiceKey:
+    return ServiceKey(Ed25519PrivateKey.generate())
+
+
+def signed_vsa(key: ServiceKey, *, passed: bool, digest: str = DIGEST) -> dict[str, Any]:
     summary = vsa.Summary(
         subject_name="payments-1.4.2.tar.gz",
-        subject_digest=DIGEST,
+        subject_digest=digest,
         verifier_id="https://attestd.example/base",
         verifier_version="0.1.0",
         time_verified=datetime(2025, 3, 4, 10, 30, 15, tzinfo=UTC),
@@ -269,7 +278,7 @@ def test_a_vsa_that_cannot_be_written_is_a_configuration_error(
     [
         (401, "Unauthorized", "is unknown, revoked or malformed"),
         (403, "Forbidden", "needs the pipeline or auditor role"),
-        (404, "Not Found", "has evidence for this digest been submitted"),
+        (404, "Not Found", "is --server the attestd base URL?"),
         (422, "Unprocessable Content", "refused the request as given"),
         (400, "Bad Request", "is --server the attestd base URL?"),
     ],
@@ -307,6 +316,302 @@ def test_a_redirect_is_a_configuration_error(verdict):
     assert result.code == 3
     assert "308 Permanent Redirect to https://other.example/v1/verdicts" in result.err
     assert len(script.requests) == 1
+
+
+# --- a digest attestd knows nothing of ----------------------------------------------------
+
+
+def unknown_artifact(digest: str = DIGEST) -> httpx.Response:
+    """What the server answers for a digest it holds no evidence for."""
+    return httpx.Response(
+        404,
+        json={
+            "type": "urn:attestd:problem:artifact-not-found",
+            "title": "No such artifact",
+            "status": 404,
+            "slug": "artifact-not-found",
+            "detail": f"No artifact has the digest {digest}: attestd holds no evidence for it.",
+            "reasons": [f"artifact-unknown: {digest}"],
+        },
+        headers=PROBLEM,
+    )
+
+
+def test_an_unknown_digest_is_a_deny_without_a_vsa(verdict, tmp_path):
+    target = tmp_path / "vsa.json"
+    script = Script(unknown_artifact())
+    result = verdict(script, "--environment", "staging", "--vsa-out", str(target))
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"deny {DIGEST} staging: unknown to attestd (no evidence recorded)",
+        f"  - artifact-unknown: {DIGEST}",
+    ]
+    assert "attestd signs no VSA for a digest it holds no evidence for" in result.err
+    assert f"nothing was written to {target}" in result.err
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+    assert len(script.requests) == 1
+    assert verdict.sleeps == []
+
+
+def test_an_unknown_digest_without_environment_is_denied_for_the_default_one(verdict):
+    result = verdict(Script(unknown_artifact()))
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        f"deny {DIGEST} production: unknown to attestd (no evidence recorded)"
+    )
+    assert "nothing was written" not in result.err
+
+
+def test_an_unknown_digest_in_json_is_a_deny_with_the_problem(verdict):
+    result = verdict(Script(unknown_artifact()), "--json")
+    assert result.code == 1
+    document = json.loads(result.out)
+    assert document["decision"] == "deny"
+    assert document["digest"] == DIGEST
+    assert document["environment"] == "production"
+    assert document["vsa"] is None
+    assert document["reasons"] == [f"artifact-unknown: {DIGEST}"]
+    assert document["problem"]["slug"] == "artifact-not-found"
+
+
+def test_an_unknown_digest_needs_no_key_to_deny(verdict, key_file):
+    result = verdict(Script(unknown_artifact()), "--key", str(key_file))
+    assert result.code == 1
+    assert "unknown to attestd" in result.out
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(
+            404,
+            json={"title": "Not Found", "status": 404, "slug": "not-found", "detail": "No route."},
+            headers=PROBLEM,
+        ),
+        httpx.Response(404, json={"title": "Not Found", "status": 404}, headers=PROBLEM),
+        # A proxy's page, even one that names the slug, is not attestd's problem document.
+        httpx.Response(404, text="<html>artifact-not-found</html>"),
+        httpx.Response(404, json={"detail": "Not Found"}),
+    ],
+)
+def test_any_other_404_is_a_configuration_error(verdict, tmp_path, answer):
+    target = tmp_path / "vsa.json"
+    script = Script(answer)
+    result = verdict(script, "--vsa-out", str(target))
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.startswith("attestd verdict: 404 ")
+    assert "hint: is --server the attestd base URL?" in result.err
+    assert not target.exists()
+    assert len(script.requests) == 1
+
+
+def test_an_environment_the_policy_does_not_name_is_a_configuration_error(verdict):
+    problem = {
+        "type": "urn:attestd:problem:unknown-environment",
+        "title": "The service policy names no such environment",
+        "status": 422,
+        "slug": "unknown-environment",
+        "detail": "The policy of payments names no environment 'moon'; it names production, "
+        "staging.",
+        "reasons": ["unknown-environment: moon"],
+    }
+    script = Script(httpx.Response(422, json=problem, headers=PROBLEM))
+    result = verdict(script, "--environment", "moon")
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        "attestd verdict: 422 The service policy names no such environment: The policy of "
+        "payments names no environment 'moon'; it names production, staging.",
+        "  - unknown-environment: moon",
+        "  hint: give --environment as one of the environments the service policy names",
+    ]
+    assert len(script.requests) == 1
+
+
+# --- --key: a VSA that does not verify is not trusted -------------------------------------
+
+
+def public_key_file(folder: Path, key: ServiceKey, name: str = "attestd.pub") -> Path:
+    path = folder / name
+    path.write_text(key.public.pem, encoding="ascii")
+    return path
+
+
+@pytest.fixture
+def key_file(tmp_path, service_key) -> Path:
+    """The public key of the server's signing key, as GET /v1/keys publishes it."""
+    return public_key_file(tmp_path, service_key)
+
+
+@pytest.mark.parametrize(("fixture", "code"), [("allowed", 0), ("denied", 1)])
+def test_a_vsa_that_verifies_with_the_key_is_trusted(
+    verdict, request, tmp_path, key_file, fixture, code
+):
+    document = request.getfixturevalue(fixture)
+    target = tmp_path / "vsa.json"
+    result = verdict(Script(ok(document)), "--key", str(key_file), "--vsa-out", str(target))
+    assert result.code == code
+    assert result.out.startswith(f"{document['decision']} {DIGEST} production level ")
+    assert f"the VSA verifies with {key_file}" in result.err
+    assert json.loads(target.read_text(encoding="utf-8")) == document["vsa"]
+
+
+def test_a_vsa_signed_by_another_key_is_a_server_failure(verdict, allowed, tmp_path, other_key):
+    key = public_key_file(tmp_path, other_key, "other.pub")
+    target = tmp_path / "vsa.json"
+    script = Script(ok(allowed))
+    result = verdict(script, "--key", str(key), "--vsa-out", str(target))
+    assert result.code == 4
+    assert result.out == ""
+    lines = result.err.splitlines()
+    assert lines[0].startswith(
+        f"attestd verdict: the verification summary does not verify with {key}: "
+    )
+    assert "the signature names the key" in lines[0]
+    assert lines[0].endswith("; the answer is not trusted")
+    assert "hint: is --key the public key GET /v1/keys of this server publishes?" in result.err
+    assert f"nothing was written to {target}" in result.err
+    assert not target.exists()
+    # A bad signature is not something a retry mends.
+    assert len(script.requests) == 1
+    assert verdict.sleeps == []
+
+
+def test_a_vsa_whose_signature_fails_is_a_server_failure(verdict, allowed, key_file):
+    envelope = allowed["vsa"]
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    statement["predicate"]["verifiedLevels"] = ["SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_5"]
+    forged = {**envelope, "payload": base64.b64encode(json.dumps(statement).encode()).decode()}
+    result = verdict(Script(ok({**allowed, "vsa": forged})), "--key", str(key_file))
+    assert result.code == 4
+    assert result.out == ""
+    assert (
+        f"the verification summary does not verify with {key_file}: the signature does not "
+        "verify with the key" in result.err
+    )
+
+
+@pytest.mark.parametrize(
+    ("fixture", "summary", "said"),
+    [
+        ("allowed", "failed", 'its verificationResult is "FAILED", not PASSED'),
+        ("denied", "passed", 'its verificationResult is "PASSED", not FAILED'),
+        ("allowed", "other-digest", "its subject is"),
+    ],
+)
+def test_a_vsa_that_says_otherwise_than_the_answer_is_a_server_failure(
+    verdict, request, service_key, key_file, fixture, summary, said
+):
+    document = request.getfixturevalue(fixture)
+    envelope = {
+        "failed": lambda: signed_vsa(service_key, passed=False),
+        "passed": lambda: signed_vsa(service_key, passed=True),
+        "other-digest": lambda: signed_vsa(service_key, passed=True, digest="sha256:" + "0" * 64),
+    }[summary]()
+    result = verdict(Script(ok({**document, "vsa": envelope})), "--key", str(key_file))
+    assert result.code == 4
+    assert result.out == ""
+    assert f"the verification summary signed with {key_file} does not agree with the answer" in (
+        result.err
+    )
+    assert said in result.err
+
+
+def test_without_key_the_vsa_is_not_checked(verdict, allowed, other_key):
+    # Signed by another key and FAILED: only --key makes the client look.
+    result = verdict(Script(ok({**allowed, "vsa": signed_vsa(other_key, passed=False)})))
+    assert result.code == 0
+    assert "verifies" not in result.err
+
+
+def ec_public_key_pem() -> bytes:
+    return (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def private_key_pem(key: ServiceKey) -> bytes:
+    return key.private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "cannot read it"),
+        (lambda key: b"", "not a PEM public key"),
+        (lambda key: b"not a key at all\n", "not a PEM public key"),
+        (lambda key: ec_public_key_pem(), "the public key is not an Ed25519 key"),
+        (private_key_pem, "not a PEM public key"),
+    ],
+    ids=["missing", "empty", "not-pem", "ec-key", "private-key"],
+)
+def test_a_key_file_that_is_not_an_ed25519_public_key_is_a_usage_error(
+    verdict, tmp_path, service_key, content, said
+):
+    path = tmp_path / "attestd.pub"
+    if content is not None:
+        path.write_bytes(content(service_key))
+    script = Script()
+    result = verdict(script, "--key", str(path))
+    assert result.code == 2
+    assert f"--key {path}: " in result.err
+    assert said in result.err
+    assert "nothing was sent" in result.err
+    assert script.requests == []
+
+
+def test_check_summary_returns_the_statement(allowed, service_key):
+    document = verdict_client.parse_verdict(allowed, digest=DIGEST, environment=None)
+    statement = verdict_client.check_summary(document, service_key.public)
+    assert statement["subject"][0]["digest"] == {"sha256": DIGEST.removeprefix("sha256:")}
+    assert statement["predicate"]["verificationResult"] == "PASSED"
+
+
+def test_check_summary_refuses_another_key(allowed, other_key):
+    document = verdict_client.parse_verdict(allowed, digest=DIGEST, environment=None)
+    with pytest.raises(vsa.VsaInvalid):
+        verdict_client.check_summary(document, other_key.public)
+
+
+# --- plain http ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("server", "warned"),
+    [
+        ("http://attestd.internal:8000", True),
+        ("http://10.0.0.7", True),
+        ("http://127.0.0.1:8000", False),
+        ("http://localhost:8000", False),
+        ("http://[::1]:8000", False),
+        ("https://attestd.internal", False),
+    ],
+)
+def test_plain_http_to_another_host_warns_about_the_token(verdict, allowed, server, warned):
+    script = Script(ok(allowed))
+    result = verdict(script, "--server", server)
+    assert result.code == 0
+    assert (client.PLAIN_HTTP_WARNING in result.err) is warned
+    if warned:
+        assert result.err.startswith(f"attestd verdict: {client.PLAIN_HTTP_WARNING}\n")
+    assert str(script.requests[0].url).startswith(server)
+
+
+def test_the_warning_is_the_one_submit_gives():
+    options = verdict_client.VerdictOptions(
+        server="http://attestd.internal", token_env=TOKEN_ENV, digest=DIGEST
+    )
+    prepared = verdict_client.prepare(options, {TOKEN_ENV: TOKEN})
+    assert prepared.warnings == (client.PLAIN_HTTP_WARNING,)
+    assert client.sends_token_in_clear(prepared.server)
 
 
 # --- retries and server failures ----------------------------------------------------------

@@ -1,0 +1,220 @@
+"""``attestd verdict`` against a real server: the deploy gate as a deploy job meets it.
+
+The test app runs under uvicorn on loopback, with the local test Sigstore as
+its trust root. ``payments`` is built up to level 4 through that server, as
+tests/scoring/test_scenarios.py builds it, and ``attestd verdict`` then runs
+in-process with a pipeline token limited to ``payments`` in its variable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.auth.credentials import Role
+from app.config import Settings
+from app.scoring.vsa import open_summary
+from app.signing import PublicKey, ServiceKey
+from tests.cli_runner import CliResult
+from tests.scoring.test_scenarios import (
+    DIGEST,
+    DIGEST_HEX,
+    NAME,
+    SERVICE,
+    Pipeline,
+    payments,  # noqa: F401 - the fixture that registers the service, used by name
+    up_to,
+)
+from tests.servers import LiveServer, serve_in_thread
+
+TOKEN_ENV = "ATTESTD_VERDICT_E2E_TOKEN"
+UNKNOWN_DIGEST = "sha256:" + "3" * 64
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy")
+# Sigstore verification of each bundle happens inside the request.
+REQUEST_TIMEOUT = 30.0
+
+
+@pytest.fixture
+def settings(settings: Settings, local_root_file: Path) -> Settings:
+    return settings.model_copy(update={"trust_roots": (local_root_file,)})
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loopback requests go straight to the test server, whatever the shell's proxy says."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    with serve_in_thread(app) as server:
+        yield server
+
+
+@pytest.fixture
+def client(live_server: LiveServer) -> Iterator[httpx.Client]:
+    """What ``payments`` builds the service through: the live server, not an in-process client."""
+    with httpx.Client(base_url=live_server.base_url, timeout=REQUEST_TIMEOUT) as http:
+        yield http
+
+
+@pytest.fixture
+def level_4(payments: Pipeline) -> Pipeline:  # noqa: F811 - the imported fixture
+    assert up_to(payments, 4)["level"] == 4
+    return payments
+
+
+@pytest.fixture
+def key_file(client: httpx.Client, tmp_path: Path) -> Path:
+    """The public key GET /v1/keys publishes, as a deploy job would save it."""
+    (published,) = client.get("/v1/keys").json()["keys"]
+    path = tmp_path / "attestd.pub"
+    path.write_text(published["public_key_pem"], encoding="ascii")
+    return path
+
+
+@pytest.fixture
+def verdict(
+    cli: Callable[..., CliResult],
+    live_server: LiveServer,
+    make_token: Callable[..., str],
+    clean_environment: pytest.MonkeyPatch,
+    level_4: Pipeline,
+) -> Callable[..., CliResult]:
+    """``run(*args, server=)``: ``attestd verdict`` with a deploy job's token in its variable.
+
+    Every run is checked for the one thing it must never do: print the token.
+    """
+    token = make_token(Role.PIPELINE, name="deploy-job", services=(SERVICE,))
+    clean_environment.setenv(TOKEN_ENV, token)
+
+    def run(*args: str, server: str | None = None) -> CliResult:
+        if "--digest" not in args:
+            args = ("--digest", DIGEST, *args)
+        result = cli(
+            "verdict",
+            "--server",
+            server or live_server.base_url,
+            "--token-env",
+            TOKEN_ENV,
+            "--timeout",
+            str(REQUEST_TIMEOUT),
+            *args,
+        )
+        assert token not in result.out
+        assert token not in result.err
+        return result
+
+    return run
+
+
+def opened(path: Path, key_file: Path) -> dict[str, Any]:
+    """The statement of the VSA in ``path``, once it verifies with the key in ``key_file``."""
+    return open_summary(json.loads(path.read_bytes()), PublicKey.from_pem(key_file.read_bytes()))
+
+
+def test_production_allows_level_4_with_a_vsa_that_verifies(verdict, key_file, tmp_path):
+    target = tmp_path / "vsa.intoto.json"
+    result = verdict(
+        "--environment", "production", "--vsa-out", str(target), "--key", str(key_file)
+    )
+    assert result.code == 0, result.err
+    assert result.out == f"allow {DIGEST} production level 4 (Improve)\n"
+    assert f"the VSA verifies with {key_file}" in result.err
+    assert f"wrote the VSA to {target}" in result.err
+    assert "warning" not in result.err  # loopback: the token does not cross a network
+    statement = opened(target, key_file)
+    assert statement["subject"] == [{"name": NAME, "digest": {"sha256": DIGEST_HEX}}]
+    predicate = statement["predicate"]
+    assert predicate["verificationResult"] == "PASSED"
+    assert predicate["verifiedLevels"] == ["SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"]
+
+
+def test_the_json_answer_is_the_servers_and_its_vsa_is_the_one_written(verdict, tmp_path):
+    target = tmp_path / "vsa.json"
+    result = verdict("--json", "--vsa-out", str(target))
+    assert result.code == 0, result.err
+    answer = json.loads(result.out)
+    assert (answer["decision"], answer["environment"], answer["level"]) == (
+        "allow",
+        "production",
+        4,
+    )
+    assert answer["service"] == SERVICE
+    assert isinstance(answer["audit_index"], int)
+    assert json.loads(target.read_text(encoding="utf-8")) == answer["vsa"]
+
+
+def test_a_stricter_policy_denies_with_reasons_and_the_failed_vsa_is_kept(
+    verdict, level_4, key_file, tmp_path
+):
+    level_4.policy(environments={"production": 5, "staging": 2})
+    target = tmp_path / "vsa.json"
+    result = verdict(
+        "--environment", "production", "--vsa-out", str(target), "--key", str(key_file)
+    )
+    assert result.code == 1, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith(
+        f"deny {DIGEST} production level 4 (Improve): required-level: production needs level 5"
+    )
+    assert lines[1].startswith("  - required-level: production needs level 5")
+    assert any(line.startswith("  - reproducible: ") for line in lines[2:])
+    assert f"wrote the VSA to {target}" in result.err
+    predicate = opened(target, key_file)["predicate"]
+    assert predicate["verificationResult"] == "FAILED"
+    assert predicate["verifiedLevels"] == ["FAILED"]
+
+    staging = verdict("--environment", "staging", "--key", str(key_file))
+    assert staging.code == 0, staging.err
+    assert staging.out == f"allow {DIGEST} staging level 4 (Improve)\n"
+
+
+def test_a_digest_attestd_knows_nothing_of_is_denied_without_a_vsa(verdict, key_file, tmp_path):
+    target = tmp_path / "vsa.json"
+    result = verdict("--digest", UNKNOWN_DIGEST, "--vsa-out", str(target), "--key", str(key_file))
+    assert result.code == 1, result.err
+    assert result.out.splitlines() == [
+        f"deny {UNKNOWN_DIGEST} production: unknown to attestd (no evidence recorded)",
+        f"  - artifact-unknown: {UNKNOWN_DIGEST}",
+    ]
+    assert f"nothing was written to {target}" in result.err
+    assert not target.exists()
+
+
+def test_an_environment_the_policy_does_not_name_is_a_configuration_error(verdict, tmp_path):
+    target = tmp_path / "vsa.json"
+    result = verdict("--environment", "moon", "--vsa-out", str(target))
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.startswith("attestd verdict: 422 ")
+    assert "names no environment 'moon'; it names production, staging" in result.err
+    assert "  - unknown-environment: moon" in result.err
+    assert not target.exists()
+
+
+def test_a_wrong_server_path_is_a_configuration_error_not_a_denial(verdict, live_server):
+    result = verdict(server=f"{live_server.base_url}/not-attestd")
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.startswith("attestd verdict: 404 ")
+    assert "is --server the attestd base URL?" in result.err
+
+
+def test_a_vsa_checked_with_another_key_is_not_trusted(verdict, tmp_path):
+    other = tmp_path / "other.pub"
+    other.write_text(ServiceKey(Ed25519PrivateKey.generate()).public.pem, encoding="ascii")
+    target = tmp_path / "vsa.json"
+    result = verdict("--vsa-out", str(target), "--key", str(other))
+    assert result.code == 4
+    assert result.out == ""
+    assert f"the verification summary does not verify with {other}: " in result.err
+    assert "the answer is not trusted" in result.err
+    assert not target.exists()
