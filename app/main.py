@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,6 +23,7 @@ from app.db.migrate import expected_heads
 from app.errors import problem_schemas
 from app.metrics import build_http_metrics
 from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.package import installed_version
 from app.signing import configured_service_key
 
 API_DESCRIPTION = """\
@@ -35,13 +35,6 @@ chain is.
 Every call except the operational ones needs `Authorization: Bearer atd_…`.
 Errors are RFC 9457 `application/problem+json` documents.
 """
-
-
-def _version() -> str:
-    try:
-        return version("attestd")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -66,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="attestd",
-        version=_version(),
+        version=installed_version(),
         description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url="/docs",

@@ -94,6 +94,10 @@ def _columns(sbom: Sbom) -> dict[str, object]:
         "format": sbom.format,
         "spec_version": sbom.spec_version,
         "component_count": sbom.component_count,
+        "vulnerabilities": {
+            "count": sbom.vulnerability_count,
+            "unanalyzed": sbom.unanalyzed_vulnerability_count,
+        },
         "quality": sbom.quality,
         "audit_index": sbom.audit_index,
         "created_at": sbom.created_at,

@@ -9,7 +9,7 @@ from pydantic import Field
 from app.attestations.schemas import ReceiptOut
 from app.provenance.schemas import ProvenanceOut, ReproducibilityOut
 from app.sboms.formats import SbomFormat
-from app.sboms.schemas import QualityOut
+from app.sboms.schemas import QualityOut, SbomVulnerabilities
 from app.wire import OutputModel
 
 
@@ -19,6 +19,7 @@ class ArtifactSbom(OutputModel):
     format: SbomFormat
     spec_version: str
     component_count: int
+    vulnerabilities: SbomVulnerabilities
     quality: QualityOut
     audit_index: int
     signed: bool = Field(description="Arrived as the predicate of a verified attestation.")

@@ -45,7 +45,6 @@ class Gathered:
     policy: PolicyVersion
     inputs: dict[str, Any]
     valid_until: datetime | None
-    target_artifacts: tuple[Artifact, ...]
 
 
 def release_key(artifact: Artifact) -> str:
@@ -115,7 +114,6 @@ def gather(
             "reference_snapshot": reference.id if reference is not None else None,
         },
         valid_until=min(moments, default=None),
-        target_artifacts=tuple(in_target),
     )
 
 

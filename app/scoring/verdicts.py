@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from app.auth.credentials import Principal, Role
 from app.db.base import utcnow
 from app.digests import normalise_digest
 from app.errors import Forbidden, InvalidRequest, NotFound
+from app.package import installed_version
 from app.sboms.repository import SbomRepository
 from app.scoring.checks import LEVEL_NAMES, Maturity, evaluate
 from app.scoring.gathering import Gathered, gather
@@ -91,7 +91,7 @@ def issue_verdict(
         subject_name=found.name or digest,
         subject_digest=digest,
         verifier_id=public_url,
-        verifier_version=_attestd_version(),
+        verifier_version=installed_version(),
         time_verified=now,
         resource_uri=request.resource_uri or _resource_uri(found.name, digest),
         policy=ResourceDigest(
@@ -183,10 +183,3 @@ def _resource_uri(name: str | None, digest: str) -> str:
     if name is not None and urlsplit(name).scheme and not any(c.isspace() for c in name):
         return name
     return digest
-
-
-def _attestd_version() -> str:
-    try:
-        return version("attestd")
-    except PackageNotFoundError:
-        return "0.0.0"

@@ -175,6 +175,9 @@ def test_an_upload_answers_and_stores_its_vulnerability_counts(
 
     again = client.get(f"/v1/sboms/{sbom['id']}", headers=auditor_headers)
     assert again.json()["vulnerabilities"] == {"count": count, "unanalyzed": unanalyzed}
+    artifact = client.get(f"/v1/artifacts/{sbom['artifact']['digest']}", headers=auditor_headers)
+    (listed,) = artifact.json()["sboms"]
+    assert listed["vulnerabilities"] == {"count": count, "unanalyzed": unanalyzed}
 
     stored = run_in_session(
         lambda session: session.execute(
