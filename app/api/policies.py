@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
 from app.api.services import NamePath
 from app.attestations import policies
+from app.attestations.policies import PolicyVersionNotFound
 from app.attestations.schemas import PolicyOut, PolicyUpdate
 from app.errors import (
     Forbidden,
@@ -23,13 +27,27 @@ router = APIRouter(prefix="/v1/services", tags=["policies"], route_class=Guarded
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
 
 
+class PolicyQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="A stored version (receipts and verification summaries name it); "
+        "absent: the version in force.",
+    )
+
+
 @router.get(
     "/{name}/policy",
-    summary="The policy in force for a service",
-    responses=problem_responses(*_AUTH, ServiceNotFound),
+    summary="The policy in force for a service, or one of its stored versions",
+    responses=problem_responses(*_AUTH, ServiceNotFound, PolicyVersionNotFound),
 )
-def get_policy(name: NamePath, session: SessionDep, _: Reader) -> PolicyOut:
-    return policies.get_policy(session, name)
+def get_policy(
+    name: NamePath, session: SessionDep, _: Reader, query: Annotated[PolicyQuery, Query()]
+) -> PolicyOut:
+    return policies.get_policy(session, name, query.version)
 
 
 @router.put(

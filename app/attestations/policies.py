@@ -14,13 +14,18 @@ from sqlalchemy.orm import Session
 
 from app.attestations.models import CREATED_BY_MAX, ServicePolicy
 from app.attestations.policy import apply_update, policy_digest
-from app.attestations.policy_versions import PolicyVersion, current_version, default_policy
+from app.attestations.policy_versions import (
+    PolicyVersion,
+    checked_version,
+    current_version,
+    default_policy,
+)
 from app.attestations.repository import PolicyRepository
 from app.attestations.schemas import PolicyOut, PolicyUpdate
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.db.base import utcnow
-from app.errors import InvalidRequest
+from app.errors import InvalidRequest, NotFound
 from app.provenance.policy import ServicePolicyDocument
 from app.scoring.checks import CHECKS, default_weight
 from app.scoring.snapshots import refresh_maturity
@@ -29,12 +34,32 @@ from app.services.models import Service
 from app.services.repository import ServiceRepository
 
 
-def get_policy(session: Session, service_name: str) -> PolicyOut:
+class PolicyVersionNotFound(NotFound):
+    slug = "policy-version-not-found"
+    title = "The service has no such policy version"
+
+
+def get_policy(session: Session, service_name: str, version: int | None = None) -> PolicyOut:
+    """The policy in force, or the stored ``version`` (as verification receipts name it)."""
     service = ServiceRepository(session).by_name(service_name)
     if service is None:
         raise ServiceNotFound(f"No service is named {service_name!r}.")
-    current, row = current_version(PolicyRepository(session), service)
-    return _out(service, current, row)
+    repository = PolicyRepository(session)
+    current, row = current_version(repository, service)
+    if version is None or version == current.version:
+        return _out(service, current, row)
+    stored = repository.version(service.id, version) if version > 0 else None
+    if stored is None:
+        raise PolicyVersionNotFound(
+            f"Service {service_name!r} has no stored policy version {version}; the version "
+            f"in force is {current.version}."
+            + (
+                " Version 0 is the default that applied before the first stored version."
+                if version == 0
+                else ""
+            )
+        )
+    return _out(service, checked_version(service, stored), stored)
 
 
 def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> PolicyOut:

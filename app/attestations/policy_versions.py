@@ -52,6 +52,11 @@ def current_version(
     if row is None:
         default = default_policy(service)
         return PolicyVersion(default, 0, policy_digest(default)), None
+    return checked_version(service, row), row
+
+
+def checked_version(service: Service, row: ServicePolicy) -> PolicyVersion:
+    """A stored version, validated, and refused when it no longer has its recorded digest."""
     policy, digest = _validated(json.dumps(row.document))
     if digest != row.digest:
         # Fail closed: verifying against a policy other than the recorded one
@@ -60,7 +65,7 @@ def current_version(
             f"policy version {row.version} of service {service.name!r} does not match "
             f"its digest ({digest} != {row.digest})"
         )
-    return PolicyVersion(policy, row.version, digest), row
+    return PolicyVersion(policy, row.version, digest)
 
 
 @lru_cache(maxsize=256)

@@ -80,6 +80,12 @@ class PolicyRepository:
         """The policy version in force for the service: its highest."""
         return self.session.scalars(_LATEST_POLICY, {"service_id": service_id}).one_or_none()
 
+    def version(self, service_id: int, number: int) -> ServicePolicy | None:
+        query = select(ServicePolicy).where(
+            ServicePolicy.service_id == service_id, ServicePolicy.version == number
+        )
+        return self.session.scalars(query).one_or_none()
+
     def versions(self, service_id: int) -> Sequence[ServicePolicy]:
         """Every stored version of the service's policy, oldest first."""
         query = (

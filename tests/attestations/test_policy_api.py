@@ -397,3 +397,35 @@ def test_auditors_read_policies_and_pipelines_do_not(
         client, admin_headers, "payments"
     )
     assert_problem(client.get(policy_url("payments"), headers=pipeline_headers), 403, "forbidden")
+
+
+# --- earlier versions ---------------------------------------------------------------------------
+
+
+def test_a_stored_version_reads_back_as_it_was(client, admin_headers, auditor_headers):
+    register(client, admin_headers, "payments", GITHUB_REPOSITORY)
+    first = get_policy(client, auditor_headers, "payments")
+    second = put_policy(client, admin_headers, "payments", {"identities": [RELEASES]})
+    assert (first["version"], second["version"]) == (1, 2)
+
+    old = client.get(policy_url("payments"), params={"version": 1}, headers=auditor_headers)
+    assert old.status_code == 200, old.text
+    assert old.json() == first
+    now = client.get(policy_url("payments"), params={"version": 2}, headers=auditor_headers)
+    assert now.json() == second == get_policy(client, auditor_headers, "payments")
+
+
+def test_versions_never_stored_are_not_found(client, admin_headers, auditor_headers):
+    register(client, admin_headers, "payments", GITHUB_REPOSITORY)
+    register(client, admin_headers, "billing", GITLAB_REPOSITORY)
+    for name, version in (("payments", 0), ("payments", 2), ("billing", 1)):
+        response = client.get(
+            policy_url(name), params={"version": version}, headers=auditor_headers
+        )
+        assert_problem(response, 404, "policy-version-not-found")
+    # Version 0 of a service with nothing stored is the default in force.
+    default = client.get(policy_url("billing"), params={"version": 0}, headers=auditor_headers)
+    assert default.json()["version"] == 0
+    for params in ({"version": -1}, {"version": 2**31}, {"version": "one"}, {"revision": 1}):
+        response = client.get(policy_url("payments"), params=params, headers=auditor_headers)
+        assert response.status_code == 422, response.text

@@ -341,6 +341,10 @@ def test_the_gate_allows_what_the_environment_requires_and_signs_it(payments, ru
     policy = payments.client.get(f"/v1/services/{SERVICE}/policy", headers=payments.auditor).json()
     assert predicate["policy"]["digest"] == {"sha256": policy["digest"].removeprefix("sha256:")}
     assert predicate["policy"]["uri"].endswith(f"policy?version={policy['version']}")
+    pinned = payments.client.get(
+        predicate["policy"]["uri"].removeprefix("http://127.0.0.1:8000"), headers=payments.auditor
+    )
+    assert pinned.json() == policy
     inputs = predicate["inputAttestations"]
     assert len(inputs) == 2 + 1 + 3  # two SBOMs, the signature, three provenances
     for item in inputs:
