@@ -15,7 +15,7 @@ from app.attestations.policy_versions import PolicyVersion, current_policy
 from app.provenance.findings import artifact_findings
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.reproducibility import BuildClaim, reproducibility
-from app.sboms.models import Sbom
+from app.sboms.repository import SbomRepository
 from app.scoring.facts import (
     ArtifactFacts,
     BuildFact,
@@ -27,13 +27,13 @@ from app.scoring.facts import (
     ServiceFacts,
 )
 from app.scoring.models import PolicyException
-from app.scoring.repository import BuildRow, BundleRow, MaturityRepository
+from app.scoring.repository import BuildRow, BundleRow, MaturityRepository, SbomRow
 from app.services.models import Service
 
 # Coverage, reproducibility and anomalies judge at most the newest releases of the
 # window, so that evaluating a busy service costs the same every time.
-MAX_RECENT_RELEASES: Final = 100
-MAX_RECENT_ARTIFACTS: Final = 500
+MAX_RECENT_RELEASES: Final = 50
+MAX_RECENT_ARTIFACTS: Final = 200
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,18 @@ def gather(
     sboms = repository.sboms(ids)
     bundles = repository.bundles(ids)
     builds = repository.builds(ids)
-    findings = _findings(session, in_target, sboms)
+    findings = _findings(session, in_target)
     facts_of = _artifact_facts(artifacts.values(), sboms, bundles, builds, findings)
 
     members: dict[str, list[Artifact]] = defaultdict(list)
     for artifact in sorted(artifacts.values(), key=lambda a: a.id):
         members[release_key(artifact)].append(artifact)
+    builds_of: dict[int, list[BuildRow]] = defaultdict(list)
+    for build in builds:
+        builds_of[build.artifact_id].append(build)
     releases = {
-        key: _release(key, group, facts_of, builds, rules.quorum) for key, group in members.items()
+        key: _release(key, group, facts_of, builds_of, rules.quorum)
+        for key, group in members.items()
     }
     recent = sorted(
         (r for r in releases.values() if r.released_at >= start),
@@ -117,65 +121,71 @@ def gather(
     )
 
 
-def _findings(
-    session: Session, artifacts: Sequence[Artifact], sboms: Sequence[Sbom]
-) -> dict[int, tuple[str, ...]]:
+def _findings(session: Session, artifacts: Sequence[Artifact]) -> dict[int, tuple[str, ...]]:
     """Consistency findings of the judged release's artifacts."""
+    sboms = SbomRepository(session)
     provenances = ProvenanceRepository(session)
-    found: dict[int, tuple[str, ...]] = {}
-    for artifact in artifacts:
-        own = [sbom for sbom in sboms if sbom.artifact_id == artifact.id]
-        found[artifact.id] = tuple(
-            artifact_findings(session, artifact, own, provenances.for_artifact(artifact.id))
+    return {
+        artifact.id: tuple(
+            artifact_findings(
+                session,
+                artifact,
+                sboms.for_artifact(artifact.id),
+                provenances.for_artifact(artifact.id),
+            )
         )
-    return found
+        for artifact in artifacts
+    }
 
 
 def _artifact_facts(
     artifacts: Iterable[Artifact],
-    sboms: Sequence[Sbom],
+    sboms: Sequence[SbomRow],
     bundles: Sequence[BundleRow],
     builds: Sequence[BuildRow],
     findings: dict[int, tuple[str, ...]],
 ) -> dict[int, ArtifactFacts]:
+    sboms_of: dict[int, list[SbomFact]] = defaultdict(list)
+    for sbom in sboms:
+        sboms_of[sbom.artifact_id].append(
+            SbomFact(
+                id=sbom.id,
+                quality_score=sbom.quality_score,
+                signed=sbom.signed,
+                vulnerability_count=sbom.vulnerability_count,
+                unanalyzed_vulnerability_count=sbom.unanalyzed_vulnerability_count,
+            )
+        )
+    bundles_of: dict[int, list[BundleFact]] = defaultdict(list)
+    for row in bundles:
+        bundles_of[row.artifact_id].append(
+            BundleFact(
+                attestation_id=row.attestation_id,
+                kind=_kind(row.kind),
+                predicate_type=row.predicate_type,
+                verified=row.verified,
+                signer_subject=row.signer_subject,
+                signer_issuer=row.signer_issuer,
+                claims=dict(row.claims),
+            )
+        )
+    builds_of: dict[int, list[BuildFact]] = defaultdict(list)
+    for build in builds:
+        builds_of[build.artifact_id].append(
+            BuildFact(
+                attestation_id=build.attestation_id,
+                builder_id=build.builder_id,
+                slsa_level=build.slsa_level,
+                source_bound=build.source_bound,
+                verified=build.verified,
+            )
+        )
     return {
         artifact.id: ArtifactFacts(
             digest=artifact.digest,
-            sboms=tuple(
-                SbomFact(
-                    id=sbom.id,
-                    quality_score=sbom.quality_score,
-                    signed=sbom.attestation_id is not None,
-                    vulnerability_count=sbom.vulnerability_count,
-                    unanalyzed_vulnerability_count=sbom.unanalyzed_vulnerability_count,
-                )
-                for sbom in sboms
-                if sbom.artifact_id == artifact.id
-            ),
-            bundles=tuple(
-                BundleFact(
-                    attestation_id=row.attestation_id,
-                    kind=_kind(row.kind),
-                    predicate_type=row.predicate_type,
-                    verified=row.verified,
-                    signer_subject=row.signer_subject,
-                    signer_issuer=row.signer_issuer,
-                    claims=dict(row.claims),
-                )
-                for row in bundles
-                if row.artifact_id == artifact.id
-            ),
-            builds=tuple(
-                BuildFact(
-                    attestation_id=row.attestation_id,
-                    builder_id=row.builder_id,
-                    slsa_level=row.slsa_level,
-                    source_bound=row.source_bound,
-                    verified=row.verified,
-                )
-                for row in builds
-                if row.artifact_id == artifact.id
-            ),
+            sboms=tuple(sboms_of[artifact.id]),
+            bundles=tuple(bundles_of[artifact.id]),
+            builds=tuple(builds_of[artifact.id]),
             findings=findings.get(artifact.id, ()),
         )
         for artifact in artifacts
@@ -190,19 +200,19 @@ def _release(
     key: str,
     artifacts: Sequence[Artifact],
     facts_of: dict[int, ArtifactFacts],
-    builds: Sequence[BuildRow],
+    builds_of: dict[int, list[BuildRow]],
     quorum: int,
 ) -> ReleaseFacts:
-    digest_of = {a.id: a.digest for a in artifacts}
     claims = [
         BuildClaim(
-            digest=digest_of[row.artifact_id],
+            digest=artifact.digest,
             builder_id=row.builder_id,
             signer=row.signer,
             attestation_id=row.attestation_id,
         )
-        for row in builds
-        if row.artifact_id in digest_of and row.verified and row.source_bound
+        for artifact in artifacts
+        for row in builds_of[artifact.id]
+        if row.verified and row.source_bound
     ]
     found = reproducibility(claims, quorum)
     return ReleaseFacts(

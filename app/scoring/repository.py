@@ -19,6 +19,16 @@ from app.services.models import Service
 
 
 @dataclass(frozen=True, slots=True)
+class SbomRow:
+    artifact_id: int
+    id: int
+    quality_score: float
+    signed: bool
+    vulnerability_count: int | None
+    unanalyzed_vulnerability_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class BundleRow:
     artifact_id: int
     attestation_id: int
@@ -116,11 +126,23 @@ class MaturityRepository:
                 found.setdefault(mate.id, mate)
         return sorted(found.values(), key=lambda a: a.id)
 
-    def sboms(self, artifact_ids: Collection[int]) -> Sequence[Sbom]:
+    def sboms(self, artifact_ids: Collection[int]) -> list[SbomRow]:
+        """What the checks read of every SBOM of the artifacts (not their components)."""
         if not artifact_ids:
             return []
-        query = select(Sbom).where(Sbom.artifact_id.in_(sorted(artifact_ids))).order_by(Sbom.id)
-        return self.session.scalars(query).all()
+        query = (
+            select(
+                Sbom.artifact_id,
+                Sbom.id,
+                Sbom.quality_score,
+                Sbom.attestation_id.is_not(None),
+                Sbom.vulnerability_count,
+                Sbom.unanalyzed_vulnerability_count,
+            )
+            .where(Sbom.artifact_id.in_(sorted(artifact_ids)))
+            .order_by(Sbom.id)
+        )
+        return [SbomRow(*row) for row in self.session.execute(query)]
 
     def bundles(self, artifact_ids: Collection[int]) -> list[BundleRow]:
         """Every bundle naming one of the artifacts, with its latest receipt."""
