@@ -24,6 +24,7 @@ from app.config import Settings
 from app.db.base import utcnow
 from app.scoring.checks import CATALOGUE
 from tests.attestations.submissions import register, submit
+from tests.conftest import bearer
 from tests.problems import assert_problem
 from tests.provenance.statements import COMMIT, TAG, statement
 from tests.provenance.test_provenance_api import GENERATOR, GENERATOR_IDENTITY, RELEASE
@@ -397,3 +398,19 @@ def test_the_gate_refuses_unknown_environments_and_digests(payments):
         "/v1/verdicts", json={"digest": "md5:abc"}, headers=payments.pipeline
     )
     assert malformed.status_code == 422
+
+
+def test_a_pipeline_token_asks_only_about_its_own_services(payments, make_token):
+    up_to(payments, 1)
+    elsewhere = bearer(make_token("pipeline", name="billing-deployer", services=("billing",)))
+    response = payments.client.post("/v1/verdicts", json={"digest": DIGEST}, headers=elsewhere)
+    assert_problem(response, 403, "forbidden")
+    own = bearer(make_token("pipeline", name="payments-deployer", services=(SERVICE,)))
+    response = payments.client.post("/v1/verdicts", json={"digest": DIGEST}, headers=own)
+    assert response.json()["decision"] == "deny"
+    assert (
+        payments.client.post(
+            "/v1/verdicts", json={"digest": DIGEST}, headers=payments.auditor
+        ).json()["decision"]
+        == "deny"
+    )
