@@ -9,7 +9,7 @@ report it, never so that it can pass one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -40,7 +40,6 @@ class BundleFact:
     verified: bool
     signer_subject: str
     signer_issuer: str
-    claims: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,10 +30,9 @@ from app.scoring.models import PolicyException
 from app.scoring.repository import BuildRow, BundleRow, MaturityRepository, SbomRow
 from app.services.models import Service
 
-# Coverage, reproducibility and anomalies judge at most the newest releases of the
-# window, so that evaluating a busy service costs the same every time.
+# Coverage, reproducibility and anomalies judge at most the releases of the newest
+# artifacts of the window, so that evaluating a busy service costs the same every time.
 MAX_RECENT_RELEASES: Final = 50
-MAX_RECENT_ARTIFACTS: Final = 200
 
 
 @dataclass(frozen=True)
@@ -62,15 +61,20 @@ def gather(
     rules = policy.policy.maturity()
     repository = MaturityRepository(session)
     start = now - rules.coverage_window
-    target = target if target is not None else repository.newest_artifact(service.id)
+    window = repository.artifacts_since(service.id, start, limit=MAX_RECENT_RELEASES)
+    if target is None:
+        # The newest artifact is in the window unless nothing arrived within it.
+        target = (
+            max(window, key=lambda a: a.id) if window else repository.newest_artifact(service.id)
+        )
     in_target = list(repository.release_of(target)) if target is not None else []
-    window = repository.artifacts_since(service.id, start, limit=MAX_RECENT_ARTIFACTS)
     artifacts = {a.id: a for a in [*window, *in_target]}
     ids = sorted(artifacts)
     sboms = repository.sboms(ids)
     bundles = repository.bundles(ids)
     builds = repository.builds(ids)
-    findings = _findings(session, in_target)
+    documented = {row.artifact_id for row in sboms} | {row.artifact_id for row in builds}
+    findings = _findings(session, [a for a in in_target if a.id in documented])
     facts_of = _artifact_facts(artifacts.values(), sboms, bundles, builds, findings)
 
     members: dict[str, list[Artifact]] = defaultdict(list)
@@ -122,7 +126,11 @@ def gather(
 
 
 def _findings(session: Session, artifacts: Sequence[Artifact]) -> dict[int, tuple[str, ...]]:
-    """Consistency findings of the judged release's artifacts."""
+    """Consistency findings of the judged release's artifacts that have SBOMs or provenance.
+
+    An artifact with neither has nothing that could disagree (its release's findings
+    name the digests of SBOMs and provenance, so they appear on the artifacts having them).
+    """
     sboms = SbomRepository(session)
     provenances = ProvenanceRepository(session)
     return {
@@ -166,7 +174,6 @@ def _artifact_facts(
                 verified=row.verified,
                 signer_subject=row.signer_subject,
                 signer_issuer=row.signer_issuer,
-                claims=dict(row.claims),
             )
         )
     builds_of: dict[int, list[BuildFact]] = defaultdict(list)

@@ -26,7 +26,11 @@ JUSTIFICATION_MAX = 2000
 
 class MaturitySnapshot(Base):
     __tablename__ = "maturity_snapshots"
-    __table_args__ = (Index("ix_maturity_snapshots_service_id_id", "service_id", "id"),)
+    __table_args__ = (
+        Index("ix_maturity_snapshots_service_id_id", "service_id", "id"),
+        # The score trend looks up the snapshot at the start of the coverage window.
+        Index("ix_maturity_snapshots_service_id_computed_at", "service_id", "computed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))

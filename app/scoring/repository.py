@@ -38,7 +38,6 @@ class BundleRow:
     verified: bool
     signer_subject: str
     signer_issuer: str
-    claims: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +49,24 @@ class BuildRow:
     source_bound: bool
     verified: bool
     signer: str  # "subject (issuer)"
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotSummary:
+    id: int
+    level: int
+    score: float
+    base_score: float
+    computed_at: datetime
+
+
+_SUMMARY = select(
+    MaturitySnapshot.id,
+    MaturitySnapshot.level,
+    MaturitySnapshot.score,
+    MaturitySnapshot.base_score,
+    MaturitySnapshot.computed_at,
+)
 
 
 def _latest_receipt_of(attestation_id: Any) -> Any:
@@ -158,7 +175,6 @@ class MaturityRepository:
                 VerificationReceipt.verified,
                 VerificationReceipt.signer_subject,
                 VerificationReceipt.signer_issuer,
-                VerificationReceipt.claims,
             )
             .join(Attestation, Attestation.id == AttestationSubject.attestation_id)
             .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_of(Attestation.id))
@@ -253,24 +269,35 @@ class MaturityRepository:
         )
         return self.session.scalars(query).first()
 
-    def reference_snapshots(
-        self, service_id: int, start: datetime
-    ) -> tuple[MaturitySnapshot | None, MaturitySnapshot | None]:
-        """The newest snapshot at or before ``start`` and the oldest after it."""
-        of_service = MaturitySnapshot.service_id == service_id
-        before = self.session.scalars(
-            select(MaturitySnapshot)
-            .where(of_service, MaturitySnapshot.computed_at <= start)
+    def latest_summary(self, service_id: int) -> SnapshotSummary | None:
+        """Id, level, scores and time of the newest snapshot, without its checks."""
+        query = (
+            _SUMMARY.where(MaturitySnapshot.service_id == service_id)
             .order_by(MaturitySnapshot.id.desc())
             .limit(1)
-        ).first()
-        after = self.session.scalars(
-            select(MaturitySnapshot)
-            .where(of_service, MaturitySnapshot.computed_at > start)
-            .order_by(MaturitySnapshot.id)
+        )
+        row = self.session.execute(query).first()
+        return None if row is None else SnapshotSummary(*row)
+
+    def reference_snapshots(
+        self, service_id: int, start: datetime
+    ) -> tuple[SnapshotSummary | None, SnapshotSummary | None]:
+        """The newest snapshot at or before ``start`` and the oldest after it."""
+        of_service = MaturitySnapshot.service_id == service_id
+        before = self.session.execute(
+            _SUMMARY.where(of_service, MaturitySnapshot.computed_at <= start)
+            .order_by(MaturitySnapshot.computed_at.desc(), MaturitySnapshot.id.desc())
             .limit(1)
         ).first()
-        return before, after
+        after = self.session.execute(
+            _SUMMARY.where(of_service, MaturitySnapshot.computed_at > start)
+            .order_by(MaturitySnapshot.computed_at, MaturitySnapshot.id)
+            .limit(1)
+        ).first()
+        return (
+            None if before is None else SnapshotSummary(*before),
+            None if after is None else SnapshotSummary(*after),
+        )
 
     def add_snapshot(self, row: MaturitySnapshot) -> MaturitySnapshot:
         self.session.add(row)

@@ -12,7 +12,6 @@ stores a new snapshot (trigger ``time``) before answering.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.db.base import utcnow
 from app.errors import InvalidCursor, InvalidRequest
 from app.pagination import clamp_limit, decode_position, encode_position
-from app.scoring.checks import CHECKS, LEVEL_NAMES, MAX_LEVEL, Maturity, evaluate
+from app.scoring.checks import CHECKS, LEVEL_NAMES, MAX_LEVEL, CheckResult, Maturity, evaluate
 from app.scoring.gathering import Gathered, gather
 from app.scoring.models import MaturitySnapshot
 from app.scoring.repository import MaturityRepository
@@ -56,7 +55,7 @@ def refresh_with_delta(
     session: Session, service: Service, *, trigger: str, now: datetime | None = None
 ) -> MaturityDelta:
     """``refresh_maturity``, answered with the change from the previous snapshot."""
-    previous = MaturityRepository(session).latest_snapshot(service.id)
+    previous = MaturityRepository(session).latest_summary(service.id)
     row = refresh_maturity(session, service, trigger=trigger, now=now)
     return MaturityDelta(
         snapshot_id=row.id,
@@ -78,7 +77,7 @@ def _store(
             level=maturity.level,
             score=maturity.score,
             base_score=maturity.base_score,
-            checks=[asdict(check) for check in maturity.checks],
+            checks=[_check_json(check) for check in maturity.checks],
             inputs=gathered.inputs,
             target_release=target.key if target is not None else None,
             policy_version=gathered.policy.version,
@@ -88,6 +87,21 @@ def _store(
             valid_until=gathered.valid_until,
         )
     )
+
+
+def _check_json(check: CheckResult) -> dict[str, Any]:
+    return {
+        "id": check.id,
+        "level": check.level,
+        "title": check.title,
+        "status": check.status,
+        "score": check.score,
+        "weight": check.weight,
+        "detail": check.detail,
+        "remediation": check.remediation,
+        "evidence": list(check.evidence),
+        "waived_by": check.waived_by,
+    }
 
 
 def is_stale(row: MaturitySnapshot, now: datetime) -> bool:

@@ -47,6 +47,12 @@ def upgrade() -> None:
         ["service_id", "id"],
         unique=False,
     )
+    op.create_index(
+        "ix_maturity_snapshots_service_id_computed_at",
+        "maturity_snapshots",
+        ["service_id", "computed_at"],
+        unique=False,
+    )
     op.create_table(
         "policy_exceptions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,5 +87,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_policy_exceptions_service_id"), table_name="policy_exceptions")
     op.drop_table("policy_exceptions")
+    op.drop_index("ix_maturity_snapshots_service_id_computed_at", table_name="maturity_snapshots")
     op.drop_index("ix_maturity_snapshots_service_id_id", table_name="maturity_snapshots")
     op.drop_table("maturity_snapshots")
