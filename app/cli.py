@@ -109,15 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_SUBMIT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    submit.add_argument(
-        "--server", required=True, metavar="URL", help="base URL of the server (http or https)"
-    )
-    submit.add_argument(
-        "--token-env",
-        required=True,
-        metavar="VAR",
-        help="name of the environment variable that holds the pipeline token",
-    )
+    _add_server_arguments(submit, holding="the pipeline token")
     submit.add_argument("--service", required=True, metavar="S", help="the service released")
     submit.add_argument(
         "--artifact",
@@ -141,9 +133,6 @@ def _parser() -> argparse.ArgumentParser:
         help="Sigstore bundle: signature or attestation (repeatable)",
     )
     submit.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)"
-    )
-    submit.add_argument(
         "--retries",
         type=int,
         default=3,
@@ -156,9 +145,6 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         metavar="SECONDS",
         help="wait before the first retry, doubled for each next one up to 10 (default: 1)",
-    )
-    submit.add_argument(
-        "--ca-bundle", type=Path, metavar="FILE", help="PEM CA certificates to trust for TLS"
     )
     submit.add_argument(
         "--json", action="store_true", help="print one JSON object per file instead of text"
@@ -234,6 +220,25 @@ def _submit(args: argparse.Namespace) -> int:
     return client.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr)
 
 
+def _add_server_arguments(command: argparse.ArgumentParser, *, holding: str) -> None:
+    """The options of the commands that talk to an attestd server."""
+    command.add_argument(
+        "--server", required=True, metavar="URL", help="base URL of the server (http or https)"
+    )
+    command.add_argument(
+        "--token-env",
+        required=True,
+        metavar="VAR",
+        help=f"name of the environment variable that holds {holding}",
+    )
+    command.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)"
+    )
+    command.add_argument(
+        "--ca-bundle", type=Path, metavar="FILE", help="PEM CA certificates to trust for TLS"
+    )
+
+
 def _add_verdict_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``attestd verdict``: the deploy gate's question, asked of a server."""
     verdict_command = commands.add_parser(
@@ -269,15 +274,7 @@ exit codes:
 """,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    verdict_command.add_argument(
-        "--server", required=True, metavar="URL", help="base URL of the server (http or https)"
-    )
-    verdict_command.add_argument(
-        "--token-env",
-        required=True,
-        metavar="VAR",
-        help="name of the environment variable that holds a pipeline or auditor token",
-    )
+    _add_server_arguments(verdict_command, holding="a pipeline or auditor token")
     verdict_command.add_argument(
         "--digest", required=True, metavar="sha256:HEX", help="digest of the artifact to ship"
     )
@@ -295,12 +292,6 @@ exit codes:
     )
     verdict_command.add_argument(
         "--json", action="store_true", help="print the server's answer as JSON instead of text"
-    )
-    verdict_command.add_argument(
-        "--ca-bundle", type=Path, metavar="FILE", help="PEM CA certificates to trust for TLS"
-    )
-    verdict_command.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)"
     )
     verdict_command.set_defaults(offline=_verdict)
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -18,12 +18,9 @@ from app.provenance.reproducibility import BuildClaim, reproducibility
 from app.sboms.repository import SbomRepository
 from app.scoring.facts import (
     ArtifactFacts,
-    BuildFact,
-    BundleFact,
     ExceptionFact,
     MaturityPolicy,
     ReleaseFacts,
-    SbomFact,
     ServiceFacts,
 )
 from app.scoring.models import PolicyException
@@ -153,40 +150,11 @@ def _artifact_facts(
     builds: Sequence[BuildRow],
     findings: dict[int, tuple[str, ...]],
 ) -> dict[int, ArtifactFacts]:
-    sboms_of: dict[int, list[SbomFact]] = defaultdict(list)
-    for sbom in sboms:
-        sboms_of[sbom.artifact_id].append(
-            SbomFact(
-                id=sbom.id,
-                quality_score=sbom.quality_score,
-                signed=sbom.signed,
-                vulnerability_count=sbom.vulnerability_count,
-                unanalyzed_vulnerability_count=sbom.unanalyzed_vulnerability_count,
-            )
-        )
-    bundles_of: dict[int, list[BundleFact]] = defaultdict(list)
-    for row in bundles:
-        bundles_of[row.artifact_id].append(
-            BundleFact(
-                attestation_id=row.attestation_id,
-                kind=_kind(row.kind),
-                predicate_type=row.predicate_type,
-                verified=row.verified,
-                signer_subject=row.signer_subject,
-                signer_issuer=row.signer_issuer,
-            )
-        )
-    builds_of: dict[int, list[BuildFact]] = defaultdict(list)
-    for build in builds:
-        builds_of[build.artifact_id].append(
-            BuildFact(
-                attestation_id=build.attestation_id,
-                builder_id=build.builder_id,
-                slsa_level=build.slsa_level,
-                source_bound=build.source_bound,
-                verified=build.verified,
-            )
-        )
+    sboms_of, bundles_of, builds_of = (
+        _by_artifact(sboms),
+        _by_artifact(bundles),
+        _by_artifact(builds),
+    )
     return {
         artifact.id: ArtifactFacts(
             digest=artifact.digest,
@@ -199,8 +167,22 @@ def _artifact_facts(
     }
 
 
-def _kind(kind: str) -> Literal["signature", "attestation"]:
-    return "signature" if kind == "signature" else "attestation"
+F_co = TypeVar("F_co", covariant=True)
+
+
+class _ArtifactRow(Protocol[F_co]):
+    @property
+    def artifact_id(self) -> int: ...
+
+    def fact(self) -> F_co: ...
+
+
+def _by_artifact(rows: Iterable[_ArtifactRow[F_co]]) -> dict[int, list[F_co]]:
+    """The facts of ``rows`` grouped by the artifact each names."""
+    grouped: dict[int, list[F_co]] = defaultdict(list)
+    for row in rows:
+        grouped[row.artifact_id].append(row.fact())
+    return grouped
 
 
 def _release(

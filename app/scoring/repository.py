@@ -14,6 +14,7 @@ from app.artifacts.models import Artifact
 from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.provenance.models import Provenance, ProvenanceCheck
 from app.sboms.models import Sbom
+from app.scoring.facts import BuildFact, BundleFact, SbomFact
 from app.scoring.models import MaturitySnapshot, PolicyException
 from app.services.models import Service
 
@@ -27,6 +28,15 @@ class SbomRow:
     vulnerability_count: int | None
     unanalyzed_vulnerability_count: int | None
 
+    def fact(self) -> SbomFact:
+        return SbomFact(
+            id=self.id,
+            quality_score=self.quality_score,
+            signed=self.signed,
+            vulnerability_count=self.vulnerability_count,
+            unanalyzed_vulnerability_count=self.unanalyzed_vulnerability_count,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class BundleRow:
@@ -39,6 +49,16 @@ class BundleRow:
     signer_subject: str
     signer_issuer: str
 
+    def fact(self) -> BundleFact:
+        return BundleFact(
+            attestation_id=self.attestation_id,
+            kind="signature" if self.kind == "signature" else "attestation",
+            predicate_type=self.predicate_type,
+            verified=self.verified,
+            signer_subject=self.signer_subject,
+            signer_issuer=self.signer_issuer,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class BuildRow:
@@ -49,6 +69,15 @@ class BuildRow:
     source_bound: bool
     verified: bool
     signer: str  # "subject (issuer)"
+
+    def fact(self) -> BuildFact:
+        return BuildFact(
+            attestation_id=self.attestation_id,
+            builder_id=self.builder_id,
+            slsa_level=self.slsa_level,
+            source_bound=self.source_bound,
+            verified=self.verified,
+        )
 
 
 @dataclass(frozen=True, slots=True)
