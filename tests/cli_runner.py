@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,3 +68,32 @@ def run_attestd(capsys: pytest.CaptureFixture[str], argv: Sequence[str]) -> CliR
     code = main(list(argv))
     out, err = capsys.readouterr()
     return CliResult(code, out, err)
+
+
+def heavy_modules_after(argv: Sequence[str], unset: str) -> str:
+    """Run ``attestd ARGV`` in a fresh interpreter with ``unset`` unset.
+
+    Prints its exit code, which of sigstore, FastAPI, uvicorn and Starlette it
+    imported, and whether it imported the app itself: what a client command
+    must leave out to start fast.
+    """
+    script = (
+        "import sys\n"
+        "from app.cli import main\n"
+        f"code = main({list(argv)!r})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'sigstore', 'fastapi', 'uvicorn', 'starlette'})\n"
+        "print(code, heavy, 'app.main' in sys.modules)\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != unset}
+    completed = subprocess.run(  # noqa: S603 - the test's own interpreter and script
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=Path(__file__).parents[1],
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()

@@ -10,10 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import ssl
-import subprocess
-import sys
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -28,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app import client, verdict_client
 from app.scoring import vsa
 from app.signing import ServiceKey
-from tests.cli_runner import CliResult, run_attestd
+from tests.cli_runner import CliResult, heavy_modules_after, run_attestd
 
 SERVER = "https://attestd.example/base"
 TOKEN_ENV = "ATTESTD_VERDICT_TEST_TOKEN"
@@ -829,23 +826,6 @@ def test_a_server_that_repeats_the_token_does_not_get_it_printed(verdict, denied
 
 def test_verdict_loads_no_server_code():
     """``attestd verdict`` starts without sigstore, FastAPI, uvicorn or the app's routes."""
-    script = (
-        "import sys\n"
-        "from app.cli import main\n"
-        f"code = main(['verdict', '--server', 'http://127.0.0.1:9', '--token-env', "
-        f"'ATTESTD_VERDICT_UNSET', '--digest', {DIGEST!r}])\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'sigstore', 'fastapi', 'uvicorn', 'starlette'})\n"
-        "print(code, heavy, 'app.main' in sys.modules)\n"
-    )
-    environment = {k: v for k, v in os.environ.items() if k != "ATTESTD_VERDICT_UNSET"}
-    completed = subprocess.run(  # noqa: S603 - the test's own interpreter and script
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=Path(__file__).parents[1],
-        check=False,
-        timeout=60,
-    )
-    assert completed.stdout.strip() == "3 [] False", completed.stderr
+    argv = ["verdict", "--server", "http://127.0.0.1:9", "--token-env", "ATTESTD_VERDICT_UNSET"]
+    argv += ["--digest", DIGEST]
+    assert heavy_modules_after(argv, "ATTESTD_VERDICT_UNSET") == "3 [] False"

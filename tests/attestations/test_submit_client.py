@@ -11,12 +11,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import socket
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ import pytest
 from app import client
 from app.config import Settings
 from tests.attestations.submissions import REPOSITORY, SERVICE, register
+from tests.cli_runner import heavy_modules_after
 from tests.servers import LiveServer, serve_in_thread
 from tests.sigstore_local import (
     BundleVersion,
@@ -1043,23 +1041,6 @@ def test_run_writes_results_to_out_and_the_summary_to_err(tmp_path):
 def test_submit_loads_no_server_code(tmp_path):
     """``attestd submit`` starts without sigstore, FastAPI, uvicorn or the app's routes."""
     sbom = write(tmp_path, "bom.json", cyclonedx())
-    script = (
-        "import sys\n"
-        "from app.cli import main\n"
-        f"code = main(['submit', '--server', 'http://127.0.0.1:9', '--token-env', "
-        f"'ATTESTD_SUBMIT_UNSET', '--service', 's', '--sbom', {sbom!r}])\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'sigstore', 'fastapi', 'uvicorn', 'starlette'})\n"
-        "print(code, heavy, 'app.main' in sys.modules)\n"
-    )
-    environment = {k: v for k, v in os.environ.items() if k != "ATTESTD_SUBMIT_UNSET"}
-    completed = subprocess.run(  # noqa: S603 - the test's own interpreter and script
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=Path(__file__).parents[2],
-        check=False,
-        timeout=60,
-    )
-    assert completed.stdout.strip() == "2 [] False", completed.stderr
+    argv = ["submit", "--server", "http://127.0.0.1:9", "--token-env", "ATTESTD_SUBMIT_UNSET"]
+    argv += ["--service", "s", "--sbom", str(sbom)]
+    assert heavy_modules_after(argv, "ATTESTD_SUBMIT_UNSET") == "2 [] False"
