@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy.orm import Session
 
 from app.artifacts.repository import ArtifactRepository
+from app.attestations.policy_versions import PolicyVersion, current_policy
 from app.attestations.repository import AttestationRepository
 from app.audit.events import Change
 from app.audit.log import AuditTrail
@@ -73,17 +74,13 @@ def issue_verdict(
     service = session.get_one(Service, found.service_id)
     if principal.role is Role.PIPELINE and not principal.may_write_to(service.name):
         raise Forbidden(f"This token may not ask about artifacts of service {service.name!r}.")
+    environment = request.environment or DEFAULT_ENVIRONMENT
+    _required_level(current_policy(session, service), service.name, environment)  # fail early
     now = utcnow()
     gathered = gather(session, service, now, target=found)
-    environments = gathered.policy.policy.effective_environments
-    environment = request.environment or DEFAULT_ENVIRONMENT
-    if environment not in environments:
-        known = ", ".join(sorted(environments))
-        raise UnknownEnvironment(
-            f"The policy of {service.name} names no environment {environment!r}; it names {known}.",
-            reasons=[f"unknown-environment: {environment}"],
-        )
-    required = environments[environment]
+    # The level the policy version the summary names requires (the same one, but for a
+    # policy stored concurrently in between on PostgreSQL).
+    required = _required_level(gathered.policy, service.name, environment)
     maturity = evaluate(gathered.facts, gathered.rules)
     allowed = maturity.level >= required
     reasons = [] if allowed else _reasons(maturity, environment, required, digest)
@@ -141,6 +138,17 @@ def issue_verdict(
         audit_index=audit_index,
         verified_at=now,
     )
+
+
+def _required_level(policy: PolicyVersion, service: str, environment: str) -> int:
+    environments = policy.policy.effective_environments
+    if environment not in environments:
+        known = ", ".join(sorted(environments))
+        raise UnknownEnvironment(
+            f"The policy of {service} names no environment {environment!r}; it names {known}.",
+            reasons=[f"unknown-environment: {environment}"],
+        )
+    return environments[environment]
 
 
 def _reasons(maturity: Maturity, environment: str, required: int, digest: str) -> list[str]:

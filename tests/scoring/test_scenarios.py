@@ -384,8 +384,9 @@ def test_the_gate_judges_the_asked_release_not_the_latest(payments):
     assert newer["level"] == 1
 
 
-def test_the_gate_refuses_unknown_environments_and_digests(payments):
+def test_the_gate_refuses_unknown_environments_and_digests(payments, run_in_session):
     up_to(payments, 1)
+    leaves = len(audit_events(run_in_session))
     response = payments.client.post(
         "/v1/verdicts", json={"digest": DIGEST, "environment": "moon"}, headers=payments.pipeline
     )
@@ -398,6 +399,12 @@ def test_the_gate_refuses_unknown_environments_and_digests(payments):
         "/v1/verdicts", json={"digest": "md5:abc"}, headers=payments.pipeline
     )
     assert malformed.status_code == 422
+    extra = payments.client.post(
+        "/v1/verdicts", json={"digest": DIGEST, "approve": True}, headers=payments.pipeline
+    )
+    assert extra.status_code == 422
+    # A refused question is no verdict: nothing is recorded.
+    assert len(audit_events(run_in_session)) == leaves
 
 
 def test_a_pipeline_token_asks_only_about_its_own_services(payments, make_token):
