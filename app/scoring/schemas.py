@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
 
 from app.digests import ARTIFACT_DIGEST_PATTERN
 from app.pagination import PageQuery
 from app.scoring.models import JUSTIFICATION_MAX
 from app.scoring.policy import EnvironmentName
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
-from app.wire import PRINTABLE_PATTERN, InputModel, OutputModel
+from app.wire import InputModel, OutputModel
 
 CheckStatus = Literal["pass", "fail", "waived", "not_applicable"]
 ExceptionStatusOut = Literal["pending", "approved", "expired", "revoked"]
@@ -164,6 +165,19 @@ class ExceptionQuery(PageQuery):
 # --- verdicts ---------------------------------------------------------------------------------
 
 
+def _is_uri(value: str) -> str:
+    if not urlsplit(value).scheme:
+        raise ValueError("resource_uri must be a URI with a scheme (oci://…, pkg:…, https://…)")
+    return value
+
+
+ResourceUri = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2048, pattern=r"^[^\s\x00-\x1f\x7f-\x9f]+$"),
+    AfterValidator(_is_uri),
+]
+
+
 class VerdictRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -171,11 +185,8 @@ class VerdictRequest(InputModel):
     environment: EnvironmentName | None = Field(
         default=None, description="Where it would deploy; default production."
     )
-    resource_uri: str | None = Field(
+    resource_uri: ResourceUri | None = Field(
         default=None,
-        min_length=1,
-        max_length=2048,
-        pattern=PRINTABLE_PATTERN,
         description="The VSA's resourceUri (an OCI reference, a purl…); default: the "
         "artifact's name, or its digest.",
     )

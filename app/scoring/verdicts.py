@@ -188,6 +188,11 @@ def _inputs(session: Session, artifact_id: int, public_url: str) -> tuple[Resour
 
 def _resource_uri(name: str | None, digest: str) -> str:
     """The artifact's name when it is a URI (``pkg:…``, ``oci://…``), else its digest."""
-    if name is not None and urlsplit(name).scheme and not any(c.isspace() for c in name):
+    if (
+        name is not None
+        and urlsplit(name).scheme
+        and name.isprintable()
+        and not any(c.isspace() for c in name)
+    ):
         return name
     return digest

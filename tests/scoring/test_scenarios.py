@@ -421,3 +421,25 @@ def test_a_pipeline_token_asks_only_about_its_own_services(payments, make_token)
         ).json()["decision"]
         == "deny"
     )
+
+
+def test_the_gate_names_the_resource_it_was_asked_about(payments):
+    up_to(payments, 2)
+    keys = payments.client.get("/v1/keys").json()
+    image = f"oci://registry.example/acme/payments@{DIGEST}"
+    response = payments.client.post(
+        "/v1/verdicts",
+        json={"digest": DIGEST, "environment": "staging", "resource_uri": image},
+        headers=payments.pipeline,
+    )
+    assert response.status_code == 200, response.text
+    assert verify_vsa(response.json()["vsa"], keys)["predicate"]["resourceUri"] == image
+    # Without one, the artifact's name is no URI, so the digest names it.
+    default = verify_vsa(payments.verdict("staging")["vsa"], keys)["predicate"]
+    assert default["resourceUri"] == DIGEST
+
+    for bad in ("payments", "oci://registry.example/a b", "pkg:pypi/x\n", "", "x" * 3000):
+        refused = payments.client.post(
+            "/v1/verdicts", json={"digest": DIGEST, "resource_uri": bad}, headers=payments.pipeline
+        )
+        assert refused.status_code == 422, (bad, refused.text)
