@@ -9,8 +9,10 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from sqlalchemy import select
 
 from app.config import Settings
+from app.scoring.models import MaturitySnapshot
 from tests.attestations.submissions import (
     ATTESTATIONS,
     REPOSITORY,
@@ -94,3 +96,27 @@ def test_statements_sharing_new_subjects_at_once_share_the_artifacts(
     counts = stored_counts(run_in_session)
     assert (counts["artifacts"], counts["attestations"]) == (2, RACERS)
     assert counts["attestation_subjects"] == 2 * RACERS
+
+
+def test_the_newest_maturity_snapshot_counts_every_bundle_submitted_at_once(
+    live_server, pipeline_headers, local_sigstore: LocalSigstore, run_in_session
+):
+    """Snapshots of one service are computed one after another: the last saw every bundle."""
+    bundles = [
+        message_signature_bundle(
+            local_sigstore, hashlib.sha256(f"racer {n}".encode()).digest(), signer=RELEASE
+        )
+        for n in range(RACERS)
+    ]
+    with ThreadPoolExecutor(RACERS) as pool:
+        responses = list(pool.map(lambda b: _post(live_server, pipeline_headers, b), bundles))
+    assert [r.status_code for r in responses] == [201] * RACERS, [r.text for r in responses]
+    ids = sorted(r.json()["id"] for r in responses)
+
+    def newest(session) -> MaturitySnapshot:
+        query = select(MaturitySnapshot).order_by(MaturitySnapshot.id.desc()).limit(1)
+        return session.scalars(query).one()
+
+    snapshot = run_in_session(newest)
+    assert snapshot.inputs["attestations"] == ids
+    assert snapshot.trigger == "attestation.accepted"
