@@ -1,7 +1,8 @@
 """The attestd application factory.
 
 ``create_app(settings)`` builds the application; its lifespan builds the
-engine. Nothing is created when this module is imported: ``app.main:app`` (for
+runtime (``app.api.runtime.Runtime``: keys, trust roots, the database pool).
+Nothing is created when this module is imported: ``app.main:app`` (for
 ``uvicorn app.main:app``) is built on first access from the environment.
 """
 
@@ -13,18 +14,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.api.problems import install_problem_handlers
 from app.api.routers import ROUTERS
-from app.attestations.trust import load_trust_roots
-from app.audit.log import AuditLog
+from app.api.runtime import AttestdApp
+from app.clock import SYSTEM_CLOCK, Clock
 from app.config import Settings
-from app.db.engine import make_engine, make_sessionmaker
-from app.db.migrate import expected_heads
 from app.errors import problem_schemas
 from app.metrics import build_http_metrics
-from app.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.package import installed_version
-from app.signing import configured_service_key
 
 API_DESCRIPTION = """\
 attestd verifies and keeps the supply-chain evidence of every release (SBOMs,
@@ -37,43 +35,37 @@ Errors are RFC 9457 `application/problem+json` documents.
 """
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build an attestd application for ``settings``."""
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if not isinstance(app, AttestdApp):
+        raise TypeError(f"attestd's lifespan runs an AttestdApp, not {type(app).__name__}")
+    app.start()
+    try:
+        yield
+    finally:
+        app.stop()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        key = configured_service_key(
-            settings.signing_key_path, create_if_missing=settings.is_development
-        )
-        app.state.service_key = key
-        app.state.audit_log = AuditLog(origin=settings.audit_origin, key=key)
-        app.state.trust_roots = load_trust_roots(settings.trust_roots)
-        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.schema_heads = expected_heads(settings.database_url)
-        try:
-            yield
-        finally:
-            engine.dispose()
 
-    app = FastAPI(
+def create_app(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> AttestdApp:
+    """Build an attestd application for ``settings``, telling the time by ``clock``."""
+    app = AttestdApp(
+        settings,
+        clock=clock,
+        metrics=build_http_metrics(),
         title="attestd",
         version=installed_version(),
         description=API_DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan,
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.settings = settings
-    app.state.metrics = build_http_metrics()
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     # Added last, so outermost: the request id exists before the size check.
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=app.metrics)
     _publish_problem_schemas(app)
     return app
 

@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "app.services.models",
     "app.audit.models",
     "app.blobs.models",
+    "app.policy.models",
     "app.artifacts.models",
     "app.sboms.models",
     "app.attestations.models",

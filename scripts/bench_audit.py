@@ -42,8 +42,8 @@ from app.audit.events import Actor, Change, leaf_bytes
 from app.audit.log import AuditLog
 from app.audit.models import AuditEntry, AuditHead, AuditNode
 from app.audit.repository import HEAD_ID
+from app.clock import utcnow
 from app.db import migrate
-from app.db.base import utcnow
 from app.db.engine import make_engine, make_sessionmaker
 from app.services.models import Service
 from app.signing import ServiceKey

@@ -56,7 +56,7 @@ URL; ``--database-url URL`` runs PostgreSQL alone. On PostgreSQL the benchmark
 creates, and drops at the end, databases named attestd_bench_<pid>[_floor].
 ``--quick`` uploads 1,000 and 10,000 components and searches 100,000 stored ones
 (the 50,000 and 1,000,000 targets are then not checked). ``--profile`` adds a
-cProfile of one in-process ``ingest_sbom`` of the largest size. Exits 1 when a
+cProfile of one in-process ``accept_sbom`` of the largest size. Exits 1 when a
 target is missed.
 """
 
@@ -93,17 +93,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.artifacts.models import Artifact
+from app.artifacts.uploads import Upload
 from app.audit.events import Actor
 from app.audit.log import AuditLog, AuditTrail, new_request_id
 from app.auth.credentials import Principal, Role
 from app.blobs.models import Blob
+from app.clock import utcnow
 from app.collector import collector_paused
 from app.db import migrate
-from app.db.base import utcnow
 from app.db.engine import make_engine, make_sessionmaker
 from app.sboms.extraction import extract
 from app.sboms.formats import SbomFormat
-from app.sboms.ingest import Upload, component_rows, ingest_sbom
+from app.sboms.ingest import component_rows
 from app.sboms.loading import LoadedSbom
 from app.sboms.models import Component, Sbom
 from app.sboms.purls import Purl, parse_purl
@@ -111,6 +112,7 @@ from app.sboms.repository import COMPONENT_COLUMNS, DEPENDENCY_COLUMNS, bulk_ins
 from app.sboms.validation import cyclonedx_json_validator
 from app.services.models import Service
 from app.signing import ServiceKey
+from app.workflows.accept_sbom import accept_sbom
 from scripts.bench_server import Server
 from scripts.synthetic_sboms import Catalog, Package, SbomTemplate
 
@@ -617,7 +619,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def profile_ingest(floor: FloorDatabase, template: SbomTemplate, warm_up: SbomTemplate) -> None:
-    """Wall time of one ``ingest_sbom`` in this process (no HTTP), then a cProfile of another."""
+    """Wall time of one ``accept_sbom`` in this process (no HTTP), then a cProfile of another."""
     log = AuditLog(
         origin="bench.attestd.localhost/audit", key=ServiceKey(Ed25519PrivateKey.generate())
     )
@@ -630,7 +632,7 @@ def profile_ingest(floor: FloorDatabase, template: SbomTemplate, warm_up: SbomTe
     def ingest(prepared: Upload) -> None:
         with floor.factory.begin() as session:
             trail = AuditTrail(session, log, Actor.of(principal), new_request_id())
-            ingest_sbom(trail, principal, prepared)
+            accept_sbom(trail, principal, prepared)
 
     ingest(upload(warm_up))
     timed, profiled = upload(template), upload(template)
@@ -638,7 +640,7 @@ def profile_ingest(floor: FloorDatabase, template: SbomTemplate, warm_up: SbomTe
     started = time.perf_counter()
     ingest(timed)
     print(
-        f"  ingest_sbom in this process, {template.size:,} components: {elapsed_ms(started):.0f} ms"
+        f"  accept_sbom in this process, {template.size:,} components: {elapsed_ms(started):.0f} ms"
     )
     profiler = cProfile.Profile()
     profiler.runcall(ingest, profiled)

@@ -649,7 +649,7 @@ STAGES: tuple[tuple[str, int, str, str], ...] = (
         "_authenticate_own_transaction",
     ),
     ("read body", 1, "app.api.attestations", "read_body"),
-    ("submit_attestation", 1, "app.api.attestations", "submit_attestation"),
+    ("accept_bundle", 1, "app.api.attestations", "accept_bundle"),
     ("service by name", 2, "app.services.repository", "ServiceRepository.by_name"),
     (
         "same bytes stored? (by_digest)",
@@ -657,22 +657,22 @@ STAGES: tuple[tuple[str, int, str, str], ...] = (
         "app.attestations.repository",
         "AttestationRepository.by_digest",
     ),
-    ("parse_bundle", 2, "app.attestations.ingest", "parse_bundle"),
+    ("parse_bundle", 2, "app.workflows.accept_bundle", "parse_bundle"),
     ("strict JSON", 3, "app.attestations.bundles", "parse_strict_json"),
     ("strict shape walk", 3, "app.attestations.bundles", "_strict"),
     ("sigstore Bundle.from_json", 3, "app.attestations.bundles", "_load"),
-    ("policy in force", 2, "app.attestations.ingest", "current_policy"),
+    ("policy in force", 2, "app.workflows.accept_bundle", "current_policy"),
     ("verify", 2, "app.attestations.ingest", "verify"),
     ("sigstore verify_artifact", 3, "sigstore.verify.verifier", "Verifier.verify_artifact"),
     ("sigstore verify_dsse", 3, "sigstore.verify.verifier", "Verifier.verify_dsse"),
     ("signer from certificate", 3, "app.attestations.verification", "_signer"),
     ("bind artifacts", 2, "app.attestations.ingest", "bind_artifact"),
     ("blob insert", 2, "app.blobs.repository", "BlobRepository.add"),
-    ("attestation insert", 2, "app.attestations.repository", "AttestationRepository.add"),
+    ("attestation insert", 2, "app.attestations.repository", "AttestationRepository.add_new"),
     ("subjects insert", 2, "app.attestations.repository", "AttestationRepository.add_subjects"),
     ("receipt insert", 2, "app.attestations.repository", "AttestationRepository.add_receipt"),
     ("audit leaf", 2, "app.audit.log", "AuditLog.append"),
-    ("answer record (attestation_out)", 2, "app.attestations.ingest", "attestation_out"),
+    ("answer record (attestation_out)", 2, "app.workflows.accept_bundle", "attestation_out"),
     ("commit", 1, "sqlalchemy.orm", "Session.commit"),
     ("response serialization", 1, "fastapi.routing", "serialize_response"),
 )
@@ -855,8 +855,9 @@ def _token(app: Any, role_name: str) -> str:
     from app.auth.tokens import create_token  # noqa: PLC0415
 
     role = Role(role_name)
-    with app.state.sessionmaker.begin() as session:
-        trail = AuditTrail(session, app.state.audit_log, Actor(type="cli", name="bench"), "bench")
+    runtime = app.runtime
+    with runtime.sessionmaker.begin() as session:
+        trail = AuditTrail(session, runtime.audit_log, Actor(type="cli", name="bench"), "bench")
         secret, _ = create_token(trail, name=f"bench-{role.value}", role=role)
     return secret
 
@@ -926,13 +927,15 @@ def _close(
 
 
 def profile_direct(app: Any, token: str, bundles: Sequence[Prepared]) -> None:
-    """cProfile of ``submit_attestation`` called in this process, one transaction each."""
-    from app.attestations.ingest import Submission, submit_attestation  # noqa: PLC0415
+    """cProfile of ``accept_bundle`` called in this process, one transaction each."""
+    from app.artifacts.uploads import Upload  # noqa: PLC0415
     from app.audit.events import Actor  # noqa: PLC0415
     from app.audit.log import AuditTrail, new_request_id  # noqa: PLC0415
     from app.auth.tokens import authenticate  # noqa: PLC0415
+    from app.workflows.accept_bundle import accept_bundle  # noqa: PLC0415
 
-    factory = app.state.sessionmaker
+    runtime = app.runtime
+    factory = runtime.sessionmaker
     with factory.begin() as session:
         principal = authenticate(session, token)
 
@@ -940,19 +943,17 @@ def profile_direct(app: Any, token: str, bundles: Sequence[Prepared]) -> None:
         for prepared in bundles:
             with factory.begin() as session:
                 trail = AuditTrail(
-                    session, app.state.audit_log, Actor.of(principal), new_request_id()
+                    session, runtime.audit_log, Actor.of(principal), new_request_id()
                 )
-                submission = Submission(
-                    SERVICE, prepared.artifact, prepared.media_type, prepared.content
-                )
-                submit_attestation(trail, principal, submission, trust_roots=app.state.trust_roots)
+                upload = Upload(SERVICE, prepared.artifact, prepared.media_type, prepared.content)
+                accept_bundle(trail, principal, upload, trust_roots=runtime.trust_roots)
 
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.runcall(submit_all)
     took = elapsed_ms(started) / len(bundles)
     print(
-        f"\n  cProfile of {len(bundles)} submit_attestation calls in one transaction each, no"
+        f"\n  cProfile of {len(bundles)} accept_bundle calls in one transaction each, no"
         f" HTTP ({took:.1f} ms each under the profiler):"
     )
     prefixes = (sysconfig.get_paths()["purelib"] + "/", str(REPOSITORY) + "/")

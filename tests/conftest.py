@@ -25,6 +25,7 @@ from tests.cli_runner import (
     run_attestd,
     use_database_and_key,
 )
+from tests.clocks import MovableClock
 from tests.databases import PostgresTemplate, SqliteTemplate, backend_name, build_template
 from tests.sigstore_local import LocalSigstore
 
@@ -70,13 +71,20 @@ def settings(database_url: str, signing_key_file: Path) -> Settings:
 
 
 @pytest.fixture
-def audit_log(settings: Settings) -> AuditLog:
-    return AuditLog(origin=settings.audit_origin, key=load_service_key(settings.signing_key_path))
+def clock() -> MovableClock:
+    """The clock the app tells the time by; a test moves it with ``clock.advance``."""
+    return MovableClock()
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def audit_log(settings: Settings, clock: MovableClock) -> AuditLog:
+    key = load_service_key(settings.signing_key_path)
+    return AuditLog(origin=settings.audit_origin, key=key, clock=clock)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: MovableClock) -> FastAPI:
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture

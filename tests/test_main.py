@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.api.deps import SessionDep
-from app.db.base import utcnow
+from app.clock import utcnow
 from app.services.models import Service
 
 
@@ -23,7 +23,7 @@ def test_importing_app_main_builds_nothing(monkeypatch, database_url):
     # `uvicorn app.main:app` asks for the attribute, which builds one from the environment.
     built = module.app
     assert isinstance(built, FastAPI)
-    assert built.state.settings.database_url == database_url
+    assert built.settings.database_url == database_url
 
 
 def test_a_failing_request_leaves_nothing_written(app, run_in_session):

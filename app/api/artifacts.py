@@ -6,13 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.attestations import TrustRootsDep
-from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
-from app.artifacts import records
-from app.artifacts.records import ArtifactNotFound
-from app.artifacts.schemas import ArtifactOut
-from app.attestations.reverification import reverify_artifact
-from app.attestations.schemas import ReverifyOut
+from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep, TrustRootsDep
+from app.artifacts.errors import ArtifactNotFound
 from app.digests import ARTIFACT_DIGEST_MAX, ARTIFACT_DIGEST_PATTERN, normalise_digest
 from app.errors import (
     Forbidden,
@@ -22,7 +17,11 @@ from app.errors import (
     problem_responses,
 )
 from app.pagination import PageQuery
+from app.sboms import records
 from app.sboms.schemas import ComponentPage
+from app.workflows.artifact_record import get_artifact as artifact_record
+from app.workflows.reverify import reverify_artifact
+from app.workflows.schemas import ArtifactOut, ReverifyOut
 
 router = APIRouter(prefix="/v1/artifacts", tags=["artifacts"], route_class=GuardedRoute)
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
@@ -43,7 +42,7 @@ DigestPath = Annotated[
     responses=problem_responses(*_AUTH, ArtifactNotFound),
 )
 def get_artifact(digest: DigestPath, session: SessionDep, _: Reader) -> ArtifactOut:
-    return records.get_artifact(session, normalise_digest(digest))
+    return artifact_record(session, normalise_digest(digest))
 
 
 @router.get(

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.bodies import read_evidence
-from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep
+from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep, TrustRootsDep
+from app.artifacts.uploads import Upload
 from app.attestations import records
 from app.attestations.bundles import BundleMediaType
-from app.attestations.ingest import (
-    SUBMISSION_PROBLEMS,
-    Submission,
-    rejected_submission,
-    submit_attestation,
-)
 from app.attestations.records import AttestationNotFound
-from app.attestations.schemas import AttestationOut
-from app.attestations.trust import TrustRoot
 from app.digests import ARTIFACT_DIGEST_PATTERN, normalise_digest
 from app.errors import (
     Forbidden,
@@ -30,6 +22,9 @@ from app.errors import (
     problem_responses,
 )
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
+from app.workflows.accept_bundle import SUBMISSION_PROBLEMS, accept_bundle
+from app.workflows.attestation_record import get_attestation as attestation_record
+from app.workflows.schemas import AttestationOut
 
 router = APIRouter(prefix="/v1", tags=["attestations"], route_class=GuardedRoute)
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
@@ -56,19 +51,10 @@ class SubmissionQuery(BaseModel):
     )
 
 
-async def trust_roots_of(request: Request) -> Sequence[TrustRoot]:
-    """The trust roots loaded at start-up."""
-    roots: Sequence[TrustRoot] = request.app.state.trust_roots
-    return roots
-
-
-TrustRootsDep = Annotated[Sequence[TrustRoot], Depends(trust_roots_of)]
-
-
-async def _submission(request: Request, query: Annotated[SubmissionQuery, Query()]) -> Submission:
+async def _submission(request: Request, query: Annotated[SubmissionQuery, Query()]) -> Upload:
     """The submission, its body read as a stream after the token was checked."""
     artifact = normalise_digest(query.artifact) if query.artifact else None
-    return await read_evidence(request, query.service, artifact, rejected_submission)
+    return await read_evidence(request, "attestation", query.service, artifact)
 
 
 @router.post(
@@ -99,13 +85,13 @@ def submit(
     response: Response,
     trail: TrailDep,
     principal: Pipeline,
-    submission: Annotated[Submission, Depends(_submission)],
+    submission: Annotated[Upload, Depends(_submission)],
     trust_roots: TrustRootsDep,
 ) -> AttestationOut:
-    submitted = submit_attestation(trail, principal, submission, trust_roots=trust_roots)
-    if not submitted.created:
+    accepted = accept_bundle(trail, principal, submission, trust_roots=trust_roots)
+    if not accepted.created:
         response.status_code = status.HTTP_200_OK
-    return submitted.attestation
+    return accepted.record
 
 
 AttestationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Attestation id.")]
@@ -119,7 +105,7 @@ AttestationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Attestation
 def get_attestation(
     attestation_id: AttestationId, session: SessionDep, _: Reader
 ) -> AttestationOut:
-    return records.get_attestation(session, attestation_id)
+    return attestation_record(session, attestation_id)
 
 
 @router.get(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from app.api.deps import AuditLogDep, GuardedRoute, Reader, SessionDep
+from app.api.deps import AuditLogDep, GuardedRoute, Reader, RuntimeDep, SessionDep
 from app.audit.checkpoint import verifier_key
 from app.audit.log import AuditRangeError
 from app.audit.schemas import (
@@ -22,7 +22,7 @@ from app.audit.schemas import (
     PublicKeyOut,
 )
 from app.errors import Forbidden, InvalidRequest, Unauthenticated, problem_responses
-from app.signing import ALGORITHM, ServiceKey
+from app.signing import ALGORITHM
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 _READ = (Unauthenticated, Forbidden, InvalidRequest, AuditRangeError)
@@ -34,9 +34,8 @@ _READ = (Unauthenticated, Forbidden, InvalidRequest, AuditRangeError)
     summary="The public signing key of this attestd",
     responses=problem_responses(),
 )
-def keys(request: Request, log: AuditLogDep) -> KeysOut:
-    key: ServiceKey = request.app.state.service_key
-    public = key.public
+def keys(runtime: RuntimeDep, log: AuditLogDep) -> KeysOut:
+    public = runtime.service_key.public
     return KeysOut(
         keys=[
             PublicKeyOut(

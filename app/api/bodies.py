@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 from fastapi import Request
 
-from app.errors import AppError, PayloadTooLarge
-from app.middleware import BodyTooLargeError
-from app.sboms.ingest import Upload
+from app.api.middleware import BodyTooLargeError
+from app.artifacts.uploads import Upload
+from app.errors import PayloadTooLarge
+from app.workflows.intake import EvidenceKind, rejected
 
 
 async def read_body(request: Request) -> bytes:
@@ -28,21 +28,17 @@ async def read_body(request: Request) -> bytes:
 
 
 async def read_evidence(
-    request: Request,
-    service: str,
-    artifact: str | None,
-    rejected: Callable[[AppError, Upload, str | None], AppError],
+    request: Request, kind: EvidenceKind, service: str, artifact: str | None
 ) -> Upload:
     """A piece of evidence for ``service`` as received, its body read after the token check.
 
     The body limit is enforced while it streams; evidence cut off there is a
-    rejection like any other, marked by ``rejected`` for the audit log.
+    rejection like any other, recorded in the audit log.
     """
     content_type = request.headers.get("content-type")
     try:
         body = await read_body(request)
     except BodyTooLargeError as error:
-        raise rejected(
-            PayloadTooLarge(str(error.detail)), Upload(service, artifact, content_type, b""), None
-        ) from None
+        cut_off = Upload(service, artifact, content_type, b"")
+        raise rejected(PayloadTooLarge(str(error.detail)), kind, cut_off, read=False) from None
     return Upload(service, artifact, content_type, body)

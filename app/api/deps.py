@@ -1,4 +1,4 @@
-"""Request dependencies: the database session, the caller, and role checks.
+"""Request dependencies: the runtime, the database session, the caller, and role checks.
 
 Protected routes are ``GuardedRoute``s: the caller's token and role are
 checked before FastAPI reads the request body, so an anonymous client cannot
@@ -18,22 +18,47 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.runtime import AttestdApp, Runtime
+from app.attestations.trust import TrustRoot
 from app.audit.events import ANONYMOUS, Actor, Change
 from app.audit.log import AuditLog, AuditTrail, new_request_id
 from app.auth.credentials import Principal, Role, bearer_token
 from app.auth.tokens import authenticate
+from app.clock import Clock
 from app.config import Settings
 from app.errors import AppError, Forbidden
 
 
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def runtime_of(request: Request) -> Runtime:
+    """The runtime of the application serving ``request``."""
+    app = request.app
+    if not isinstance(app, AttestdApp):
+        raise TypeError(f"attestd routes run in an AttestdApp, not {type(app).__name__}")
+    return app.runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+async def get_clock(runtime: RuntimeDep) -> Clock:
+    return runtime.clock
+
+
+async def get_trust_roots(runtime: RuntimeDep) -> tuple[TrustRoot, ...]:
+    """The trust roots loaded at start-up."""
+    return runtime.trust_roots
 
 
 def _sessionmaker(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    return factory
+    return runtime_of(request).sessionmaker
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -86,8 +111,7 @@ def _record_rejection(request: Request, change: Change) -> None:
 
 
 def _audit_log(request: Request) -> AuditLog:
-    log: AuditLog = request.app.state.audit_log
-    return log
+    return runtime_of(request).audit_log
 
 
 def _request_id(request: Request) -> str:
@@ -95,6 +119,8 @@ def _request_id(request: Request) -> str:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+TrustRootsDep = Annotated[tuple[TrustRoot, ...], Depends(get_trust_roots)]
 # scope="function": the commit happens before the response is sent, so a
 # client never sees success for a transaction that then failed to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -116,7 +142,11 @@ async def get_principal(
     if isinstance(found, Principal):
         return found
     principal = await run_in_threadpool(
-        authenticate, session, credentials.credentials if credentials else None
+        lambda: authenticate(
+            session,
+            credentials.credentials if credentials else None,
+            clock=runtime_of(request).clock,
+        )
     )
     request.state.principal = principal
     return principal
@@ -150,8 +180,11 @@ def role_requirements(dependant: Dependant) -> list[RoleRequirement]:
 
 
 def _authenticate_own_transaction(request: Request) -> Principal:
-    with _sessionmaker(request).begin() as session:
-        return authenticate(session, bearer_token(request.headers.get("authorization")))
+    runtime = runtime_of(request)
+    with runtime.sessionmaker.begin() as session:
+        return authenticate(
+            session, bearer_token(request.headers.get("authorization")), clock=runtime.clock
+        )
 
 
 class GuardedRoute(APIRoute):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
+from app.api.deps import Admin, ClockDep, GuardedRoute, Reader, SessionDep, TrailDep
 from app.errors import (
     Forbidden,
     InvalidCursor,
@@ -70,9 +70,9 @@ def revoke_exception(exception_id: ExceptionId, trail: TrailDep, admin: Admin) -
     responses=problem_responses(*_AUTH, InvalidCursor, ServiceNotFound),
 )
 def list_exceptions(
-    session: SessionDep, _: Reader, query: Annotated[ExceptionQuery, Query()]
+    session: SessionDep, _: Reader, query: Annotated[ExceptionQuery, Query()], clock: ClockDep
 ) -> ExceptionPage:
-    return exceptions.list_exceptions(session, query)
+    return exceptions.list_exceptions(session, query, clock.now())
 
 
 @router.get(
@@ -80,5 +80,7 @@ def list_exceptions(
     summary="One exception and its status now",
     responses=problem_responses(*_AUTH, ExceptionNotFound),
 )
-def get_exception(exception_id: ExceptionId, session: SessionDep, _: Reader) -> ExceptionOut:
-    return exceptions.get_exception(session, exception_id)
+def get_exception(
+    exception_id: ExceptionId, session: SessionDep, _: Reader, clock: ClockDep
+) -> ExceptionOut:
+    return exceptions.get_exception(session, exception_id, clock.now())

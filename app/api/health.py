@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from app.api.deps import RuntimeDep
 from app.errors import ServiceUnavailable, problem_responses
 from app.health import check_database
 
@@ -28,8 +29,8 @@ def healthz() -> Health:
     summary="The database is reachable and migrated",
     responses=problem_responses(ServiceUnavailable),
 )
-def readyz(request: Request) -> Health:
-    check_database(request.app.state.engine, request.app.state.schema_heads)
+def readyz(runtime: RuntimeDep) -> Health:
+    check_database(runtime.engine, runtime.schema_heads)
     return Health(status="ok")
 
 
@@ -42,8 +43,8 @@ def readyz(request: Request) -> Health:
         **problem_responses(),
     },
 )
-def metrics(request: Request) -> Response:
+def metrics(runtime: RuntimeDep) -> Response:
     return Response(
-        request.app.state.metrics.render(),
+        runtime.metrics.render(),
         media_type="text/plain; version=0.0.4; charset=utf-8",
     )

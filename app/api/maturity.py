@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import GuardedRoute, Reader, SessionDep
+from app.api.deps import ClockDep, GuardedRoute, Reader, SessionDep
 from app.api.services import NamePath
 from app.errors import Forbidden, InvalidCursor, InvalidRequest, Unauthenticated, problem_responses
 from app.scoring import snapshots
@@ -30,8 +30,10 @@ _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
     "(an exception expired, a release left the coverage window).",
     responses=problem_responses(*_AUTH, ServiceNotFound),
 )
-def service_maturity(name: NamePath, session: SessionDep, _: Reader) -> MaturityOut:
-    return snapshots.service_maturity(session, name)
+def service_maturity(
+    name: NamePath, session: SessionDep, _: Reader, clock: ClockDep
+) -> MaturityOut:
+    return snapshots.service_maturity(session, name, clock.now())
 
 
 @router.get(
@@ -40,9 +42,13 @@ def service_maturity(name: NamePath, session: SessionDep, _: Reader) -> Maturity
     responses=problem_responses(*_AUTH, ServiceNotFound, InvalidCursor),
 )
 def maturity_history(
-    name: NamePath, session: SessionDep, _: Reader, query: Annotated[HistoryQuery, Query()]
+    name: NamePath,
+    session: SessionDep,
+    _: Reader,
+    query: Annotated[HistoryQuery, Query()],
+    clock: ClockDep,
 ) -> SnapshotPage:
-    return snapshots.maturity_history(session, name, query)
+    return snapshots.maturity_history(session, name, query, clock.now())
 
 
 @router.get(
@@ -51,6 +57,6 @@ def maturity_history(
     responses=problem_responses(*_AUTH, InvalidCursor),
 )
 def list_maturity(
-    session: SessionDep, _: Reader, query: Annotated[MaturityQuery, Query()]
+    session: SessionDep, _: Reader, query: Annotated[MaturityQuery, Query()], clock: ClockDep
 ) -> MaturityPage:
-    return snapshots.list_maturity(session, query)
+    return snapshots.list_maturity(session, query, clock.now())

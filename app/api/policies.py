@@ -9,9 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
 from app.api.services import NamePath
-from app.attestations import policies
-from app.attestations.policies import PolicyVersionNotFound
-from app.attestations.schemas import PolicyOut, PolicyUpdate
 from app.errors import (
     Forbidden,
     InvalidRequest,
@@ -20,7 +17,11 @@ from app.errors import (
     Unauthenticated,
     problem_responses,
 )
+from app.policy.errors import PolicyVersionNotFound
+from app.policy.registry import get_policy as policy_version
+from app.policy.schemas import PolicyOut, PolicyUpdate
 from app.services.errors import ServiceNotFound
+from app.workflows.change_policy import change_policy
 
 router = APIRouter(prefix="/v1/services", tags=["policies"], route_class=GuardedRoute)
 
@@ -47,7 +48,7 @@ class PolicyQuery(BaseModel):
 def get_policy(
     name: NamePath, session: SessionDep, _: Reader, query: Annotated[PolicyQuery, Query()]
 ) -> PolicyOut:
-    return policies.get_policy(session, name, query.version)
+    return policy_version(session, name, query.version)
 
 
 @router.put(
@@ -60,4 +61,4 @@ def get_policy(
     responses=problem_responses(*_AUTH, MalformedBody, PayloadTooLarge, ServiceNotFound),
 )
 def put_policy(name: NamePath, body: PolicyUpdate, trail: TrailDep, _: Admin) -> PolicyOut:
-    return policies.put_policy(trail, name, body)
+    return change_policy(trail, name, body)

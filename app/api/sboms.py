@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.bodies import read_evidence
 from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep
+from app.artifacts.uploads import Upload
 from app.digests import ARTIFACT_DIGEST_PATTERN, normalise_digest
 from app.errors import (
     Forbidden,
@@ -22,12 +23,15 @@ from app.pagination import PageQuery
 from app.sboms import records, search
 from app.sboms.errors import SBOM_PROBLEMS
 from app.sboms.formats import SbomFormat
-from app.sboms.ingest import INGEST_PROBLEMS, Upload, ingest_sbom, rejected_upload
+from app.sboms.ingest import STORE_PROBLEMS
 from app.sboms.ranges import InvalidVersionRange
 from app.sboms.records import SbomNotFound
-from app.sboms.schemas import ComponentSearchPage, SbomOut
+from app.sboms.schemas import ComponentSearchPage
 from app.sboms.search import InvalidPurlQuery
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
+from app.workflows.accept_sbom import accept_sbom
+from app.workflows.intake import INTAKE_PROBLEMS
+from app.workflows.schemas import SbomOut
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
@@ -72,7 +76,7 @@ class ComponentQuery(PageQuery):
 async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> Upload:
     """The upload, its body read as a stream after the token was checked."""
     artifact = normalise_digest(query.artifact) if query.artifact else None
-    return await read_evidence(request, query.service, artifact, rejected_upload)
+    return await read_evidence(request, "sbom", query.service, artifact)
 
 
 @router.post(
@@ -84,7 +88,9 @@ async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> U
     "were uploaded before for the same service and artifact.",
     responses={
         200: {"description": "These bytes were stored before.", "model": SbomOut},
-        **problem_responses(*_AUTH, PayloadTooLarge, *SBOM_PROBLEMS, *INGEST_PROBLEMS),
+        **problem_responses(
+            *_AUTH, PayloadTooLarge, *INTAKE_PROBLEMS, *SBOM_PROBLEMS, *STORE_PROBLEMS
+        ),
     },
     openapi_extra={
         "requestBody": {
@@ -103,10 +109,10 @@ def upload_sbom(
     principal: Pipeline,
     upload: Annotated[Upload, Depends(_upload)],
 ) -> SbomOut:
-    ingested = ingest_sbom(trail, principal, upload)
-    if not ingested.created:
+    accepted = accept_sbom(trail, principal, upload)
+    if not accepted.created:
         response.status_code = status.HTTP_200_OK
-    return ingested.sbom
+    return accepted.record
 
 
 SbomId = Annotated[int, Path(ge=1, le=2**31 - 1, description="SBOM id.")]
@@ -119,7 +125,7 @@ SbomId = Annotated[int, Path(ge=1, le=2**31 - 1, description="SBOM id.")]
     responses=problem_responses(*_AUTH, SbomNotFound),
 )
 def get_sbom(sbom_id: SbomId, session: SessionDep, _: Reader) -> SbomOut:
-    return records.get_sbom(session, sbom_id)
+    return SbomOut.of(records.get_sbom(session, sbom_id))
 
 
 @router.get(

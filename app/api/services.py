@@ -21,6 +21,7 @@ from app.services import registry
 from app.services.errors import ServiceExists, ServiceNotFound
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
 from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
+from app.workflows.register_service import change_service, register_service
 
 router = APIRouter(prefix="/v1/services", tags=["services"], route_class=GuardedRoute)
 
@@ -39,7 +40,7 @@ _BODY = (MalformedBody, PayloadTooLarge)
     responses=problem_responses(*_AUTH, *_BODY, ServiceExists),
 )
 def create_service(body: ServiceCreate, trail: TrailDep, _: Admin) -> ServiceOut:
-    return registry.create_service(trail, body)
+    return register_service(trail, body)
 
 
 @router.get(
@@ -70,4 +71,4 @@ def get_service(name: NamePath, session: SessionDep, _: Reader) -> ServiceOut:
     responses=problem_responses(*_AUTH, *_BODY, ServiceNotFound),
 )
 def update_service(name: NamePath, body: ServiceUpdate, trail: TrailDep, _: Admin) -> ServiceOut:
-    return registry.update_service(trail, name, body)
+    return change_service(trail, name, body)

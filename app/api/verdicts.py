@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import AuditLogDep, GateCaller, GuardedRoute, SettingsDep, TrailDep
+from app.artifacts.errors import ArtifactNotFound
 from app.errors import (
     Forbidden,
     InvalidRequest,
@@ -13,9 +14,9 @@ from app.errors import (
     Unauthenticated,
     problem_responses,
 )
-from app.scoring import verdicts
 from app.scoring.schemas import VerdictOut, VerdictRequest
-from app.scoring.verdicts import UnknownArtifact, UnknownEnvironment
+from app.scoring.verdicts import UnknownEnvironment
+from app.workflows.ask_gate import ask_gate
 
 router = APIRouter(prefix="/v1/verdicts", tags=["verdicts"], route_class=GuardedRoute)
 
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/v1/verdicts", tags=["verdicts"], route_class=Guarded
         InvalidRequest,
         MalformedBody,
         PayloadTooLarge,
-        UnknownArtifact,
+        ArtifactNotFound,
         UnknownEnvironment,
     ),
 )
@@ -45,6 +46,6 @@ def issue_verdict(
     audit_log: AuditLogDep,
     settings: SettingsDep,
 ) -> VerdictOut:
-    return verdicts.issue_verdict(
+    return ask_gate(
         trail, caller, body, key=audit_log.key, public_url=settings.public_url.rstrip("/")
     )

@@ -7,15 +7,11 @@ already there, and is refused when another service owns that digest.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from app.artifacts.errors import ArtifactOfAnotherService
 from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifact
 from app.artifacts.repository import ArtifactRepository
-from app.db.base import utcnow
-from app.errors import Conflict
-
-
-class ArtifactOfAnotherService(Conflict):
-    slug = "artifact-of-another-service"
-    title = "The artifact belongs to another service"
 
 
 class ArtifactVanished(RuntimeError):
@@ -29,6 +25,7 @@ def bind_artifact(
     *,
     name: str | None = None,
     version: str | None = None,
+    now: datetime,
 ) -> tuple[Artifact, bool]:
     """The artifact ``digest`` of this service, locked, and whether it was created now.
 
@@ -44,7 +41,7 @@ def bind_artifact(
             service_id=service_id,
             name=clip(name, ARTIFACT_NAME_MAX),
             version=clip(version, ARTIFACT_VERSION_MAX),
-            created_at=utcnow(),
+            created_at=now,
         )
         created = artifact is not None
     if artifact is None:

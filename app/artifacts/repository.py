@@ -14,6 +14,7 @@ from sqlalchemy import Insert, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from app.artifacts.errors import ArtifactNotFound
 from app.artifacts.models import Artifact
 from app.services.models import Service
 
@@ -40,6 +41,13 @@ class ArtifactRepository:
     def by_digest(self, digest: str, *, for_update: bool = False) -> Artifact | None:
         query = _BY_DIGEST_FOR_UPDATE if for_update else _BY_DIGEST
         return self.session.scalars(query, {"digest": digest}).one_or_none()
+
+    def require(self, digest: str) -> Artifact:
+        """The artifact with this digest; ``ArtifactNotFound`` when there is none."""
+        artifact = self.by_digest(digest)
+        if artifact is None:
+            raise ArtifactNotFound(f"No artifact has the digest {digest}.")
+        return artifact
 
     def add_new(
         self,

@@ -1,4 +1,4 @@
-"""SQL for service policies and for attestations, their subjects and receipts.
+"""SQL for attestations, their subjects and receipts.
 
 The statements a submission runs are built once, here: building a statement (and
 its cache key) costs more than running it on SQLite. Rows that are only read, or
@@ -16,25 +16,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.artifacts.models import Artifact
-from app.attestations.models import (
-    Attestation,
-    AttestationSubject,
-    ServicePolicy,
-    VerificationReceipt,
-)
-from app.sboms.models import Sbom
-from app.services.models import Service
+from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 
 _SUBJECTS = cast(Table, AttestationSubject.__table__)
 _ARTIFACTS = cast(Table, Artifact.__table__)
 
-_SERVICE_FOR_UPDATE = select(Service).where(Service.name == bindparam("name")).with_for_update()
-_LATEST_POLICY = (
-    select(ServicePolicy)
-    .where(ServicePolicy.service_id == bindparam("service_id"))
-    .order_by(ServicePolicy.version.desc())
-    .limit(1)
-)
 _ATTESTATION_ID_BY_DIGEST = select(Attestation.id).where(Attestation.digest == bindparam("digest"))
 _ATTESTATIONS = cast(Table, Attestation.__table__)
 _INSERT_NEW: dict[str, Insert] = {
@@ -52,53 +38,12 @@ _SUBJECTS_OF = (
     .where(_SUBJECTS.c.attestation_id == bindparam("attestation_id"))
     .order_by(_SUBJECTS.c.id)
 )
-_SBOM_OF = (
-    select(Sbom.id, Sbom.digest).where(Sbom.attestation_id == bindparam("attestation_id")).limit(1)
-)
 _LATEST_RECEIPT = (
     select(VerificationReceipt)
     .where(VerificationReceipt.attestation_id == bindparam("attestation_id"))
     .order_by(VerificationReceipt.id.desc())
     .limit(1)
 )
-
-
-class PolicyRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def service_for_update(self, name: str) -> Service | None:
-        """The service called ``name``, locked until the transaction ends.
-
-        Two concurrent policy updates of one service then queue instead of both
-        reading version N and both inserting N + 1. (SQLite has no row locks; its
-        ``BEGIN IMMEDIATE`` transactions already run one writer at a time.)
-        """
-        return self.session.scalars(_SERVICE_FOR_UPDATE, {"name": name}).one_or_none()
-
-    def latest(self, service_id: int) -> ServicePolicy | None:
-        """The policy version in force for the service: its highest."""
-        return self.session.scalars(_LATEST_POLICY, {"service_id": service_id}).one_or_none()
-
-    def version(self, service_id: int, number: int) -> ServicePolicy | None:
-        query = select(ServicePolicy).where(
-            ServicePolicy.service_id == service_id, ServicePolicy.version == number
-        )
-        return self.session.scalars(query).one_or_none()
-
-    def versions(self, service_id: int) -> Sequence[ServicePolicy]:
-        """Every stored version of the service's policy, oldest first."""
-        query = (
-            select(ServicePolicy)
-            .where(ServicePolicy.service_id == service_id)
-            .order_by(ServicePolicy.version)
-        )
-        return self.session.scalars(query).all()
-
-    def add(self, policy: ServicePolicy) -> ServicePolicy:
-        self.session.add(policy)
-        self.session.flush()
-        return policy
 
 
 class AttestationRepository:
@@ -153,11 +98,6 @@ class AttestationRepository:
         """(name, artifact digest) of each subject, in the order they were stored."""
         rows = self.session.connection().execute(_SUBJECTS_OF, {"attestation_id": attestation_id})
         return [(row[0], row[1]) for row in rows]
-
-    def sbom_of(self, attestation_id: int) -> tuple[int, str] | None:
-        """(id, digest) of the SBOM that came as this attestation's predicate."""
-        row = self.session.execute(_SBOM_OF, {"attestation_id": attestation_id}).one_or_none()
-        return None if row is None else (row[0], row[1])
 
     def add_receipt(self, receipt: VerificationReceipt) -> VerificationReceipt:
         """Add ``receipt`` to the session: it is inserted, and gets its id, at the next flush.

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import rfc8785
 
-from app.auth.credentials import Principal
+from app.audit.actions import Action
+
+
+class Caller(Protocol):
+    """An authenticated caller as the log names it (``app.auth.credentials.Principal``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -20,8 +30,8 @@ class Actor:
     role: str | None = None
 
     @classmethod
-    def of(cls, principal: Principal) -> Actor:
-        return cls(type="token", name=principal.name, role=principal.role.value)
+    def of(cls, caller: Caller) -> Actor:
+        return cls(type="token", name=caller.name, role=str(caller.role))
 
     def as_json(self) -> dict[str, str]:
         data = {"type": self.type, "name": self.name}
@@ -37,7 +47,7 @@ ANONYMOUS = Actor(type="anonymous", name="anonymous")
 class Change:
     """What happened, before it has a place in the log."""
 
-    action: str
+    action: Action
     object_kind: str
     object_id: str
     result: dict[str, Any] = field(default_factory=dict)
@@ -56,7 +66,7 @@ def leaf_bytes(
         "index": index,
         "time": time.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
         "actor": actor.as_json(),
-        "action": change.action,
+        "action": str(change.action),
         "object": {"kind": change.object_kind, "id": change.object_id},
         "document_sha256": change.document_sha256,
         "request_id": request_id,

@@ -22,7 +22,7 @@ from app.audit.events import Actor, Change, leaf_bytes
 from app.audit.merkle import NodeId
 from app.audit.models import AuditEntry
 from app.audit.repository import AuditRepository, Head
-from app.db.base import utcnow
+from app.clock import SYSTEM_CLOCK, Clock
 from app.errors import AppError, BadRequest
 from app.signing import ServiceKey
 
@@ -72,10 +72,11 @@ class ConsistencyProof:
 
 @dataclass(frozen=True)
 class AuditLog:
-    """The audit log of one attestd: its origin name and signing key."""
+    """The audit log of one attestd: its origin name, signing key and clock."""
 
     origin: str
     key: ServiceKey
+    clock: Clock = SYSTEM_CLOCK
 
     def append(self, session: Session, *, actor: Actor, request_id: str, change: Change) -> int:
         """Append one event in ``session``'s transaction; returns its index."""
@@ -83,7 +84,7 @@ class AuditLog:
         current = repository.head(for_append=True)
         size = current.size
         leaf = leaf_bytes(
-            index=size, time=utcnow(), actor=actor, request_id=request_id, change=change
+            index=size, time=self.clock.now(), actor=actor, request_id=request_id, change=change
         )
         leaf_hash = merkle.leaf_hash(leaf)
         appended = merkle.append(size, current.frontier, leaf_hash)
@@ -202,6 +203,11 @@ class AuditTrail:
     actor: Actor
     request_id: str
 
+    @property
+    def clock(self) -> Clock:
+        """The clock of this attestd: what the request's changes are stamped with."""
+        return self.log.clock
+
     def record(self, change: Change) -> int:
         return self.log.append(
             self.session, actor=self.actor, request_id=self.request_id, change=change
@@ -215,39 +221,6 @@ def reject(error: E, change: Change) -> E:
     """Mark ``error`` so that its rejection is recorded in the log after the rollback."""
     error.audit_change = change
     return error
-
-
-def reject_evidence(
-    error: E,
-    *,
-    kind: str,
-    digest: str | None,
-    service: str,
-    artifact: str | None,
-    reasons_recorded: int,
-) -> E:
-    """``error`` marked as the rejection of a piece of evidence (an SBOM, a bundle).
-
-    The leaf says who (the actor of the trail), what (the sha256 of the bytes, when
-    they were read), where it was meant to go, and why: the problem and its first
-    ``reasons_recorded`` reasons.
-    """
-    return reject(
-        error,
-        Change(
-            action=f"{kind}.rejected",
-            object_kind=kind,
-            object_id=digest or "",
-            document_sha256=digest.removeprefix("sha256:") if digest else None,
-            result={
-                "service": service,
-                "artifact": artifact,
-                "status": error.status,
-                "problem": error.slug,
-                "reasons": error.reasons[:reasons_recorded],
-            },
-        ),
-    )
 
 
 def new_request_id() -> str:

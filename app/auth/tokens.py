@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.auth.credentials import (
@@ -21,7 +22,7 @@ from app.auth.credentials import (
 )
 from app.auth.models import ApiToken
 from app.auth.repository import TokenRepository
-from app.db.base import utcnow
+from app.clock import SYSTEM_CLOCK, Clock
 from app.errors import Conflict, InvalidRequest, NotFound, Unauthenticated
 from app.services.names import is_valid_service_name
 
@@ -97,13 +98,13 @@ def create_token(
             role=role.value,
             secret_sha256=token_digest(secret),
             services=list(scoped) or None,
-            created_at=utcnow(),
+            created_at=trail.clock.now(),
         )
     )
     info = TokenInfo.of(row)
     trail.record(
         Change(
-            action="token.created",
+            action=Action.TOKEN_CREATED,
             object_kind="token",
             object_id=name,
             result={"role": role.value, "services": list(scoped) or None},
@@ -112,7 +113,9 @@ def create_token(
     return secret, info
 
 
-def authenticate(session: Session, presented: str | None) -> Principal:
+def authenticate(
+    session: Session, presented: str | None, *, clock: Clock = SYSTEM_CLOCK
+) -> Principal:
     """The principal of a presented bearer token; one 401 for every kind of failure."""
     if presented is None or not is_well_formed(presented):
         raise Unauthenticated
@@ -121,7 +124,7 @@ def authenticate(session: Session, presented: str | None) -> Principal:
     row = repository.credential(digest)
     if row is None or row.revoked_at is not None or not digests_match(row.secret_sha256, digest):
         raise Unauthenticated
-    now = utcnow()
+    now = clock.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         repository.mark_used(row.id, now)
     return Principal(
@@ -142,11 +145,11 @@ def revoke_token(trail: AuditTrail, name: str) -> TokenInfo:
     if row is None:
         raise TokenNotFound(f"No token is named {name!r}.")
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
+        row.revoked_at = trail.clock.now()
         trail.session.flush()
         trail.record(
             Change(
-                action="token.revoked",
+                action=Action.TOKEN_REVOKED,
                 object_kind="token",
                 object_id=name,
                 result={"role": row.role},

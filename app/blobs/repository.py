@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Insert, Table, bindparam, func, insert, select
@@ -9,7 +10,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.blobs.models import Blob
-from app.db.base import utcnow
 
 # Documents up to this size are written with their bytes bound to one INSERT;
 # on SQLite the copy of the bytes kept with the cached statement is then small.
@@ -52,13 +52,13 @@ class BlobRepository:
         row = self.session.connection().execute(_CONTENT, {"digest": digest}).one_or_none()
         return None if row is None else (row.media_type, row.content)
 
-    def add(self, digest: str, content: bytes, media_type: str) -> None:
+    def add(self, digest: str, content: bytes, media_type: str, *, now: datetime) -> None:
         """Keep ``content`` under ``digest`` unless it is already kept."""
         values: dict[str, Any] = {
             "digest": digest,
             "size": len(content),
             "media_type": media_type,
-            "created_at": utcnow(),
+            "created_at": now,
         }
         connection = self.session.connection()
         dialect = connection.dialect.name

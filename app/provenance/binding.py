@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final
 
+from app.policy.document import DEFAULT_RELEASE_REFS
 from app.provenance.slsa import Provenance, canonical_repository
-
-# Release builds come from tags unless a service's policy says otherwise.
-DEFAULT_RELEASE_REFS: Final = r"refs/tags/.+"
 
 
 @dataclass(frozen=True, slots=True)

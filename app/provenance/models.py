@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.attestations.models import POLICY_DIGEST_LENGTH
 from app.db.base import Base, UTCDateTime
+from app.policy.models import POLICY_DIGEST_LENGTH
 
 COMMIT_MAX = 64  # a SHA-1 or SHA-256 git commit, hex
 

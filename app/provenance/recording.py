@@ -1,10 +1,10 @@
 """Keeping the provenance of a verified attestation, and checking it: level and source.
 
-Called by the attestation ingest in the submission's transaction, once the
-attestation and its receipt are stored. The level comes from the trust map
-(``app.provenance.trust_map``), the source check from the service's repository
-and release refs (``app.provenance.binding``); both go into one
-``ProvenanceCheck`` row with their reasons.
+Called in the submission's transaction, once the attestation and its receipt
+are stored (``app.workflows.accept_bundle``), and again by re-verification. The
+level comes from the trust map (``app.provenance.levels``), the source check
+from the service's repository and release refs (``app.provenance.binding``);
+both go into one ``ProvenanceCheck`` row with their reasons.
 """
 
 from __future__ import annotations
@@ -16,16 +16,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.attestations.models import VerificationReceipt
-from app.provenance.binding import DEFAULT_RELEASE_REFS, SourceBinding, source_binding
+from app.policy.builders import DEFAULT_TRUST_MAP, TrustMap, trust_map_digest
+from app.policy.document import DEFAULT_RELEASE_REFS
+from app.provenance.binding import SourceBinding, source_binding
+from app.provenance.levels import LevelResult, slsa_level
 from app.provenance.models import COMMIT_MAX, Provenance, ProvenanceCheck
+from app.provenance.schemas import ProvenanceOut, SourceOut
 from app.provenance.slsa import Provenance as ProvenanceRecord
-from app.provenance.trust_map import (
-    DEFAULT_TRUST_MAP,
-    LevelResult,
-    TrustMap,
-    slsa_level,
-    trust_map_digest,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +135,49 @@ def add_check(
     session.add(check)
     session.flush()
     return check
+
+
+def summary(checked: Checked) -> dict[str, object]:
+    """What the audit leaf says of a provenance: builder, level, source and its binding."""
+    provenance, check = checked.provenance, checked.check
+    return {
+        "builder_id": provenance.builder_id,
+        "slsa_level": check.slsa_level,
+        "source": {
+            "repository": provenance.source_repository,
+            "ref": provenance.source_ref,
+            "commit": provenance.source_commit,
+        },
+        "source_bound": check.source_bound,
+        "trust_map_digest": check.trust_map_digest,
+    }
+
+
+def provenance_out(found: tuple[Provenance, ProvenanceCheck] | None) -> ProvenanceOut | None:
+    """A stored provenance with its check, as the wire shows it."""
+    if found is None:
+        return None
+    provenance, check = found
+    source = None
+    if provenance.source_repository is not None:
+        source = SourceOut(
+            repository=provenance.source_repository,
+            ref=provenance.source_ref,
+            commit=provenance.source_commit,
+        )
+    return ProvenanceOut(
+        attestation_id=provenance.attestation_id,
+        predicate_type=provenance.predicate_type,
+        builder_id=provenance.builder_id,
+        build_type=provenance.build_type,
+        invocation_id=provenance.invocation_id,
+        started_on=provenance.started_on,
+        finished_on=provenance.finished_on,
+        source=source,
+        slsa_level=check.slsa_level,
+        trusted_builder=check.trusted_builder,
+        source_bound=check.source_bound,
+        reasons=list(check.reasons),
+        findings=list(provenance.findings),
+        checked_at=check.checked_at,
+    )

@@ -9,11 +9,15 @@ the same name and tag is evidence of the fork, not of the release.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
-from app.artifacts.models import Artifact
-from app.attestations.policy_versions import current_policy
+from app.artifacts.binding import clip
+from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifact
 from app.pagination import clamp_limit, decode_position, encode_position
+from app.policy.versions import current_policy
+from app.provenance.recording import Checked
 from app.provenance.repository import BuildRow, ReleaseRepository
 from app.provenance.reproducibility import BuildClaim, Reproducibility, reproducibility
 from app.provenance.schemas import (
@@ -23,7 +27,6 @@ from app.provenance.schemas import (
     ReleasePage,
     ReproducibilityOut,
 )
-from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 
@@ -35,6 +38,17 @@ def release_version(ref: str | None) -> str | None:
     if ref is None or not ref.startswith(_TAG) or len(ref) == len(_TAG):
         return None
     return ref[len(_TAG) :]
+
+
+def name_releases(checked: Checked, bound: Sequence[tuple[Artifact, str | None]]) -> None:
+    """Subjects of a source-bound build from a tag are that tag's release, unless named."""
+    version = release_version(checked.provenance.source_ref)
+    if not checked.check.source_bound or version is None:
+        return
+    for artifact, name in bound:
+        if artifact.version is None and (artifact.name or name):
+            artifact.name = artifact.name or clip(name, ARTIFACT_NAME_MAX)
+            artifact.version = clip(version, ARTIFACT_VERSION_MAX)
 
 
 def claims(rows: list[BuildRow] | tuple[BuildRow, ...]) -> list[BuildClaim]:
@@ -69,9 +83,7 @@ def list_releases(
     """One page of the service's releases, newest first."""
     size = clamp_limit(limit)
     position = decode_position(cursor, (int,))
-    service = ServiceRepository(session).by_name(service_name)
-    if service is None:
-        raise ServiceNotFound(f"No service is named {service_name!r}.")
+    service = ServiceRepository(session).require(service_name)
     releases = ReleaseRepository(session)
     rows = releases.page(
         service.id, before=None if position is None else int(position[0]), limit=size + 1

@@ -73,6 +73,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from app.errors import InvalidRequest
+from app.policy.builders import BUILDER_ID_MAX
 from app.services.names import normalize_repository
 
 if TYPE_CHECKING:
@@ -108,7 +109,6 @@ CONFIG_SOURCE_BUILD_TYPES: Final = frozenset(
     }
 )
 
-BUILDER_ID_MAX: Final = 2048
 TEXT_MAX: Final = 2048
 NAME_MAX: Final = 256
 REF_MAX: Final = 512

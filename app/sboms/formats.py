@@ -62,6 +62,14 @@ _MEDIA_TYPES = {
     SbomFormat.CYCLONEDX_XML: CYCLONEDX_XML_MEDIA_TYPE,
     SbomFormat.SPDX_JSON: SPDX_JSON_MEDIA_TYPE,
 }
+# In-toto predicate types whose predicate is an SBOM, and the format it is loaded as.
+SBOM_PREDICATE_FORMATS: Mapping[str, SbomFormat] = {
+    "https://cyclonedx.org/bom": SbomFormat.CYCLONEDX_JSON,
+    **{f"https://cyclonedx.org/bom/v1.{minor}": SbomFormat.CYCLONEDX_JSON for minor in range(8)},
+    "https://spdx.dev/Document": SbomFormat.SPDX_JSON,
+    **{f"https://spdx.dev/Document/v2.{minor}": SbomFormat.SPDX_JSON for minor in range(4)},
+    "https://spdx.dev/Document/v3.0": SbomFormat.SPDX_JSON,
+}
 _EXPLICIT = {media_type: sbom_format for sbom_format, media_type in _MEDIA_TYPES.items()}
 _SNIFFED = {
     "application/json": Syntax.JSON,

@@ -1,14 +1,14 @@
-"""Taking an SBOM upload: check it, find its artifact, store it once, record it.
+"""Storing an SBOM upload: load it, find its artifact, store it once, record it.
 
-One upload runs in the request's transaction::
+``store_sbom`` runs in the request's transaction, for a service the caller may
+write to (``app.workflows.intake``)::
 
-    bytes -> sha256 -> may this token write to the service? -> same bytes stored before?
-      -> load (format, hardened parse, official schema) -> extract -> quality
-      -> artifact (created, or bound to this service already)
+    same bytes stored before? -> load (format, hardened parse, official schema)
+      -> extract -> quality -> artifact (created, or bound to this service already)
       -> raw bytes + SBOM row + components + edges (bulk) -> audit leaf
 
-Every refusal is an ``AppError`` marked with ``reject``: the request's changes roll
-back and the rejection alone is recorded in the audit log.
+Every refusal is an ``AppError``; the use case that called it records the
+rejection (``app.workflows.accept_sbom``, ``app.workflows.accept_bundle``).
 """
 
 from __future__ import annotations
@@ -21,34 +21,28 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.artifacts.binding import ArtifactOfAnotherService, bind_artifact
+from app.artifacts.binding import bind_artifact
+from app.artifacts.errors import ArtifactOfAnotherService
 from app.artifacts.repository import ArtifactRepository
+from app.artifacts.uploads import Upload
 from app.attestations.repository import AttestationRepository
+from app.audit.actions import Action
 from app.audit.events import Change
-from app.audit.log import AuditTrail, reject_evidence
-from app.auth.credentials import Principal
+from app.audit.log import AuditTrail
 from app.blobs.repository import BlobRepository
-from app.collector import collector_paused
-from app.db.base import utcnow
-from app.digests import content_digest
-from app.errors import AppError, Conflict, Forbidden, InvalidRequest
+from app.errors import AppError, Conflict, InvalidRequest
 from app.sboms.contents import SbomContents
 from app.sboms.extraction import extract
-from app.sboms.formats import SbomFormat
 from app.sboms.loading import load_sbom
 from app.sboms.models import Sbom
 from app.sboms.quality import score
 from app.sboms.repository import SbomRepository
-from app.sboms.schemas import SbomOut, SbomSignature
-from app.scoring.snapshots import refresh_with_delta
-from app.services.errors import ServiceNotFound
-from app.services.repository import ServiceRepository
+from app.sboms.schemas import SbomRecord, SbomSignature
+from app.services.models import Service
 
 # A purl longer than this (UTF-8 bytes) is kept but not searchable: PostgreSQL
 # refuses B-tree entries over ~2.7 kB, and the search index holds a purl twice.
 MAX_SEARCHABLE_PURL_BYTES = 1000
-_MEDIA_TYPE_MAX = 255
-_REASONS_RECORDED = 5
 
 
 class SbomWithoutArtifact(InvalidRequest):
@@ -66,15 +60,8 @@ class SbomOfAnotherArtifact(Conflict):
     title = "These exact bytes are stored for another artifact"
 
 
-class ServiceNotWritable(Forbidden):
-    slug = "service-not-writable"
-    title = "This token may not write to this service"
-
-
-# What POST /v1/sboms can answer besides the loading problems.
-INGEST_PROBLEMS: tuple[type[AppError], ...] = (
-    ServiceNotFound,
-    ServiceNotWritable,
+# What storing an SBOM can answer besides the loading problems.
+STORE_PROBLEMS: tuple[type[AppError], ...] = (
     SbomWithoutArtifact,
     SbomSubjectAmbiguous,
     ArtifactOfAnotherService,
@@ -83,77 +70,25 @@ INGEST_PROBLEMS: tuple[type[AppError], ...] = (
 
 
 @dataclass(frozen=True)
-class Upload:
-    """One SBOM upload as the route received it."""
-
-    service: str
-    artifact: str | None  # normalised digest from the query, if given
-    content_type: str | None
-    body: bytes
-
-
-@dataclass(frozen=True)
-class Ingested:
-    sbom: SbomOut
+class Stored:
+    sbom: SbomRecord
     created: bool  # False: the same bytes were stored before, nothing was added
-
-
-def rejected_upload(error: AppError, upload: Upload, digest: str | None) -> AppError:
-    """``error`` marked for the audit log as a rejected upload of ``upload``."""
-    return reject_evidence(
-        error,
-        kind="sbom",
-        digest=digest,
-        service=upload.service,
-        artifact=upload.artifact,
-        reasons_recorded=_REASONS_RECORDED,
-    )
-
-
-def ingest_sbom(trail: AuditTrail, principal: Principal, upload: Upload) -> Ingested:
-    """Store ``upload`` (or find it stored) and record it; refusals are audited."""
-    digest = content_digest(upload.body)
-    # The collector stays off for the whole upload, not only while the document is
-    # parsed: objects made while it is off still count towards its next run, and a
-    # collection at the first allocation after a pause walks every one of them still
-    # alive (~50 ms for 10,000 components). Everything the upload builds is freed
-    # when ``_ingest`` returns, inside the pause, so no such collection follows it.
-    with collector_paused():
-        try:
-            ingested = store_sbom(trail, principal, upload, digest)
-        except AppError as error:
-            raise rejected_upload(error, upload, digest) from None
-    if not ingested.created:
-        return ingested
-    service = ServiceRepository(trail.session).by_name(upload.service)
-    if service is None:  # store_sbom found it in this transaction
-        raise ServiceNotFound(f"No service is named {upload.service!r}.")
-    delta = refresh_with_delta(trail.session, service, trigger="sbom.accepted")
-    return Ingested(ingested.sbom.model_copy(update={"maturity": delta}), created=True)
 
 
 def store_sbom(
     trail: AuditTrail,
-    principal: Principal,
+    service: Service,
     upload: Upload,
-    digest: str,
     *,
     signature: SbomSignature | None = None,
-) -> Ingested:
-    """Store ``upload`` (whose sha256 is ``digest``) or find it stored; refusals raise.
+) -> Stored:
+    """Store ``upload`` for ``service`` or find it stored; refusals raise.
 
     ``signature`` names the verified attestation whose predicate the SBOM is: the
     stored SBOM is marked as signed by it, also when these bytes were stored before.
     """
     session = trail.session
-    if not principal.may_write_to(upload.service):
-        raise ServiceNotWritable(
-            f"The token {principal.name!r} may submit evidence only for its own services."
-        )
-    service = ServiceRepository(session).by_name(upload.service)
-    if service is None:
-        raise ServiceNotFound(f"No service is named {upload.service!r}.")
-
+    digest = upload.digest
     sboms = SbomRepository(session)
     stored = sboms.by_digest(digest)
     if stored is not None:
@@ -166,19 +101,20 @@ def store_sbom(
     del loaded  # the parsed document is several times the size of the bytes
     artifact_digest = upload.artifact or _subject_digest(contents)
 
+    now = trail.clock.now()
     artifact, artifact_created = bind_artifact(
         ArtifactRepository(session),
         artifact_digest,
         service.id,
         name=contents.subject_name,
         version=contents.subject_version,
+        now=now,
     )
 
-    now = utcnow()
     try:
         with session.begin_nested():
-            media_type = _media_type(upload, sbom_format)
-            BlobRepository(session).add(digest, upload.body, media_type)
+            media_type = upload.media_type(sbom_format.media_type)
+            BlobRepository(session).add(digest, upload.body, media_type, now=now)
             sbom = sboms.add(
                 Sbom(
                     digest=digest,
@@ -195,7 +131,7 @@ def store_sbom(
                     subject_name=contents.subject_name,
                     subject_version=contents.subject_version,
                     subject_digests=list(contents.subject_digests),
-                    uploaded_by=principal.name,
+                    uploaded_by=trail.actor.name,
                     attestation_id=None if signature is None else signature.attestation_id,
                     audit_index=-1,
                     created_at=now,
@@ -212,7 +148,7 @@ def store_sbom(
     sboms.add_dependencies((sbom.id, ref, target) for ref, target in contents.dependencies)
     sbom.audit_index = trail.record(
         Change(
-            action="sbom.uploaded",
+            action=Action.SBOM_ACCEPTED,
             object_kind="sbom",
             object_id=str(sbom.id),
             document_sha256=digest.removeprefix("sha256:"),
@@ -236,12 +172,12 @@ def store_sbom(
         media_type=media_type,
         signature=signature,
     )
-    return Ingested(out, created=True)
+    return Stored(out, created=True)
 
 
 def _repeat(
     trail: AuditTrail, stored: Sbom, upload: Upload, signature: SbomSignature | None
-) -> Ingested:
+) -> Stored:
     """The answer to bytes stored before: the same record, if they are for the same place.
 
     A signature arriving for an SBOM stored unsigned marks it signed; one that was
@@ -260,7 +196,7 @@ def _repeat(
         stored.attestation_id = signature.attestation_id
     trail.record(
         Change(
-            action="sbom.repeated",
+            action=Action.SBOM_REPEATED,
             object_kind="sbom",
             object_id=str(stored.id),
             document_sha256=stored.digest.removeprefix("sha256:"),
@@ -283,7 +219,7 @@ def _repeat(
         media_type=media_type,
         signature=signature,
     )
-    return Ingested(out, created=False)
+    return Stored(out, created=False)
 
 
 def _subject_digest(contents: SbomContents) -> str:
@@ -359,8 +295,8 @@ def sbom_out(
     artifact_digest: str,
     media_type: str,
     signature: SbomSignature | None = None,
-) -> SbomOut:
-    return SbomOut.model_validate(
+) -> SbomRecord:
+    return SbomRecord.model_validate(
         {
             "id": sbom.id,
             "digest": sbom.digest,
@@ -388,11 +324,3 @@ def sbom_out(
             "created_at": sbom.created_at,
         }
     )
-
-
-def _media_type(upload: Upload, sbom_format: SbomFormat) -> str:
-    """The Content-Type as sent, or the format's own when it was absent or too long."""
-    sent = (upload.content_type or "").strip()
-    if sent and len(sent) <= _MEDIA_TYPE_MAX:
-        return sent
-    return sbom_format.media_type

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Connection, func, literal, select, tuple_
+from sqlalchemy import BigInteger, Connection, bindparam, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.sboms.models import Component, Sbom
+
+_CARRIED_BY = (
+    select(Sbom.id, Sbom.digest).where(Sbom.attestation_id == bindparam("attestation_id")).limit(1)
+)
 
 # The columns bulk inserts fill, in the order of the row tuples they take.
 COMPONENT_COLUMNS = (
@@ -86,6 +90,11 @@ class SbomRepository:
         return self.session.scalars(
             select(Sbom).where(Sbom.artifact_id == artifact_id).order_by(Sbom.id)
         ).all()
+
+    def carried_by(self, attestation_id: int) -> tuple[int, str] | None:
+        """(id, digest) of the SBOM that came as the predicate of this attestation."""
+        row = self.session.execute(_CARRIED_BY, {"attestation_id": attestation_id}).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     def add(self, sbom: Sbom) -> Sbom:
         self.session.add(sbom)

@@ -8,7 +8,6 @@ from pydantic import Field
 
 from app.pagination import Page
 from app.sboms.formats import SbomFormat
-from app.scoring.schemas import MaturityDelta
 from app.wire import OutputModel
 
 
@@ -60,7 +59,9 @@ class SbomVulnerabilities(OutputModel):
     )
 
 
-class SbomOut(OutputModel):
+# A stored SBOM: its format, artifact, counts, quality and who sent it (``SbomOut``
+# adds what an upload did to the maturity).
+class SbomRecord(OutputModel):
     id: int
     digest: str = Field(description="sha256 of the exact bytes uploaded.")
     format: SbomFormat
@@ -81,10 +82,6 @@ class SbomOut(OutputModel):
     )
     audit_index: int = Field(description="Index of the audit-log entry that recorded the upload.")
     created_at: datetime
-    maturity: MaturityDelta | None = Field(
-        default=None,
-        description="On a new upload: the service's maturity after it, and the change.",
-    )
 
 
 class HashOut(OutputModel):

@@ -33,25 +33,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
-from app.scoring.facts import (
-    VEX_PREDICATE_TYPES,
-    ArtifactFacts,
-    BundleFact,
-    MaturityPolicy,
-    ServiceFacts,
-)
+from app.policy.maturity import CHECK_LEVELS, LEVEL_NAMES, MAX_LEVEL, MaturityPolicy
+from app.scoring.facts import VEX_PREDICATE_TYPES, ArtifactFacts, BundleFact, ServiceFacts
 
 Status = Literal["pass", "fail", "waived", "not_applicable"]
-LEVEL_NAMES: Final = {
-    0: "None",
-    1: "Build",
-    2: "Operate",
-    3: "Scale",
-    4: "Improve",
-    5: "Optimize",
-}
-MAX_LEVEL: Final = 5
-DEFAULT_LEVEL_WEIGHTS: Final = {1: 5.0, 2: 4.0, 3: 3.0, 4: 2.0, 5: 1.0}
 COVERAGE_THRESHOLD: Final = 0.9
 MAX_ACTIVE_EXCEPTIONS: Final = 1
 # A fall of the score by less than this (out of 100) is rounding, not a trend.
@@ -105,11 +90,15 @@ Rule = Callable[[ServiceFacts, MaturityPolicy, Mapping[str, CheckResult]], Outco
 @dataclass(frozen=True, slots=True)
 class Check:
     id: str
-    level: int
     title: str
     remediation: str
     rule: Rule
     waivable: bool = True
+
+    @property
+    def level(self) -> int:
+        """The level of the maturity model the check belongs to."""
+        return CHECK_LEVELS[self.id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,7 +500,6 @@ def score_trend(
 CATALOGUE: Final[tuple[Check, ...]] = (
     Check(
         "service-repository",
-        1,
         "Service registered with its source repository",
         "Register the service with the URL of the repository it is built from.",
         service_repository,
@@ -519,14 +507,12 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "sbom-present",
-        1,
         "An SBOM for the latest release",
         "Generate an SBOM in the release job and send it with `attestd submit --sbom`.",
         sbom_present,
     ),
     Check(
         "sbom-quality",
-        2,
         "SBOM meets the minimum elements",
         "Have the SBOM generator record suppliers, versions, purls, hashes, licenses and "
         "dependencies (CISA 2025 minimum elements) for every component.",
@@ -534,7 +520,6 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "artifact-signed",
-        2,
         "Artifact signed and verified",
         "Sign the artifact with Sigstore in the release job (`sigstore sign` or "
         "actions/attest-build-provenance) and submit the bundle.",
@@ -542,7 +527,6 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "provenance-present",
-        2,
         "SLSA provenance present (Build L1)",
         "Record SLSA provenance for the build (actions/attest-build-provenance or the SLSA "
         "GitHub generator) and submit it.",
@@ -550,7 +534,6 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "workload-identity",
-        3,
         "Signed by a CI workload identity",
         "Sign from CI with its workload identity (keyless OIDC), not with a person's account, "
         "and list that identity in the service policy.",
@@ -558,7 +541,6 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "hosted-builder",
-        3,
         "Hosted builder bound to the repository (Build L2)",
         "Build on a hosted runner from the service's repository at a release ref, and trust "
         "the builder in the policy if it is not a default one.",
@@ -566,14 +548,12 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "release-coverage",
-        3,
         "Evidence for 90 % of recent releases",
         "Submit an SBOM, a signature and provenance for every release, from the release job.",
         release_coverage,
     ),
     Check(
         "build-level-3",
-        4,
         "SLSA Build L3 builder",
         "Build with an isolated builder that signs its own provenance, such as the SLSA "
         "GitHub generator's reusable workflows.",
@@ -581,14 +561,12 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "subjects-consistent",
-        4,
         "SBOM, provenance and signature name the same digest",
         "Generate the SBOM and the provenance from the artifact that is signed, in one job.",
         subjects_consistent,
     ),
     Check(
         "exceptions-controlled",
-        4,
         "No lapsed or self-approved exceptions",
         "Fix the checks whose exceptions expired, or request new exceptions approved by "
         "another admin.",
@@ -597,21 +575,18 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "vex-present",
-        4,
         "VEX where the SBOM lists vulnerabilities",
         "Submit an OpenVEX attestation, or a CycloneDX analysis for each listed vulnerability.",
         vex_present,
     ),
     Check(
         "reproducible",
-        5,
         "Reproducible builds (quorum met)",
         "Rebuild each release on an independent builder and submit its provenance.",
         reproducible,
     ),
     Check(
         "few-exceptions",
-        5,
         "At most one active exception",
         "Fix the waived checks and revoke their exceptions.",
         few_exceptions,
@@ -619,21 +594,18 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "no-open-anomaly",
-        5,
         "No open anomaly",
         "Investigate the mismatching builds, failed verifications or inconsistencies listed.",
         no_open_anomaly,
     ),
     Check(
         "full-coverage",
-        5,
         "Evidence for every recent release",
         "Submit an SBOM, a signature and provenance for every release.",
         full_coverage,
     ),
     Check(
         "score-trend",
-        5,
         "Score not falling",
         "Find the checks whose scores fell since the start of the window and restore them.",
         score_trend,
@@ -642,10 +614,6 @@ CATALOGUE: Final[tuple[Check, ...]] = (
 CHECKS: Final = {check.id: check for check in CATALOGUE}
 # Checks that read the results of the others, evaluated last in this order.
 _AFTER: Final = ("exceptions-controlled", "few-exceptions", "score-trend")
-
-
-def default_weight(check_id: str) -> float:
-    return DEFAULT_LEVEL_WEIGHTS[CHECKS[check_id].level]
 
 
 def weighted_score(results: Iterable[CheckResult]) -> float:
@@ -695,7 +663,7 @@ def _waived(
         title=check.title,
         status=outcome.status,
         score=outcome.score,
-        weight=policy.weights.get(check.id, default_weight(check.id)),
+        weight=policy.weight(check.id),
         detail=outcome.detail,
         remediation=check.remediation if outcome.status == "fail" else "",
         evidence=outcome.evidence,

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from app.attestations.models import CREATED_BY_MAX
+from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.auth.credentials import Principal
-from app.db.base import utcnow
+from app.db.base import CREATED_BY_MAX
 from app.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
 from app.scoring.checks import CHECKS
@@ -36,7 +36,6 @@ from app.scoring.schemas import (
     ExceptionQuery,
 )
 from app.scoring.snapshots import refresh_maturity
-from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 
@@ -67,10 +66,8 @@ def request_exception(
     trail: AuditTrail, principal: Principal, body: ExceptionCreate
 ) -> ExceptionOut:
     """Store a pending exception; its check, justification and expiry are checked first."""
-    now = utcnow()
-    service = ServiceRepository(trail.session).by_name(body.service)
-    if service is None:
-        raise ServiceNotFound(f"No service is named {body.service!r}.")
+    now = trail.clock.now()
+    service = ServiceRepository(trail.session).require(body.service)
     reasons = _refusals(body, now)
     if reasons:
         raise InvalidException(
@@ -88,8 +85,8 @@ def request_exception(
         audit_index=0,
     )
     MaturityRepository(trail.session).add_exception(row)
-    row.audit_index = trail.record(_change("exception.requested", row, service))
-    refresh_maturity(trail.session, service, trigger="exception.requested", now=now)
+    row.audit_index = trail.record(_change(Action.EXCEPTION_REQUESTED, row, service))
+    refresh_maturity(trail.session, service, trigger=Action.EXCEPTION_REQUESTED, now=now)
     return exception_out(row, service.name, now)
 
 
@@ -111,7 +108,7 @@ def _refusals(body: ExceptionCreate, now: datetime) -> list[str]:
 
 def approve_exception(trail: AuditTrail, principal: Principal, exception_id: int) -> ExceptionOut:
     """Approve a pending exception; its requester cannot."""
-    now = utcnow()
+    now = trail.clock.now()
     row, service = _locked(trail.session, exception_id)
     status = exception_fact(row).status(now)
     if status != "pending":
@@ -129,40 +126,37 @@ def approve_exception(trail: AuditTrail, principal: Principal, exception_id: int
     row.approved_by_token = principal.token_id
     row.approved_at = now
     trail.session.flush()
-    trail.record(_change("exception.approved", row, service))
-    refresh_maturity(trail.session, service, trigger="exception.approved", now=now)
+    trail.record(_change(Action.EXCEPTION_APPROVED, row, service))
+    refresh_maturity(trail.session, service, trigger=Action.EXCEPTION_APPROVED, now=now)
     return exception_out(row, service.name, now)
 
 
 def revoke_exception(trail: AuditTrail, principal: Principal, exception_id: int) -> ExceptionOut:
     """Revoke an exception in any state; revoking it again changes nothing."""
-    now = utcnow()
+    now = trail.clock.now()
     row, service = _locked(trail.session, exception_id)
     if row.revoked_at is not None:
         return exception_out(row, service.name, now)
     row.revoked_by = principal.name[:CREATED_BY_MAX]
     row.revoked_at = now
     trail.session.flush()
-    trail.record(_change("exception.revoked", row, service))
-    refresh_maturity(trail.session, service, trigger="exception.revoked", now=now)
+    trail.record(_change(Action.EXCEPTION_REVOKED, row, service))
+    refresh_maturity(trail.session, service, trigger=Action.EXCEPTION_REVOKED, now=now)
     return exception_out(row, service.name, now)
 
 
-def get_exception(session: Session, exception_id: int) -> ExceptionOut:
+def get_exception(session: Session, exception_id: int, now: datetime) -> ExceptionOut:
     row, service = _find(session, exception_id, for_update=False)
-    return exception_out(row, service.name, utcnow())
+    return exception_out(row, service.name, now)
 
 
-def list_exceptions(session: Session, query: ExceptionQuery) -> ExceptionPage:
+def list_exceptions(session: Session, query: ExceptionQuery, now: datetime) -> ExceptionPage:
     """Exceptions in the order they were requested, optionally of one service and status."""
-    now = utcnow()
     size = clamp_limit(query.limit)
     position = decode_position(query.cursor, (int,))
     service_id = None
     if query.service is not None:
-        service = ServiceRepository(session).by_name(query.service)
-        if service is None:
-            raise ServiceNotFound(f"No service is named {query.service!r}.")
+        service = ServiceRepository(session).require(query.service)
         service_id = service.id
     repository = MaturityRepository(session)
     after = None if position is None else int(position[0])
@@ -216,7 +210,7 @@ def _find(
     return row, session.get_one(Service, row.service_id)
 
 
-def _change(action: str, row: PolicyException, service: Service) -> Change:
+def _change(action: Action, row: PolicyException, service: Service) -> Change:
     return Change(
         action=action,
         object_kind="exception",

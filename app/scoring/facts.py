@@ -8,9 +8,8 @@ report it, never so that it can pass one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final, Literal
 
 ExceptionStatus = Literal["pending", "approved", "expired", "revoked"]
@@ -118,16 +117,6 @@ class ExceptionFact:
     def applies(self, now: datetime) -> bool:
         """Approved by someone other than the requester, not revoked, not expired."""
         return self.status(now) == "approved" and self.approved_by != self.requested_by
-
-
-@dataclass(frozen=True, slots=True)
-class MaturityPolicy:
-    """The policy's maturity rules, defaults filled in."""
-
-    min_sbom_quality: float
-    coverage_window: timedelta
-    weights: Mapping[str, float]
-    quorum: int
 
 
 @dataclass(frozen=True, slots=True)

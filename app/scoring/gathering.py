@@ -11,18 +11,13 @@ from typing import Any, Final, Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
-from app.attestations.policy_versions import PolicyVersion, current_policy
+from app.policy.maturity import MaturityPolicy
+from app.policy.versions import PolicyVersion, current_policy
 from app.provenance.findings import artifact_findings
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.reproducibility import BuildClaim, reproducibility
 from app.sboms.repository import SbomRepository
-from app.scoring.facts import (
-    ArtifactFacts,
-    ExceptionFact,
-    MaturityPolicy,
-    ReleaseFacts,
-    ServiceFacts,
-)
+from app.scoring.facts import ArtifactFacts, ExceptionFact, ReleaseFacts, ServiceFacts
 from app.scoring.models import PolicyException
 from app.scoring.repository import BuildRow, BundleRow, MaturityRepository, SbomRow
 from app.services.models import Service

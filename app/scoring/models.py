@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.attestations.models import CREATED_BY_MAX, POLICY_DIGEST_LENGTH
-from app.db.base import Base, UTCDateTime
+from app.db.base import CREATED_BY_MAX, Base, UTCDateTime
+from app.policy.models import POLICY_DIGEST_LENGTH
 
 CHECK_ID_MAX = 64
 TRIGGER_MAX = 64

@@ -10,8 +10,8 @@ from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringCon
 
 from app.digests import ARTIFACT_DIGEST_PATTERN
 from app.pagination import PageQuery
+from app.policy.maturity import EnvironmentName
 from app.scoring.models import JUSTIFICATION_MAX
-from app.scoring.policy import EnvironmentName
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
 from app.wire import InputModel, OutputModel
 

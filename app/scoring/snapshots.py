@@ -11,6 +11,7 @@ stores a new snapshot (trigger ``time``) before answering.
 
 from __future__ import annotations
 
+import enum
 import math
 from datetime import datetime
 from typing import Any
@@ -18,10 +19,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
 
-from app.db.base import utcnow
+from app.audit.actions import Action
 from app.errors import InvalidCursor, InvalidRequest
 from app.pagination import clamp_limit, decode_position, encode_position
-from app.scoring.checks import CHECKS, LEVEL_NAMES, MAX_LEVEL, CheckResult, Maturity, evaluate
+from app.policy.maturity import LEVEL_NAMES, MAX_LEVEL
+from app.scoring.checks import CHECKS, CheckResult, Maturity, evaluate
 from app.scoring.gathering import Gathered, gather
 from app.scoring.models import MaturitySnapshot
 from app.scoring.repository import MaturityRepository
@@ -36,23 +38,32 @@ from app.scoring.schemas import (
     SnapshotOut,
     SnapshotPage,
 )
-from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 
 
+class Recompute(enum.StrEnum):
+    """Why a snapshot was computed when no change caused it."""
+
+    FIRST_READ = "first-read"  # read before any change stored one
+    TIME = "time"  # read after its valid_until
+
+
+# What caused a snapshot: a change (as its audit leaf names it), or time.
+Trigger = Action | Recompute
+
+
 def refresh_maturity(
-    session: Session, service: Service, *, trigger: str, now: datetime | None = None
+    session: Session, service: Service, *, trigger: Trigger, now: datetime
 ) -> MaturitySnapshot:
-    """Evaluate ``service`` now and store the result as its newest snapshot."""
+    """Evaluate ``service`` at ``now`` and store the result as its newest snapshot."""
     MaturityRepository(session).lock_service(service.id)
-    moment = now if now is not None else utcnow()
-    gathered = gather(session, service, moment)
+    gathered = gather(session, service, now)
     return _store(session, service, gathered, evaluate(gathered.facts, gathered.rules), trigger)
 
 
 def refresh_with_delta(
-    session: Session, service: Service, *, trigger: str, now: datetime | None = None
+    session: Session, service: Service, *, trigger: Trigger, now: datetime
 ) -> MaturityDelta:
     """``refresh_maturity``, answered with the change from the previous snapshot."""
     previous = MaturityRepository(session).latest_summary(service.id)
@@ -68,7 +79,7 @@ def refresh_with_delta(
 
 
 def _store(
-    session: Session, service: Service, gathered: Gathered, maturity: Maturity, trigger: str
+    session: Session, service: Service, gathered: Gathered, maturity: Maturity, trigger: Trigger
 ) -> MaturitySnapshot:
     target = gathered.facts.target
     return MaturityRepository(session).add_snapshot(
@@ -82,7 +93,7 @@ def _store(
             target_release=target.key if target is not None else None,
             policy_version=gathered.policy.version,
             policy_digest=gathered.policy.digest,
-            trigger=trigger,
+            trigger=str(trigger),
             computed_at=gathered.facts.now,
             valid_until=gathered.valid_until,
         )
@@ -108,20 +119,19 @@ def is_stale(row: MaturitySnapshot, now: datetime) -> bool:
     return row.valid_until is not None and now >= row.valid_until
 
 
-def current_snapshot(session: Session, service: Service) -> MaturitySnapshot:
+def current_snapshot(session: Session, service: Service, now: datetime) -> MaturitySnapshot:
     """The newest snapshot, recomputed first when there is none or time has overtaken it."""
     row = MaturityRepository(session).latest_snapshot(service.id)
-    now = utcnow()
     if row is None:
-        return refresh_maturity(session, service, trigger="first-read", now=now)
+        return refresh_maturity(session, service, trigger=Recompute.FIRST_READ, now=now)
     if is_stale(row, now):
-        return refresh_maturity(session, service, trigger="time", now=now)
+        return refresh_maturity(session, service, trigger=Recompute.TIME, now=now)
     return row
 
 
-def service_maturity(session: Session, name: str) -> MaturityOut:
-    service = _service(session, name)
-    return maturity_out(service.name, current_snapshot(session, service))
+def service_maturity(session: Session, name: str, now: datetime) -> MaturityOut:
+    service = ServiceRepository(session).require(name)
+    return maturity_out(service.name, current_snapshot(session, service, now))
 
 
 def maturity_out(service: str, row: MaturitySnapshot) -> MaturityOut:
@@ -154,13 +164,13 @@ _SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
 }
 
 
-def list_maturity(session: Session, query: MaturityQuery) -> MaturityPage:
+def list_maturity(session: Session, query: MaturityQuery, now: datetime) -> MaturityPage:
     """Every service's current maturity, filtered and sorted; stale snapshots recomputed first."""
     if query.failing is not None and query.failing not in CHECKS:
         raise InvalidRequest(f"No check is named {query.failing!r}.")
     repository = MaturityRepository(session)
-    for service in repository.stale_services(utcnow()):
-        current_snapshot(session, service)
+    for service in repository.stale_services(now):
+        current_snapshot(session, service, now)
     size = clamp_limit(query.limit)
     shapes = {"service": (str,), "level": (int, str), "score": (str, str)}
     position = decode_position(query.cursor, shapes[query.sort])
@@ -241,10 +251,12 @@ def _after(
     return or_(first > values[0], and_(first == values[0], second > values[1]))
 
 
-def maturity_history(session: Session, name: str, query: HistoryQuery) -> SnapshotPage:
+def maturity_history(
+    session: Session, name: str, query: HistoryQuery, now: datetime
+) -> SnapshotPage:
     """The service's snapshots, newest first."""
-    service = _service(session, name)
-    current_snapshot(session, service)
+    service = ServiceRepository(session).require(name)
+    current_snapshot(session, service, now)
     size = clamp_limit(query.limit)
     position = decode_position(query.cursor, (int,))
     rows = MaturityRepository(session).snapshot_history(
@@ -270,10 +282,3 @@ def maturity_history(session: Session, name: str, query: HistoryQuery) -> Snapsh
     ]
     following = encode_position(items[-1].snapshot_id) if len(rows) > size else None
     return SnapshotPage(items=items, next=following)
-
-
-def _service(session: Session, name: str) -> Service:
-    service = ServiceRepository(session).by_name(name)
-    if service is None:
-        raise ServiceNotFound(f"No service is named {name!r}.")
-    return service

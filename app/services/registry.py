@@ -1,27 +1,26 @@
-"""Registering, listing and changing services."""
+"""Registering, listing and changing services; each change is an audit-log leaf."""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.attestations.policies import store_default_policy
+from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
-from app.db.base import utcnow
 from app.pagination import clamp_limit, decode_cursor, encode_cursor
-from app.scoring.snapshots import refresh_maturity
-from app.services.errors import ServiceExists, ServiceNotFound
+from app.services.errors import ServiceExists
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
 
 
-def create_service(trail: AuditTrail, request: ServiceCreate) -> ServiceOut:
+def create_service(trail: AuditTrail, request: ServiceCreate) -> Service:
+    """Store a new service; ``ServiceExists`` when the name is taken."""
     repository = ServiceRepository(trail.session)
     if repository.by_name(request.name) is not None:
         raise ServiceExists(f"A service named {request.name!r} is already registered.")
-    now = utcnow()
+    now = trail.clock.now()
     try:
         service = repository.add(
             Service(
@@ -37,19 +36,17 @@ def create_service(trail: AuditTrail, request: ServiceCreate) -> ServiceOut:
         raise ServiceExists(f"A service named {request.name!r} is already registered.") from None
     trail.record(
         Change(
-            action="service.created",
+            action=Action.SERVICE_CREATED,
             object_kind="service",
             object_id=service.name,
             result={"repository": service.repository, "owner": service.owner},
         )
     )
-    store_default_policy(trail, service)
-    refresh_maturity(trail.session, service, trigger="service.created", now=now)
-    return ServiceOut.model_validate(service)
+    return service
 
 
 def get_service(session: Session, name: str) -> ServiceOut:
-    return ServiceOut.model_validate(_require(session, name))
+    return ServiceOut.model_validate(ServiceRepository(session).require(name))
 
 
 def list_services(session: Session, *, cursor: str | None, limit: int | None) -> ServicePage:
@@ -60,9 +57,9 @@ def list_services(session: Session, *, cursor: str | None, limit: int | None) ->
     return ServicePage(items=items, next=following)
 
 
-def update_service(trail: AuditTrail, name: str, request: ServiceUpdate) -> ServiceOut:
-    """Apply the fields sent; a request that changes nothing writes nothing."""
-    service = _require(trail.session, name)
+def update_service(trail: AuditTrail, name: str, request: ServiceUpdate) -> tuple[Service, bool]:
+    """Apply the fields sent: the service, and whether it changed (a no-op writes nothing)."""
+    service = ServiceRepository(trail.session).require(name)
     changed = {
         field: value
         for field, value in request.model_dump(exclude_unset=True).items()
@@ -71,22 +68,14 @@ def update_service(trail: AuditTrail, name: str, request: ServiceUpdate) -> Serv
     if changed:
         for field, value in changed.items():
             setattr(service, field, value)
-        service.updated_at = utcnow()
+        service.updated_at = trail.clock.now()
         trail.session.flush()
         trail.record(
             Change(
-                action="service.updated",
+                action=Action.SERVICE_UPDATED,
                 object_kind="service",
                 object_id=service.name,
                 result={"changed": changed},
             )
         )
-        refresh_maturity(trail.session, service, trigger="service.updated")
-    return ServiceOut.model_validate(service)
-
-
-def _require(session: Session, name: str) -> Service:
-    service = ServiceRepository(session).by_name(name)
-    if service is None:
-        raise ServiceNotFound(f"No service is named {name!r}.")
-    return service
+    return service, bool(changed)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.services.errors import ServiceNotFound
 from app.services.models import Service
 
 _BY_NAME = select(Service).where(Service.name == bindparam("name"))
@@ -22,7 +23,15 @@ class ServiceRepository:
         self.session = session
 
     def by_name(self, name: str) -> Service | None:
+        """The service called ``name``, if any (``require`` when it must exist)."""
         return self.session.scalars(_BY_NAME, {"name": name}).one_or_none()
+
+    def require(self, name: str) -> Service:
+        """The service called ``name``; ``ServiceNotFound`` when there is none."""
+        service = self.by_name(name)
+        if service is None:
+            raise ServiceNotFound(f"No service is named {name!r}.")
+        return service
 
     def name_of(self, service_id: int) -> str:
         """The name of a service known to exist (a foreign key names it)."""

@@ -587,7 +587,7 @@ def test_an_sbom_predicate_is_ingested_as_a_signed_sbom(
     assert [(s["id"], s["signed"]) for s in artifact["sboms"]] == [(sbom["id"], True)]
     assert [a["id"] for a in artifact["attestations"]] == [body["id"]]
     actions = [e["action"] for e in audit_events(run_in_session)]
-    assert actions[-2:] == ["attestation.accepted", "sbom.uploaded"]
+    assert actions[-2:] == ["attestation.accepted", "sbom.accepted"]
 
     # The same bundle again: the same attestation and the same SBOM, nothing added.
     counts = stored_counts(run_in_session)

@@ -29,18 +29,17 @@ from sigstore.verify import Verifier
 from sigstore.verify.policy import AllOf, AnyOf
 from sigstore_models.common.v1 import HashAlgorithm
 
-from app.attestations.policy import (
+from app.errors import AppError
+from app.policy.document import apply_update, policy_digest
+from app.policy.errors import EmptyPolicy
+from app.policy.identities import (
     GITHUB_ACTIONS_ISSUER,
     MAX_IDENTITIES,
     AllowedIdentity,
-    EmptyPolicy,
     IdentityPolicy,
-    apply_update,
     default_policy_for,
-    policy_digest,
     to_sigstore,
 )
-from app.errors import AppError
 from app.wire import InputModel
 from tests.sigstore_local import LocalSigstore, SignerIdentity, message_signature_bundle
 from tests.sigstore_local.authority import FULCIO_ISSUER_OID, FULCIO_ISSUER_V2_OID

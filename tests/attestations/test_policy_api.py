@@ -13,16 +13,11 @@ import httpx2
 import pytest
 from sqlalchemy import select
 
-from app.attestations import policy_versions
-from app.attestations.models import ServicePolicy
-from app.attestations.policy import (
-    GITHUB_ACTIONS_ISSUER,
-    IdentityPolicy,
-    default_policy_for,
-    policy_digest,
-)
 from app.audit.models import AuditEntry
-from app.provenance.policy import ServicePolicyDocument
+from app.policy import versions as policy_versions
+from app.policy.document import ServicePolicyDocument, policy_digest
+from app.policy.identities import GITHUB_ACTIONS_ISSUER, IdentityPolicy, default_policy_for
+from app.policy.models import ServicePolicy
 from app.scoring.checks import CATALOGUE
 from app.services.models import Service
 from tests.problems import assert_problem

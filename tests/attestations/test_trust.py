@@ -83,7 +83,7 @@ def test_the_app_holds_the_configured_roots(settings):
     staging = ROOTS / "good-staging.json"
     app = create_app(settings.model_copy(update={"trust_roots": (staging,)}))
     with TestClient(app):
-        (root,) = app.state.trust_roots
+        (root,) = app.runtime.trust_roots
         assert root.digest == _sha256(staging)
 
 

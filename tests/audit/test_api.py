@@ -21,7 +21,7 @@ from app.audit.events import Change
 from app.audit.log import MAX_ENTRIES_PAGE
 from app.auth.credentials import Role, new_token, token_digest
 from app.auth.models import ApiToken
-from app.db.base import utcnow
+from app.clock import utcnow
 from app.signing import PublicKey, load_service_key
 from tests.conftest import bearer
 from tests.problems import assert_problem

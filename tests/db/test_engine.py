@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
-from app.db.base import utcnow
+from app.clock import utcnow
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.migrate import alembic_config
 from app.services.models import Service

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.errors import InvalidRequest
+from app.policy.builders import BUILDER_ID_MAX
 from app.provenance.slsa import (
-    BUILDER_ID_MAX,
     MAX_DEPENDENCIES,
     PARAMETERS_MAX_DEPTH,
     PARAMETERS_MAX_ITEMS,

@@ -14,16 +14,16 @@ from datetime import UTC, datetime
 from sigstore.verify.policy import Identity
 
 from app.attestations.bundles import parse_bundle
-from app.attestations.policy import GITHUB_ACTIONS_ISSUER
 from app.attestations.trust import load_trust_root
 from app.attestations.verification import verify
+from app.policy.identities import GITHUB_ACTIONS_ISSUER
+from app.provenance.levels import slsa_level
 from app.provenance.slsa import (
     SLSA_PROVENANCE_V1,
     Source,
     provenance_from_statement,
     provenance_from_verified,
 )
-from app.provenance.trust_map import slsa_level
 from tests.attestations.conftest import FIXTURES, needs_fixtures
 
 BUNDLE = FIXTURES / "staging" / "a.dsse.staging-rekor-v2.txt.sigstore.json"

@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.attestations.policy import GITHUB_ACTIONS_ISSUER
-from app.provenance.slsa import Provenance, provenance_from_statement
-from app.provenance.trust_map import (
+from app.policy.builders import (
     DEFAULT_TRUST_MAP,
     MAX_BUILDERS,
     TrustedBuilder,
     TrustMap,
-    slsa_level,
     trust_map_digest,
 )
+from app.policy.identities import GITHUB_ACTIONS_ISSUER
+from app.provenance.levels import slsa_level
+from app.provenance.slsa import Provenance, provenance_from_statement
 from tests.provenance.statements import (
     ACME,
     GENERATOR,

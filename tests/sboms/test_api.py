@@ -125,7 +125,7 @@ def test_identical_bytes_again_answer_200_with_the_same_record_and_add_no_rows(
     assert stored_counts(run_in_session) == counts
 
     events = sbom_events(run_in_session)
-    assert [e["action"] for e in events] == ["sbom.uploaded", "sbom.repeated", "sbom.repeated"]
+    assert [e["action"] for e in events] == ["sbom.accepted", "sbom.repeated", "sbom.repeated"]
     assert {e["document_sha256"] for e in events} == {first.json()["digest"].split(":")[1]}
     assert first.json()["audit_index"] == events[0]["index"]
 

@@ -13,25 +13,19 @@ from typing import Any, Final, Literal
 import pytest
 from pydantic import ValidationError
 
-from app.attestations.policy import (
-    GITHUB_ACTIONS_ISSUER,
-    AllowedIdentity,
-    IdentityPolicy,
-    policy_digest,
-)
-from app.provenance.policy import ServicePolicyDocument
+from app.policy.document import ServicePolicyDocument, policy_digest
+from app.policy.identities import GITHUB_ACTIONS_ISSUER, AllowedIdentity, IdentityPolicy
+from app.policy.maturity import DEFAULT_ENVIRONMENTS, MaturityPolicy
 from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
 from app.scoring.facts import (
     ArtifactFacts,
     BuildFact,
     BundleFact,
     ExceptionFact,
-    MaturityPolicy,
     ReleaseFacts,
     SbomFact,
     ServiceFacts,
 )
-from app.scoring.policy import DEFAULT_ENVIRONMENTS
 
 NOW: Final = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 SERVICE: Final = "payments"

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import delete
 
 from app.pagination import encode_position
-from app.scoring.checks import CATALOGUE, LEVEL_NAMES
+from app.policy.maturity import LEVEL_NAMES
+from app.scoring.checks import CATALOGUE
 from app.scoring.models import MaturitySnapshot
 from tests.attestations.submissions import register
 from tests.problems import assert_problem

@@ -20,16 +20,16 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from app.clock import utcnow
 from app.config import Settings
-from app.db.base import utcnow
 from app.scoring.checks import CATALOGUE
 from tests.attestations.submissions import register, submit
+from tests.clocks import MovableClock as Clock
 from tests.conftest import bearer
 from tests.problems import assert_problem
 from tests.provenance.statements import COMMIT, TAG, statement
 from tests.provenance.test_provenance_api import GENERATOR, GENERATOR_IDENTITY, RELEASE
 from tests.sboms.uploads import audit_events
-from tests.scoring.conftest import Clock
 from tests.sigstore_local import (
     GitHubClaims,
     LocalSigstore,

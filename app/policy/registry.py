@@ -2,48 +2,47 @@
 
 A service has the versions it was given, 1, 2, … (each immutable, the highest
 in force), or none: it is then at version 0, the default for its repository
-(``default_policy_for``), computed afresh. A service registered with a GitHub
-repository stores that default as version 1; the default elsewhere is the
-empty policy, which accepts no signer, and is not stored.
+(``app.policy.identities.default_policy_for``), computed afresh. A service
+registered with a GitHub repository stores that default as version 1; the
+default elsewhere is the empty policy, which accepts no signer, and is not
+stored. Each stored version is an audit-log leaf.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.attestations.models import CREATED_BY_MAX, ServicePolicy
-from app.attestations.policy import apply_update, policy_digest
-from app.attestations.policy_versions import (
-    PolicyVersion,
-    checked_version,
-    current_version,
-    default_policy,
-)
-from app.attestations.repository import PolicyRepository
-from app.attestations.schemas import PolicyOut, PolicyUpdate
+from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
-from app.db.base import utcnow
-from app.errors import InvalidRequest, NotFound
-from app.provenance.policy import ServicePolicyDocument
-from app.scoring.checks import CHECKS, default_weight
-from app.scoring.snapshots import refresh_maturity
+from app.db.base import CREATED_BY_MAX
+from app.policy.document import ServicePolicyDocument, apply_update, policy_digest
+from app.policy.errors import InvalidPolicy, PolicyVersionNotFound
+from app.policy.maturity import CHECK_LEVELS
+from app.policy.models import ServicePolicy
+from app.policy.repository import PolicyRepository
+from app.policy.schemas import PolicyOut, PolicyUpdate
+from app.policy.versions import PolicyVersion, checked_version, current_version, default_policy
 from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 
 
-class PolicyVersionNotFound(NotFound):
-    slug = "policy-version-not-found"
-    title = "The service has no such policy version"
+@dataclass(frozen=True)
+class PolicyChange:
+    """The policy in force after an update, and the service whose policy it is."""
+
+    policy: PolicyOut
+    service: Service
+    changed: bool  # False: the result equalled the policy in force, nothing was stored
 
 
 def get_policy(session: Session, service_name: str, version: int | None = None) -> PolicyOut:
     """The policy in force, or the stored ``version`` (as verification receipts name it)."""
-    service = ServiceRepository(session).by_name(service_name)
-    if service is None:
-        raise ServiceNotFound(f"No service is named {service_name!r}.")
+    service = ServiceRepository(session).require(service_name)
     repository = PolicyRepository(session)
     current, row = current_version(repository, service)
     if version is None or version == current.version:
@@ -62,7 +61,7 @@ def get_policy(session: Session, service_name: str, version: int | None = None) 
     return _out(service, checked_version(service, stored), stored)
 
 
-def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> PolicyOut:
+def update_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> PolicyChange:
     """Apply the fields sent; a result equal to the policy in force stores nothing."""
     repository = PolicyRepository(trail.session)
     service = repository.service_for_update(service_name)
@@ -77,14 +76,14 @@ def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> Po
     except ValidationError as error:
         # PolicyUpdate checks each field; this catches a rule spanning fields it missed.
         problems = "; ".join(str(detail["msg"]) for detail in error.errors())
-        raise InvalidRequest(f"The resulting policy is not valid: {problems}") from None
+        raise InvalidPolicy(f"The resulting policy is not valid: {problems}") from None
     digest = policy_digest(updated)
     if digest == current.digest:
-        return _out(service, current, row)
+        return PolicyChange(_out(service, current, row), service, changed=False)
     stored = _store(trail, service, updated, digest, version=current.version + 1)
     trail.record(
         Change(
-            action="policy.updated",
+            action=Action.POLICY_UPDATED,
             object_kind="service-policy",
             object_id=service.name,
             result={
@@ -94,8 +93,8 @@ def put_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> Po
             },
         )
     )
-    refresh_maturity(trail.session, service, trigger="policy.updated")
-    return _out(service, PolicyVersion(updated, stored.version, digest), stored)
+    out = _out(service, PolicyVersion(updated, stored.version, digest), stored)
+    return PolicyChange(out, service, changed=True)
 
 
 def store_default_policy(trail: AuditTrail, service: Service) -> None:
@@ -107,7 +106,7 @@ def store_default_policy(trail: AuditTrail, service: Service) -> None:
     stored = _store(trail, service, default, policy_digest(default), version=1)
     trail.record(
         Change(
-            action="policy.created",
+            action=Action.POLICY_CREATED,
             object_kind="service-policy",
             object_id=service.name,
             result={"version": stored.version, "digest": stored.digest},
@@ -129,7 +128,7 @@ def _store(
             version=version,
             document=policy.model_dump(mode="json", exclude_none=True),
             digest=digest,
-            created_at=utcnow(),
+            created_at=trail.clock.now(),
             # The audit leaf keeps the full actor; an operator's login name may be longer.
             created_by=trail.actor.name[:CREATED_BY_MAX],
         )
@@ -149,10 +148,7 @@ def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) ->
         environments=current.policy.effective_environments,
         min_sbom_quality=maturity.min_sbom_quality,
         coverage_window_days=maturity.coverage_window.days,
-        check_weights={
-            check_id: maturity.weights.get(check_id, default_weight(check_id))
-            for check_id in CHECKS
-        },
+        check_weights={check_id: maturity.weight(check_id) for check_id in CHECK_LEVELS},
         created_at=row.created_at if row is not None else None,
         created_by=row.created_by if row is not None else None,
     )

@@ -13,15 +13,12 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from app.attestations.models import ServicePolicy
-from app.attestations.policy import default_policy_for, policy_digest
-from app.attestations.repository import PolicyRepository
-from app.provenance.policy import ServicePolicyDocument
+from app.policy.document import ServicePolicyDocument, policy_digest
+from app.policy.errors import PolicyStorageError
+from app.policy.identities import default_policy_for
+from app.policy.models import ServicePolicy
+from app.policy.repository import PolicyRepository
 from app.services.models import Service
-
-
-class PolicyStorageError(RuntimeError):
-    """A stored policy no longer has the digest recorded with it: the row was altered."""
 
 
 class PolicyVersion(NamedTuple):

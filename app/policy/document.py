@@ -1,92 +1,49 @@
-"""A service's whole policy: the signers it accepts, the builders it trusts, its release rules.
+"""A service's policy, the one document: signers, builders, release and maturity rules.
 
-``ServicePolicyDocument`` extends the identity policy (``app.attestations.policy``)
-with what provenance checks need; every added field is optional, and absent
-(``None``) means attestd's default, so the digest of a policy stored before a
-field existed does not change:
+``ServicePolicyDocument`` is the identity policy (``app.policy.identities``)
+with the builder rules (``app.policy.builders``), the release rules and the
+maturity rules (``app.policy.maturity``). Every field beyond ``identities`` is
+optional, and absent (``None``) means attestd's default, so the digest of a
+policy stored before a field existed does not change:
 
 * ``trusted_builders``: entries added to the default trust map
-  (``app.provenance.trust_map.DEFAULT_TRUST_MAP``), each a builder id
-  (``id``) or builder id prefix (``id_prefix``) with the identity that must have
-  signed its provenance and the highest SLSA Build level it vouches for;
+  (``app.policy.builders.DEFAULT_TRUST_MAP``), each a builder id (``id``) or
+  builder id prefix (``id_prefix``) with the identity that must have signed its
+  provenance and the highest SLSA Build level it vouches for;
 * ``release_refs``: the git refs a release is built from (default: any tag);
 * ``reproducibility_quorum``: independent builders that must agree on a
   release's digest for it to be reproducible (default 2);
-* the maturity rules of ``app.scoring.policy``: ``environments``,
-  ``min_sbom_quality``, ``coverage_window_days`` and ``check_weights``.
+* ``environments``, ``min_sbom_quality``, ``coverage_window_days`` and
+  ``check_weights``: the maturity rules.
+
+The stored form is ``model_dump(mode="json", exclude_none=True)``, and
+``policy_digest`` is the sha256 of its RFC 8785 canonical JSON.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeVar
 
-from pydantic import ConfigDict, Field, model_validator
+import rfc8785
+from pydantic import BaseModel, Field, model_validator
 
-from app.attestations.policy import IdentityPolicy, RefRegex
-from app.provenance.binding import DEFAULT_RELEASE_REFS
-from app.provenance.trust_map import (
-    DEFAULT_TRUST_MAP,
-    MAX_BUILDERS,
-    BuilderId,
-    BuilderSigner,
-    Description,
-    Level,
-    TrustedBuilder,
-    TrustMap,
-)
-from app.scoring.facts import MaturityPolicy
-from app.scoring.policy import (
+from app.digests import content_digest
+from app.policy.builders import DEFAULT_TRUST_MAP, MAX_BUILDERS, TrustedBuilderRule, TrustMap
+from app.policy.identities import IdentityPolicy, RefRegex
+from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     CheckWeights,
     CoverageWindowDays,
     Environments,
+    MaturityPolicy,
     MinSbomQuality,
     maturity_policy,
 )
-from app.wire import InputModel
 
+# Release builds come from tags unless a service's policy says otherwise.
+DEFAULT_RELEASE_REFS: Final = r"refs/tags/.+"
 DEFAULT_REPRODUCIBILITY_QUORUM: Final = 2
 MAX_REPRODUCIBILITY_QUORUM: Final = 10
-
-
-class TrustedBuilderRule(InputModel):
-    """One trusted builder as a policy names it: ``id`` (exact) or ``id_prefix``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: BuilderId | None = None
-    id_prefix: BuilderId | None = Field(
-        default=None,
-        description="Builder ids starting with this; it must end at a '/' or '@'.",
-    )
-    signer: BuilderSigner
-    builder_is_signer: bool = Field(
-        default=False,
-        strict=True,
-        description="The builder id must equal the signer's SAN (reusable workflows).",
-    )
-    max_level: Level
-    description: Description | None = None
-
-    @model_validator(mode="after")
-    def _one_id(self) -> TrustedBuilderRule:
-        if (self.id is None) == (self.id_prefix is None):
-            raise ValueError("give exactly one of id and id_prefix")
-        self.trusted_builder()  # the trust map's own rules (prefix boundaries)
-        return self
-
-    def trusted_builder(self) -> TrustedBuilder:
-        builder_id = self.id if self.id is not None else self.id_prefix
-        if builder_id is None:  # ruled out by validation
-            raise ValueError("a trusted builder needs id or id_prefix")
-        return TrustedBuilder(
-            builder_id=builder_id,
-            match="exact" if self.id is not None else "prefix",
-            signer=self.signer,
-            builder_is_signer=self.builder_is_signer,
-            max_level=self.max_level,
-            description=self.description,
-        )
 
 
 class ServicePolicyDocument(IdentityPolicy):
@@ -163,3 +120,25 @@ class ServicePolicyDocument(IdentityPolicy):
         if self.reproducibility_quorum is None:
             return DEFAULT_REPRODUCIBILITY_QUORUM
         return self.reproducibility_quorum
+
+
+PolicyT = TypeVar("PolicyT", bound=BaseModel)
+
+
+def apply_update(current: PolicyT, update: PolicyT) -> PolicyT:
+    """``current`` with the fields that were given in ``update``; the others keep their value."""
+    given = update.model_dump(include=update.model_fields_set)
+    # Validated again as a whole, so rules that span fields hold for the result.
+    return type(current).model_validate({**current.model_dump(), **given})
+
+
+def policy_digest(policy: IdentityPolicy) -> str:
+    """``sha256:<hex>`` of the RFC 8785 canonical JSON of ``policy``.
+
+    Absent constraints (``None``) are left out, so the digest does not depend
+    on whether a client spelled them ``null`` or omitted them, nor change when
+    a new optional constraint is added to the schema; every value that takes
+    effect, defaults included, is covered. The order of ``identities`` counts.
+    """
+    document = policy.model_dump(mode="json", exclude_none=True)
+    return content_digest(rfc8785.dumps(document))

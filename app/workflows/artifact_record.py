@@ -1,4 +1,9 @@
-"""Reading artifacts: the record of one digest, and its components."""
+"""The record of one artifact: where it came from, what is in it, who signed it.
+
+It joins every evidence domain: the SBOMs, the signatures and attestations with
+their latest receipts, the best provenance, the consistency findings between
+them, and whether the artifact's release is reproducible.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,27 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from app.artifacts.models import Artifact
+from app.artifacts.errors import ArtifactNotFound
 from app.artifacts.repository import ArtifactRepository
-from app.artifacts.schemas import ArtifactEvidence, ArtifactOut, ArtifactSbom, ArtifactSigner
-from app.attestations.ingest import provenance_out, receipt_out
+from app.attestations.ingest import receipt_out
 from app.attestations.repository import AttestationRepository
 from app.attestations.schemas import ReceiptOut
-from app.errors import NotFound
-from app.pagination import clamp_limit, decode_position, encode_position
 from app.provenance.findings import artifact_findings
 from app.provenance.models import Provenance, ProvenanceCheck
+from app.provenance.recording import provenance_out
 from app.provenance.releases import release_reproducibility
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
-from app.sboms.models import Component, Sbom
+from app.sboms.models import Sbom
 from app.sboms.repository import SbomRepository
-from app.sboms.schemas import ComponentOut, ComponentPage, HashOut
 from app.services.models import Service
-
-
-class ArtifactNotFound(NotFound):
-    slug = "artifact-not-found"
-    title = "No such artifact"
+from app.workflows.schemas import ArtifactEvidence, ArtifactOut, ArtifactSbom, ArtifactSigner
 
 
 def get_artifact(session: Session, digest: str) -> ArtifactOut:
     found = ArtifactRepository(session).with_service(digest)
     if found is None:
-        raise _not_found(digest)
+        raise ArtifactNotFound(f"No artifact has the digest {digest}.")
     artifact, service = found
     sboms = SbomRepository(session).for_artifact(artifact.id)
     provenances = ProvenanceRepository(session).for_artifact(artifact.id)
@@ -102,46 +100,3 @@ def _columns(sbom: Sbom) -> dict[str, object]:
         "audit_index": sbom.audit_index,
         "created_at": sbom.created_at,
     }
-
-
-def artifact_components(
-    session: Session, digest: str, *, cursor: str | None, limit: int | None
-) -> ComponentPage:
-    """One page of the components of every SBOM of the artifact, in upload order."""
-    size = clamp_limit(limit)
-    position = decode_position(cursor, (int,))
-    artifact = _require(session, digest)
-    rows = SbomRepository(session).artifact_components(
-        artifact.id, after=None if position is None else int(position[0]), limit=size + 1
-    )
-    items = [_component_out(row) for row in rows[:size]]
-    following = encode_position(items[-1].id) if len(rows) > size else None
-    return ComponentPage(items=items, next=following)
-
-
-def _component_out(row: Component) -> ComponentOut:
-    return ComponentOut(
-        id=row.id,
-        sbom_id=row.sbom_id,
-        ref=row.ref,
-        name=row.name,
-        version=row.version,
-        type=row.type,
-        purl=row.purl,
-        purl_valid=row.purl_valid,
-        cpe=row.cpe,
-        supplier=row.supplier,
-        licenses=list(row.licenses),
-        hashes=[HashOut(algorithm=algorithm, value=value) for algorithm, value in row.hashes],
-    )
-
-
-def _require(session: Session, digest: str) -> Artifact:
-    artifact = ArtifactRepository(session).by_digest(digest)
-    if artifact is None:
-        raise _not_found(digest)
-    return artifact
-
-
-def _not_found(digest: str) -> ArtifactNotFound:
-    return ArtifactNotFound(f"No artifact has the digest {digest}.")

@@ -34,15 +34,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated, TypeVar
+from typing import Annotated
 from urllib.parse import urlsplit
 
-import rfc8785
 from cryptography import x509
 from cryptography.hazmat import asn1
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
@@ -61,8 +59,7 @@ from sigstore.verify.policy import (
     VerificationPolicy,
 )
 
-from app.digests import content_digest
-from app.errors import InvalidRequest
+from app.policy.errors import EmptyPolicy
 from app.wire import PRINTABLE_PATTERN, InputModel
 
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
@@ -95,13 +92,6 @@ REF_PROBES = (
 )
 
 _GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
-
-
-class EmptyPolicy(InvalidRequest):
-    """The policy allows no identity: nothing can be verified against it."""
-
-    slug = "no-allowed-identity"
-    title = "The identity policy allows no signer"
 
 
 # --- field rules ------------------------------------------------------------------------------
@@ -289,28 +279,6 @@ class IdentityPolicy(InputModel):
             if earlier != index:
                 raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
         return self
-
-
-PolicyT = TypeVar("PolicyT", bound=BaseModel)
-
-
-def apply_update(current: PolicyT, update: PolicyT) -> PolicyT:
-    """``current`` with the fields that were given in ``update``; the others keep their value."""
-    given = update.model_dump(include=update.model_fields_set)
-    # Validated again as a whole, so rules that span fields hold for the result.
-    return type(current).model_validate({**current.model_dump(), **given})
-
-
-def policy_digest(policy: IdentityPolicy) -> str:
-    """``sha256:<hex>`` of the RFC 8785 canonical JSON of ``policy``.
-
-    Absent constraints (``None``) are left out, so the digest does not depend
-    on whether a client spelled them ``null`` or omitted them, nor change when
-    a new optional constraint is added to the schema; every value that takes
-    effect, defaults included, is covered. The order of ``identities`` counts.
-    """
-    document = policy.model_dump(mode="json", exclude_none=True)
-    return content_digest(rfc8785.dumps(document))
 
 
 def default_policy_for(repository_url: str) -> IdentityPolicy:

@@ -1,4 +1,4 @@
-"""Verifying an artifact's stored evidence again, against today's trust roots and policy.
+"""Re-verify an artifact: its stored evidence checked again against today's trust roots and policy.
 
 Every signature and attestation naming the artifact is read back from its
 stored bytes and verified as if it had just arrived, against the trust roots
@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.artifacts.records import ArtifactNotFound
+from app.artifacts.errors import ArtifactNotFound
 from app.artifacts.repository import ArtifactRepository
 from app.attestations.bundles import (
     BundleMalformed,
@@ -24,24 +24,24 @@ from app.attestations.bundles import (
     UnsupportedBundle,
     parse_bundle,
 )
-from app.attestations.ingest import provenance_out, receipt_out, receipt_row, verify_for_service
+from app.attestations.ingest import receipt_out, receipt_row, verify_for_service
 from app.attestations.models import Attestation, VerificationReceipt
-from app.attestations.policy_versions import PolicyVersion, current_policy
 from app.attestations.repository import AttestationRepository
-from app.attestations.schemas import ReverifiedOut, ReverifyOut
 from app.attestations.trust import TrustRoot
 from app.attestations.verification import SIGSTORE_VERSION, Verified, signer_of
+from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.blobs.repository import BlobRepository
-from app.db.base import utcnow
 from app.errors import AppError
-from app.provenance.recording import add_check
+from app.policy.versions import PolicyVersion, current_policy
+from app.provenance.recording import add_check, provenance_out
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
 from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
 from app.scoring.snapshots import refresh_maturity
 from app.services.models import Service
+from app.workflows.schemas import ReverifiedOut, ReverifyOut
 
 _UNKNOWN = ""
 
@@ -58,12 +58,14 @@ def reverify_artifact(
     service = session.get_one(Service, artifact.service_id)
     policy = current_policy(session, service)
     attestations = AttestationRepository(session)
-    now = utcnow()
+    now = trail.clock.now()
 
     results: list[tuple[Attestation, VerificationReceipt]] = []
     verified_now: list[Verified | None] = []
     for attestation, _ in attestations.for_artifact(artifact.id):
-        receipt, verified = _verify_again(session, attestation, service, policy, trust_roots)
+        receipt, verified = _verify_again(
+            session, attestation, service, policy, trust_roots, now=now
+        )
         attestations.add_receipt(receipt)
         results.append((attestation, receipt))
         verified_now.append(verified)
@@ -76,7 +78,7 @@ def reverify_artifact(
 
     index = trail.record(
         Change(
-            action="artifact.reverified",
+            action=Action.ARTIFACT_REVERIFIED,
             object_kind="artifact",
             object_id=digest,
             result={
@@ -94,7 +96,7 @@ def reverify_artifact(
     for _, receipt in results:
         receipt.audit_index = index
     session.flush()
-    refresh_maturity(session, service, trigger="artifact.reverified", now=now)
+    refresh_maturity(session, service, trigger=Action.ARTIFACT_REVERIFIED, now=now)
     return ReverifyOut(
         digest=digest,
         service=service.name,
@@ -120,6 +122,8 @@ def _verify_again(
     service: Service,
     policy: PolicyVersion,
     trust_roots: Sequence[TrustRoot],
+    *,
+    now: datetime,
 ) -> tuple[VerificationReceipt, Verified | None]:
     """A new receipt for the stored bundle, and what verified (None when it did not)."""
     stored = BlobRepository(session).content(attestation.digest)
@@ -127,7 +131,6 @@ def _verify_again(
         raise ArtifactNotFound(f"Attestation {attestation.id} has no stored bundle.")
     media_type, content = stored
     parsed: ParsedBundle | None = None
-    now = utcnow()
     try:
         parsed = parse_bundle(content, media_type)
         verified = verify_for_service(

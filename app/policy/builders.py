@@ -1,27 +1,10 @@
-"""The trust map, and the SLSA Build level of a provenance. Pure.
+"""The builder rules of a policy: the trust map of builders and the levels they vouch for. Pure.
 
 A builder id is what a provenance says about itself: anyone who can sign can
 write any builder id (slsa-verifier issue #395). So the trust map names each
 trusted builder by its builder id (exact, or a prefix) **and** by the identity
 that must have signed its provenance, and says the highest SLSA Build level
-that pair may vouch for. A provenance that names a trusted builder id but was
-signed by anyone else gets no level from that builder.
-
-``slsa_level`` grades one verified provenance:
-
-* **L0**: no provenance.
-* **L1**: provenance is present (and its signature verified).
-* **L2**: provenance signed by a hosted build platform: the GitHub Actions issuer
-  with the certificate's Runner Environment claim (1.3.6.1.4.1.57264.1.11)
-  ``github-hosted``; or a trust-map entry granting 2 or more matches the builder
-  id and the signer.
-* **L3**: a trust-map entry granting 3 matches both the builder id and the signer.
-
-A provenance whose builder id matches an entry but whose signer matches none of
-the entries for that builder id is held to **L1**, whatever else is true of it:
-it names a builder that did not sign it. Findings of the provenance record
-(a source disagreement, say) do not change the level; the source binding
-checks them.
+that pair may vouch for. ``app.provenance.levels`` grades a provenance with it.
 
 Default trust map (``DEFAULT_TRUST_MAP``)
 -----------------------------------------
@@ -70,18 +53,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
 import rfc8785
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from app.attestations.policy import GITHUB_ACTIONS_ISSUER, Issuer, Subject, SubjectRegex
 from app.digests import content_digest
-from app.provenance.slsa import BUILDER_ID_MAX, Provenance
+from app.policy.identities import GITHUB_ACTIONS_ISSUER, Issuer, Subject, SubjectRegex
 from app.wire import PRINTABLE_PATTERN, InputModel
 
+BUILDER_ID_MAX: Final = 2048
 MAX_BUILDERS: Final = 100
 DESCRIPTION_MAX: Final = 500
 HOSTED_RUNNER: Final = "github-hosted"
@@ -90,7 +72,8 @@ SELF_HOSTED_RUNNER: Final = "self-hosted"
 _QUOTE_MAX = 200
 
 
-def _quote(text: str) -> str:
+def quoted(text: str) -> str:
+    """``text`` in quotes, cut to a length a reason can show."""
     return repr(text if len(text) <= _QUOTE_MAX else text[: _QUOTE_MAX - 1] + "…")
 
 
@@ -144,14 +127,14 @@ class BuilderSigner(InputModel):
     def refusal(self, subject: str, issuer: str, claims: Mapping[str, str]) -> str | None:
         """Why the signer ``subject`` of ``issuer`` is not this one; None when it is."""
         if issuer != self.issuer:
-            return f"the signer's issuer is {_quote(issuer)}"
+            return f"the signer's issuer is {quoted(issuer)}"
         if self.subject is not None and subject != self.subject:
-            return f"the signer is {_quote(subject)}"
+            return f"the signer is {quoted(subject)}"
         if self.subject_regex is not None and not re.fullmatch(self.subject_regex, subject):
-            return f"the signer is {_quote(subject)}"
+            return f"the signer is {quoted(subject)}"
         runner = claims.get("runner_environment")
         if self.runner_environment is not None and runner != self.runner_environment:
-            stated = "not stated" if runner is None else _quote(runner)
+            stated = "not stated" if runner is None else quoted(runner)
             return f"the certificate's runner environment is {stated}"
         return None
 
@@ -195,7 +178,7 @@ class TrustedBuilder(InputModel):
         """Why this entry does not vouch for ``builder_id`` signed so; None when it does."""
         refused = self.signer.refusal(subject, issuer, claims)
         if refused is None and self.builder_is_signer and builder_id != subject:
-            refused = f"the builder id is not the signer's identity {_quote(subject)}"
+            refused = f"the builder id is not the signer's identity {quoted(subject)}"
         return refused
 
 
@@ -211,6 +194,46 @@ def _check_prefix(prefix: str) -> None:
         )
     if not parts.path.strip("/@"):
         raise ValueError("a builder id prefix must name a path below the host")
+
+
+class TrustedBuilderRule(InputModel):
+    """One trusted builder as a policy names it: ``id`` (exact) or ``id_prefix``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: BuilderId | None = None
+    id_prefix: BuilderId | None = Field(
+        default=None,
+        description="Builder ids starting with this; it must end at a '/' or '@'.",
+    )
+    signer: BuilderSigner
+    builder_is_signer: bool = Field(
+        default=False,
+        strict=True,
+        description="The builder id must equal the signer's SAN (reusable workflows).",
+    )
+    max_level: Level
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _one_id(self) -> TrustedBuilderRule:
+        if (self.id is None) == (self.id_prefix is None):
+            raise ValueError("give exactly one of id and id_prefix")
+        self.trusted_builder()  # the trust map's own rules (prefix boundaries)
+        return self
+
+    def trusted_builder(self) -> TrustedBuilder:
+        builder_id = self.id if self.id is not None else self.id_prefix
+        if builder_id is None:  # ruled out by validation
+            raise ValueError("a trusted builder needs id or id_prefix")
+        return TrustedBuilder(
+            builder_id=builder_id,
+            match="exact" if self.id is not None else "prefix",
+            signer=self.signer,
+            builder_is_signer=self.builder_is_signer,
+            max_level=self.max_level,
+            description=self.description,
+        )
 
 
 class TrustMap(InputModel):
@@ -286,98 +309,3 @@ DEFAULT_TRUST_MAP: Final = TrustMap(
         ),
     )
 )
-
-
-# --- the level --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LevelResult:
-    """The SLSA Build level of one provenance, the builder and entry it rests on, and why."""
-
-    level: int  # 0..3
-    builder_id: str | None
-    entry: TrustedBuilder | None  # the trust-map entry that vouched, if any
-    reasons: tuple[str, ...]
-
-
-def _hosted(issuer: str, claims: Mapping[str, str]) -> tuple[bool, str]:
-    """Whether the signer is a hosted build platform, and the reason saying so."""
-    if issuer != GITHUB_ACTIONS_ISSUER:
-        return False, (
-            f"not-hosted: the signer's issuer {_quote(issuer)} is not a hosted build platform "
-            "attestd recognises (GitHub Actions)"
-        )
-    runner = claims.get("runner_environment")
-    if runner == HOSTED_RUNNER:
-        return True, "hosted-builder: signed by GitHub Actions on a GitHub-hosted runner"
-    if runner is None:
-        return False, (
-            "runner-unknown: the certificate has no runner environment claim, so the build "
-            "is not shown to have run on a GitHub-hosted runner"
-        )
-    return False, (
-        f"self-hosted-runner: the certificate says the job ran on a {_quote(runner)} runner, "
-        "not a GitHub-hosted one"
-    )
-
-
-def slsa_level(
-    provenance: Provenance | None,
-    signer_subject: str,
-    signer_issuer: str,
-    claims: Mapping[str, str],
-    trust_map: TrustMap = DEFAULT_TRUST_MAP,
-) -> LevelResult:
-    """The SLSA Build level (0-3) of ``provenance``, verified as signed by the given signer."""
-    if provenance is None:
-        return LevelResult(0, None, None, ("no-provenance: no SLSA provenance: Build L0",))
-    builder_id = provenance.builder_id
-    reasons = [
-        f"provenance-present: SLSA provenance {provenance.slsa_version} from builder "
-        f"{_quote(builder_id)}: at least Build L1"
-    ]
-    vouching: tuple[int, TrustedBuilder] | None = None
-    refused: list[tuple[int, TrustedBuilder, str]] = []
-    for index, entry in enumerate(trust_map.builders):
-        if not entry.matches_builder(builder_id):
-            continue
-        refusal = entry.refusal(builder_id, signer_subject, signer_issuer, claims)
-        if refusal is not None:
-            refused.append((index, entry, refusal))
-        elif vouching is None or entry.max_level > vouching[1].max_level:
-            vouching = (index, entry)
-
-    if vouching is None and refused:
-        reasons.extend(
-            f"builder-signer-mismatch: builder id {_quote(builder_id)} is trusted (trust map "
-            f"entry {index}) only when signed by {entry.signer.describe()}"
-            f"{', as itself' if entry.builder_is_signer else ''}, but {refusal}: no level "
-            "from that builder (builder ids are self-declared)"
-            for index, entry, refusal in refused
-        )
-        reasons.append(
-            "spoofed-builder: a provenance naming a builder that did not sign it is held to "
-            "Build L1"
-        )
-        return LevelResult(1, builder_id, None, tuple(reasons))
-
-    level = 1
-    if vouching is None:
-        reasons.append(
-            f"untrusted-builder: builder id {_quote(builder_id)} is in no trust map entry"
-        )
-    else:
-        index, entry = vouching
-        level = entry.max_level
-        named = f" ({entry.description})" if entry.description else ""
-        reasons.append(
-            f"trusted-builder: builder id and signer match trust map entry {index}{named}, "
-            f"which vouches for up to Build L{entry.max_level}"
-        )
-    hosted, why = _hosted(signer_issuer, claims)
-    reasons.append(why)
-    if hosted and level < 2:
-        level = 2
-    reasons.append(f"build-level: Build L{level}")
-    return LevelResult(level, builder_id, None if vouching is None else vouching[1], tuple(reasons))

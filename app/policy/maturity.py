@@ -1,7 +1,13 @@
-"""The maturity rules of a service policy: what each environment requires, thresholds, weights.
+"""The maturity model and the maturity rules of a service policy. Pure.
 
-Every field is optional in a stored policy; absent means attestd's default,
-so a policy stored before these fields existed keeps its digest:
+The model: five levels (1 Build, 2 Operate, 3 Scale, 4 Improve, 5 Optimize) and
+the checks of each level, by id (``CHECK_LEVELS``; ``app.scoring.checks`` says
+what each one judges). A service's level is the highest level whose checks, and
+those of every lower level, hold.
+
+The rules a policy sets, each optional in a stored policy (absent means
+attestd's default, so a policy stored before these fields existed keeps its
+digest):
 
 * ``environments``: the maturity level a deploy to each environment needs
   (default: production 4, staging 2); the gate refuses environments not listed;
@@ -16,13 +22,46 @@ so a policy stored before these fields existed keeps its digest:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Annotated, Final
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from app.scoring.checks import CHECKS, MAX_LEVEL
-from app.scoring.facts import MaturityPolicy
+LEVEL_NAMES: Final = {
+    0: "None",
+    1: "Build",
+    2: "Operate",
+    3: "Scale",
+    4: "Improve",
+    5: "Optimize",
+}
+MAX_LEVEL: Final = 5
+
+# Every check of the model by id, in catalogue order, with the level it belongs to.
+CHECK_LEVELS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "service-repository": 1,
+        "sbom-present": 1,
+        "sbom-quality": 2,
+        "artifact-signed": 2,
+        "provenance-present": 2,
+        "workload-identity": 3,
+        "hosted-builder": 3,
+        "release-coverage": 3,
+        "build-level-3": 4,
+        "subjects-consistent": 4,
+        "exceptions-controlled": 4,
+        "vex-present": 4,
+        "reproducible": 5,
+        "few-exceptions": 5,
+        "no-open-anomaly": 5,
+        "full-coverage": 5,
+        "score-trend": 5,
+    }
+)
+DEFAULT_LEVEL_WEIGHTS: Final = {1: 5.0, 2: 4.0, 3: 3.0, 4: 2.0, 5: 1.0}
 
 DEFAULT_ENVIRONMENTS: Final = {"production": 4, "staging": 2}
 DEFAULT_ENVIRONMENT: Final = "production"
@@ -41,10 +80,16 @@ EnvironmentName = Annotated[
 RequiredLevel = Annotated[int, Field(ge=0, le=MAX_LEVEL, strict=True)]
 
 
+def default_weight(check_id: str) -> float:
+    """The weight of a check in the score when the policy names none: by its level."""
+    return DEFAULT_LEVEL_WEIGHTS[CHECK_LEVELS[check_id]]
+
+
 def _known_checks(weights: Mapping[str, float]) -> Mapping[str, float]:
-    unknown = sorted(set(weights) - CHECKS.keys())
+    unknown = sorted(set(weights) - CHECK_LEVELS.keys())
     if unknown:
-        raise ValueError(f"no check is named {', '.join(unknown)}; known: {', '.join(CHECKS)}")
+        known = ", ".join(CHECK_LEVELS)
+        raise ValueError(f"no check is named {', '.join(unknown)}; known: {known}")
     return weights
 
 
@@ -65,6 +110,20 @@ CheckWeights = Annotated[
     dict[str, Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]],
     AfterValidator(_known_checks),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class MaturityPolicy:
+    """The policy's maturity rules, defaults filled in."""
+
+    min_sbom_quality: float
+    coverage_window: timedelta
+    weights: Mapping[str, float]
+    quorum: int
+
+    def weight(self, check_id: str) -> float:
+        """The weight of a check in the score: the policy's, else its level's default."""
+        return self.weights.get(check_id, default_weight(check_id))
 
 
 def maturity_policy(

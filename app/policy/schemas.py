@@ -1,0 +1,147 @@
+"""Wire schemas of service policies: the update an admin sends, the policy in force."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field, field_validator
+
+from app.policy.builders import MAX_BUILDERS, TrustedBuilderRule
+from app.policy.document import (
+    DEFAULT_RELEASE_REFS,
+    DEFAULT_REPRODUCIBILITY_QUORUM,
+    MAX_REPRODUCIBILITY_QUORUM,
+)
+from app.policy.identities import MAX_IDENTITIES, AllowedIdentity, RefRegex
+from app.policy.maturity import (
+    DEFAULT_ENVIRONMENTS,
+    CheckWeights,
+    CoverageWindowDays,
+    Environments,
+    MinSbomQuality,
+)
+from app.wire import InputModel, OutputModel
+
+
+class PolicyUpdate(InputModel):
+    """Fields to change; absent fields keep their current value."""
+
+    identities: list[AllowedIdentity] | None = Field(
+        default=None,
+        max_length=MAX_IDENTITIES,
+        description=(
+            "Replaces the allowed identities. A signer is accepted when it matches any one "
+            "of them; an empty list accepts nobody. Absent: the identities are kept."
+        ),
+    )
+
+    trusted_builders: list[TrustedBuilderRule] | None = Field(
+        default=None,
+        max_length=MAX_BUILDERS,
+        description=(
+            "Replaces the builders trusted besides attestd's defaults; null or []: the "
+            "defaults alone. Absent: kept."
+        ),
+    )
+    release_refs: RefRegex | None = Field(
+        default=None,
+        description=(
+            f"Git refs releases are built from, in full; null: the default "
+            f"{DEFAULT_RELEASE_REFS!r}. Absent: kept."
+        ),
+    )
+    reproducibility_quorum: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_REPRODUCIBILITY_QUORUM,
+        strict=True,
+        description=(
+            f"Independent builders that must agree on a release's digest; null: the "
+            f"default {DEFAULT_REPRODUCIBILITY_QUORUM}. Absent: kept."
+        ),
+    )
+
+    environments: Environments | None = Field(
+        default=None,
+        description=(
+            "Maturity level (0-5) a deploy to each environment needs, by environment name; "
+            f"null: the default {DEFAULT_ENVIRONMENTS}. Absent: kept."
+        ),
+    )
+    min_sbom_quality: MinSbomQuality | None = Field(
+        default=None,
+        description="SBOM quality (0-10) level 2 asks for; null: the default 6.0. Absent: kept.",
+    )
+    coverage_window_days: CoverageWindowDays | None = Field(
+        default=None,
+        description=(
+            "Days back that release coverage, reproducibility and the score trend look; "
+            "null: the default 30. Absent: kept."
+        ),
+    )
+    check_weights: CheckWeights | None = Field(
+        default=None,
+        description=(
+            "Weight (0-100) of checks in the maturity score, by check id; checks not named "
+            "keep their default (5 for level 1 down to 1 for level 5); null: all defaults. "
+            "Absent: kept."
+        ),
+    )
+
+    @field_validator("identities")
+    @classmethod
+    def _identities_listed_once(cls, value: list[AllowedIdentity] | None) -> list[AllowedIdentity]:
+        # Runs only when the field is given, so the error is located at body.identities.
+        if value is None:
+            raise ValueError("identities cannot be null: send [] to accept no signer")
+        first_at: dict[AllowedIdentity, int] = {}
+        for index, identity in enumerate(value):
+            earlier = first_at.setdefault(identity, index)
+            if earlier != index:
+                raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
+        return value
+
+
+class PolicyOut(OutputModel):
+    """The policy in force for a service."""
+
+    service: str
+    version: int = Field(
+        ge=0,
+        description=(
+            "1, 2, … for stored versions, one more on every change. 0: no version is stored "
+            "and the default for the service's repository applies: a GitHub repository's "
+            "own Actions workflows, on any other host no signer at all."
+        ),
+    )
+    digest: str = Field(
+        description=(
+            "sha256 of the RFC 8785 canonical JSON of the policy (absent constraints left "
+            "out); receipts name the policy they were verified against by this digest."
+        ),
+        examples=["sha256:" + "0" * 64],
+    )
+    identities: list[AllowedIdentity] = Field(
+        description="A signer is accepted when it matches any one of these; none: nobody."
+    )
+    trusted_builders: list[TrustedBuilderRule] = Field(
+        description="Builders trusted besides attestd's defaults (see the README)."
+    )
+    release_refs: str = Field(description="Git refs releases are built from (in force).")
+    reproducibility_quorum: int = Field(
+        description="Independent builders that must agree on a release's digest (in force)."
+    )
+    environments: dict[str, int] = Field(
+        description="Maturity level a deploy to each environment needs (in force)."
+    )
+    min_sbom_quality: float = Field(description="SBOM quality level 2 asks for (in force).")
+    coverage_window_days: int = Field(description="The coverage window in days (in force).")
+    check_weights: dict[str, float] = Field(
+        description="Weight of every check in the maturity score (in force)."
+    )
+    created_at: datetime | None = Field(
+        description="When this version was stored; null for version 0."
+    )
+    created_by: str | None = Field(
+        description="Name of the token (or operator) that stored it; null for version 0."
+    )
