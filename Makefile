@@ -26,6 +26,7 @@ test: lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check app tests scripts migrations
 	$(BIN)/ruff format --check app tests scripts migrations
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app

@@ -33,9 +33,9 @@ from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.blobs.repository import BlobRepository
 from app.errors import Conflict
+from app.policy.document import PolicyVersion
 from app.policy.errors import EmptyPolicy
 from app.policy.identities import to_sigstore
-from app.policy.versions import PolicyVersion
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 

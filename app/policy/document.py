@@ -22,7 +22,7 @@ The stored form is ``model_dump(mode="json", exclude_none=True)``, and
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 import rfc8785
 from pydantic import BaseModel, Field, model_validator
@@ -120,6 +120,14 @@ class ServicePolicyDocument(IdentityPolicy):
         if self.reproducibility_quorum is None:
             return DEFAULT_REPRODUCIBILITY_QUORUM
         return self.reproducibility_quorum
+
+
+class PolicyVersion(NamedTuple):
+    """A service's policy as stored: the document, its version and digest (0: the default)."""
+
+    policy: ServicePolicyDocument
+    version: int
+    digest: str
 
 
 PolicyT = TypeVar("PolicyT", bound=BaseModel)

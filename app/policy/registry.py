@@ -19,13 +19,13 @@ from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.db.base import CREATED_BY_MAX
-from app.policy.document import ServicePolicyDocument, apply_update, policy_digest
+from app.policy.document import PolicyVersion, ServicePolicyDocument, apply_update, policy_digest
 from app.policy.errors import InvalidPolicy, PolicyVersionNotFound
 from app.policy.maturity import CHECK_LEVELS
 from app.policy.models import ServicePolicy
 from app.policy.repository import PolicyRepository
 from app.policy.schemas import PolicyOut, PolicyUpdate
-from app.policy.versions import PolicyVersion, checked_version, current_version, default_policy
+from app.policy.versions import checked_version, current_version, default_policy
 from app.services.errors import ServiceNotFound
 from app.services.models import Service
 from app.services.repository import ServiceRepository

@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from app.policy.document import ServicePolicyDocument, policy_digest
+from app.policy.document import PolicyVersion, ServicePolicyDocument, policy_digest
 from app.policy.errors import PolicyStorageError
 from app.policy.identities import default_policy_for
 from app.policy.models import ServicePolicy
 from app.policy.repository import PolicyRepository
 from app.services.models import Service
-
-
-class PolicyVersion(NamedTuple):
-    """The policy in force for a service, with its version and digest."""
-
-    policy: ServicePolicyDocument
-    version: int
-    digest: str
 
 
 def current_policy(session: Session, service: Service) -> PolicyVersion:

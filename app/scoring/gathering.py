@@ -11,8 +11,9 @@ from typing import Any, Final, Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
+from app.policy.document import PolicyVersion
 from app.policy.maturity import MaturityPolicy
-from app.policy.versions import PolicyVersion, current_policy
+from app.policy.versions import current_policy
 from app.provenance.findings import artifact_findings
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.reproducibility import BuildClaim, reproducibility

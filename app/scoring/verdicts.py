@@ -14,8 +14,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from app.errors import InvalidRequest
+from app.policy.document import PolicyVersion
 from app.policy.maturity import LEVEL_NAMES
-from app.policy.versions import PolicyVersion
 from app.scoring.checks import Maturity
 from app.scoring.facts import ReleaseFacts
 

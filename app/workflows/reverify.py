@@ -34,7 +34,8 @@ from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.blobs.repository import BlobRepository
 from app.errors import AppError
-from app.policy.versions import PolicyVersion, current_policy
+from app.policy.document import PolicyVersion
+from app.policy.versions import current_policy
 from app.provenance.recording import add_check, provenance_out
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
