@@ -125,7 +125,7 @@ class PolicyOut(OutputModel):
         description="A signer is accepted when it matches any one of these; none: nobody."
     )
     trusted_builders: list[TrustedBuilderRule] = Field(
-        description="Builders trusted besides attestd's defaults (see the README)."
+        description="Builders trusted besides attestd's defaults (docs/verification.md)."
     )
     release_refs: str = Field(description="Git refs releases are built from (in force).")
     reproducibility_quorum: int = Field(
