@@ -39,7 +39,6 @@ from app.attestations.verification import Verified
 from app.audit.actions import Action
 from app.audit.log import AuditTrail
 from app.auth.credentials import Principal
-from app.blobs.repository import BlobRepository
 from app.collector import collector_paused
 from app.errors import AppError, Conflict, InvalidRequest
 from app.policy.versions import current_policy
@@ -48,11 +47,10 @@ from app.provenance.releases import name_releases
 from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
 from app.sboms.formats import SBOM_PREDICATE_FORMATS, SbomFormat
 from app.sboms.ingest import store_sbom
-from app.sboms.repository import SbomRepository
 from app.sboms.schemas import SbomSignature
 from app.scoring.snapshots import refresh_with_delta
 from app.services.models import Service
-from app.workflows.attestation_record import attestation_out
+from app.workflows.attestation_record import attestation_out, stored_record
 from app.workflows.intake import (
     INTAKE_PROBLEMS,
     Accepted,
@@ -209,15 +207,7 @@ def _repeated(
 ) -> AttestationOut:
     """The answer to bytes stored before, for the same place: the same record."""
     repeat(trail, stored, service, upload)
-    session = trail.session
-    return attestation_out(
-        session,
-        stored,
-        service=service.name,
-        media_type=BlobRepository(session).media_type(stored.digest),
-        receipt=AttestationRepository(session).latest_receipt(stored.id),
-        sbom=SbomRepository(session).carried_by(stored.id),
-    )
+    return stored_record(trail.session, stored, service=service.name)
 
 
 def _record(

@@ -20,10 +20,16 @@ from app.workflows.schemas import AttestationOut
 
 def get_attestation(session: Session, attestation_id: int) -> AttestationOut:
     attestation = require_attestation(session, attestation_id)
+    service = ServiceRepository(session).name_of(attestation.service_id)
+    return stored_record(session, attestation, service=service)
+
+
+def stored_record(session: Session, attestation: Attestation, *, service: str) -> AttestationOut:
+    """The record of a stored attestation, everything read back."""
     return attestation_out(
         session,
         attestation,
-        service=ServiceRepository(session).name_of(attestation.service_id),
+        service=service,
         media_type=BlobRepository(session).media_type(attestation.digest),
         receipt=AttestationRepository(session).latest_receipt(attestation.id),
         sbom=SbomRepository(session).carried_by(attestation.id),

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from app.policy.document import ServicePolicyDocument, policy_digest
 from app.policy.identities import GITHUB_ACTIONS_ISSUER, AllowedIdentity, IdentityPolicy
-from app.policy.maturity import DEFAULT_ENVIRONMENTS, MaturityPolicy
+from app.policy.maturity import CHECK_LEVELS, DEFAULT_ENVIRONMENTS, MaturityPolicy
 from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
 from app.scoring.facts import (
     ArtifactFacts,
@@ -295,6 +295,11 @@ FAILING: Final[dict[str, ServiceFacts]] = {
 
 
 # --- the catalogue ------------------------------------------------------------------------------
+
+
+def test_scoring_judges_exactly_the_checks_the_policy_knows_in_the_same_order() -> None:
+    # Policies name checks (weights, environments) by the ids of app.policy.maturity.
+    assert [c.id for c in CATALOGUE] == list(CHECK_LEVELS)
 
 
 def test_catalogue_holds_the_designed_checks_at_their_levels() -> None:
