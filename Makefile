@@ -1,4 +1,5 @@
-# attestd: `make run` serves a development instance, `make test` checks everything.
+# attestd: `make run` serves a development instance, `make test` checks everything: the
+# server and the pipeline client (client/, its own distribution with its own suite).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,14 +28,17 @@ migrate: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests scripts migrations
-	$(BIN)/ruff format --check app tests scripts migrations
+	$(BIN)/ruff check app tests scripts migrations client
+	$(BIN)/ruff format --check app tests scripts migrations client
 
+# The client is checked from client/, with its own configuration (client/pyproject.toml).
 typecheck: $(STAMP)
 	$(BIN)/mypy app
+	cd client && ../$(BIN)/mypy
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
+	cd client && ../$(BIN)/pytest -q
 
 smoke: $(STAMP)
 	$(BIN)/python scripts/smoke_serve.py
