@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -26,6 +27,20 @@ DIGEST = f"sha256:{DIGEST_HEX}"
 PROBLEM_HEADERS = {"content-type": "application/problem+json"}
 
 Step = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+
+
+@dataclass
+class Ran:
+    """One run of ``attestd-client``: its exit code, what it printed, and the waits it asked."""
+
+    code: int
+    out: str
+    err: str
+    sleeps: list[float] = field(default_factory=list)
+
+
+Runner = Callable[..., Ran]
+"""The ``cli`` fixture: ``cli(script, *argv, env={...})``."""
 
 
 class Script:

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
+from types import ModuleType
 
 import pytest
-from builders import Script
+from builders import Ran, Runner, Script
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from attestd_client import submit, verdict
 from attestd_client.cli import main
-
-
-@dataclass
-class Ran:
-    """One run of ``attestd-client``: its exit code, what it printed, and the waits it asked."""
-
-    code: int
-    out: str
-    err: str
-    sleeps: list[float] = field(default_factory=list)
-
-
-Runner = Callable[..., Ran]
 
 
 @pytest.fixture
@@ -48,24 +35,21 @@ def cli(environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
         for name, value in (env or {}).items():
             environment.setenv(name, value)
         sleeps: list[float] = []
-        for module in (submit, verdict):
-            patched = partial(module.run, transport=script.transport, sleep=sleeps.append)
+        for module, original in ORIGINAL_RUNS.items():
+            patched = partial(original, transport=script.transport, sleep=sleeps.append)
             environment.setattr(module, "run", patched)
         capsys.readouterr()
         try:
             code = main(list(argv))
         except SystemExit as exited:
             code = int(exited.code or 0)
-        finally:
-            environment.setattr(submit, "run", ORIGINAL_RUNS[0])
-            environment.setattr(verdict, "run", ORIGINAL_RUNS[1])
         out, err = capsys.readouterr()
         return Ran(code, out, err, sleeps)
 
     return run
 
 
-ORIGINAL_RUNS = (submit.run, verdict.run)
+ORIGINAL_RUNS: dict[ModuleType, Callable[..., int]] = {submit: submit.run, verdict: verdict.run}
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from builders import DIGEST, TOKEN, Script, answer
-from conftest import Runner
+from builders import DIGEST, TOKEN, Runner, Script, answer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from attestd_client.errors import ExitCode
