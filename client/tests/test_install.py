@@ -66,6 +66,15 @@ print(json.dumps({
     "server_importable": __import__("importlib.util").util.find_spec("app") is not None,
 }))
 """
+# Run in the fresh environment: every module of the client imports there.
+IMPORT_ALL = """
+import importlib, pkgutil, attestd_client
+names = [m.name for m in pkgutil.iter_modules(attestd_client.__path__, "attestd_client.")]
+for name in names:
+    if name != "attestd_client.__main__":
+        importlib.import_module(name)
+print(" ".join(sorted(names)))
+"""
 
 
 def run(command: list[str], cwd: Path) -> str:
@@ -142,3 +151,11 @@ def test_the_installed_command_knows_its_version(installed: tuple[Path, dict[str
     environment, _ = installed
     text = run([str(environment / "bin" / "attestd-client"), "--version"], environment)
     assert text == f"attestd-client {PROJECT['project']['version']}\n"
+
+
+def test_every_module_imports_without_the_server(installed: tuple[Path, dict[str, Any]]) -> None:
+    environment, _ = installed
+    imported = run([str(environment / "bin" / "python"), "-c", IMPORT_ALL], environment).split()
+    assert {"attestd_client.submit", "attestd_client.verdict", "attestd_client.ed25519"} <= set(
+        imported
+    )
