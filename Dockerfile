@@ -8,6 +8,9 @@ RUN python -m venv /opt/attestd
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY migrations ./migrations
+# The server depends on the pipeline client of this tree ("attestd-client @ {root:uri}/client"),
+# which pip builds from here; it gives the image `attestd submit|verdict` and `attestd-client`.
+COPY client ./client
 # A regular (not editable) install: the wheel carries the migrations in app/migrations.
 RUN /opt/attestd/bin/pip install .
 

@@ -1,4 +1,9 @@
-"""The ``attestd`` command: serve, migrate, token, submit, audit, openapi."""
+"""The ``attestd`` command: serve, migrate, token, audit, openapi; submit and verdict.
+
+``attestd submit`` and ``attestd verdict`` are the pipeline client's commands
+(``attestd_client``), handed to its own parser whole: the same options, output
+and exit codes as ``attestd-client submit|verdict``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from attestd_client import cli as client_cli
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -40,8 +47,11 @@ class CommandError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] and arguments[0] in client_cli.COMMANDS:
+        return _client_command(arguments)
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.offline is not None:
         # Offline commands need no settings, no database and no key of their own.
         offline: Callable[[argparse.Namespace], int] = args.offline
@@ -101,56 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     revoke.set_defaults(command=_token_revoke)
 
-    submit = commands.add_parser(
-        "submit",
-        help="send a release's SBOMs and Sigstore bundles to an attestd server",
-        description="Send SBOMs, then Sigstore bundles, to an attestd server, one line per\n"
-        "file. Every argument and file is checked before the first is sent.",
-        epilog=_SUBMIT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_server_arguments(submit, holding="the pipeline token")
-    submit.add_argument("--service", required=True, metavar="S", help="the service released")
-    submit.add_argument(
-        "--artifact",
-        metavar="sha256:HEX",
-        help="digest of the artifact; default: the digest each document names",
-    )
-    submit.add_argument(
-        "--sbom",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="FILE",
-        help="CycloneDX JSON/XML or SPDX JSON (repeatable)",
-    )
-    submit.add_argument(
-        "--bundle",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="FILE",
-        help="Sigstore bundle: signature or attestation (repeatable)",
-    )
-    submit.add_argument(
-        "--retries",
-        type=int,
-        default=3,
-        metavar="N",
-        help="retries after a connection failure, timeout, 429, 502, 503 or 504 (default: 3)",
-    )
-    submit.add_argument(
-        "--retry-delay",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="wait before the first retry, doubled for each next one up to 10 (default: 1)",
-    )
-    submit.add_argument(
-        "--json", action="store_true", help="print one JSON object per file instead of text"
-    )
-    submit.set_defaults(offline=_submit)
-    _add_verdict_command(commands)
+    for name, summary in client_cli.COMMANDS.items():
+        # Listed for `attestd --help`; main() hands `attestd submit|verdict …` to the
+        # client's own parser before this one sees the arguments.
+        client = commands.add_parser(name, help=summary, add_help=False)
+        client.set_defaults(offline=partial(_listed_client_command, name))
 
     audit = commands.add_parser("audit", help="export and verify the audit log")
     audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
@@ -179,138 +144,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SUBMIT_EPILOG = """\
-output:
-  one line per file on standard output, e.g.
-    sbom dist/bom.cdx.json: 201 created id=7 digest=sha256:… format=cyclonedx-json …
-    bundle dist/app.sigstore.json: 200 already stored id=3 … signer=… issuer=… tlog=…
-    bundle dist/other.sigstore.json: 422 refused: Bundle failed verification: …
-      - identity-mismatch: …
-  and a summary on standard error. The token is never printed.
-
-exit codes (the worst file decides):
-  0  every file accepted: 201 created or 200 already stored
-  1  the server refused at least one file (400, 409, 413, 415, 422); the
-     others were still sent
-  2  usage error: bad arguments, an unreadable or unrecognised file, the token
-     variable missing or empty; nothing was sent
-  3  401 or 403 (token), 404 (unknown service or wrong --server), a redirect,
-     another 4xx or an untrusted TLS certificate; later files are not sent
-  4  server or transport failure: 5xx, connection refused, timeout, an answer
-     that is not attestd's JSON; connection failures, timeouts, 429, 502, 503
-     and 504 count only once --retries more attempts failed too
-"""
+def _client_command(arguments: list[str]) -> int:
+    """``attestd submit|verdict …``: the pipeline client's command, run as ``attestd``."""
+    return client_cli.main(arguments, prog="attestd")
 
 
-def _submit(args: argparse.Namespace) -> int:
-    from app import client  # noqa: PLC0415 - httpx is for `submit` only
-
-    options = client.SubmitOptions(
-        server=args.server,
-        token_env=args.token_env,
-        service=args.service,
-        artifact=args.artifact,
-        sboms=tuple(args.sbom),
-        bundles=tuple(args.bundle),
-        timeout=args.timeout,
-        ca_bundle=args.ca_bundle,
-        json_lines=args.json,
-        retry=client.RetryPolicy(retries=args.retries, delay=args.retry_delay),
-    )
-    return client.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr)
-
-
-def _add_server_arguments(command: argparse.ArgumentParser, *, holding: str) -> None:
-    """The options of the commands that talk to an attestd server."""
-    command.add_argument(
-        "--server", required=True, metavar="URL", help="base URL of the server (http or https)"
-    )
-    command.add_argument(
-        "--token-env",
-        required=True,
-        metavar="VAR",
-        help=f"name of the environment variable that holds {holding}",
-    )
-    command.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default: 30)"
-    )
-    command.add_argument(
-        "--ca-bundle", type=Path, metavar="FILE", help="PEM CA certificates to trust for TLS"
-    )
-
-
-def _add_verdict_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``attestd verdict``: the deploy gate's question, asked of a server."""
-    verdict_command = commands.add_parser(
-        "verdict",
-        help="ask an attestd server whether a digest may ship (a deploy gate)",
-        description="Ask an attestd server for its verdict on an artifact digest: one line\n"
-        "with the decision, the reasons on the lines after it, and optionally the\n"
-        "signed verification summary (SLSA VSA) written to a file.",
-        epilog="""\
-output:
-  one line on standard output, then each reason on its own line, e.g.
-    allow sha256:… production level 4 (Improve)
-    deny sha256:… production level 2 (Operate): reason; reason
-      - reason
-    deny sha256:… production: unknown to attestd (no evidence recorded)
-  or, with --json, the server's answer as one JSON object. The token is never
-  printed. --vsa-out writes the VSA for a denial too: it is evidence either way;
-  a digest attestd holds no evidence for has no VSA. With --key (the
-  public_key_pem of GET /v1/keys) the VSA must verify before the answer counts.
-
-exit codes:
-  0  allow
-  1  deny, also for a digest attestd holds no evidence for
-  2  usage error: bad --digest, --server, --key or other argument; nothing was
-     sent
-  3  configuration: the token variable unset or malformed (nothing sent); 401,
-     403, another 404 (a wrong --server), 422 (an environment the policy does
-     not name), another 4xx, a redirect or an untrusted TLS certificate; or
-     --vsa-out could not be written
-  4  server or transport failure: 5xx, 429, connection refused, timeout or an
-     answer that is not a verdict, after bounded retries; or a VSA that does not
-     verify with --key or disagrees with the answer
-""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_server_arguments(verdict_command, holding="a pipeline or auditor token")
-    verdict_command.add_argument(
-        "--digest", required=True, metavar="sha256:HEX", help="digest of the artifact to ship"
-    )
-    verdict_command.add_argument(
-        "--environment", metavar="E", help="where it would ship (default: the server's default)"
-    )
-    verdict_command.add_argument(
-        "--vsa-out", type=Path, metavar="FILE", help="write the signed VSA (DSSE JSON) to FILE"
-    )
-    verdict_command.add_argument(
-        "--key",
-        type=Path,
-        metavar="FILE",
-        help="attestd's Ed25519 public key (PEM); the VSA must verify with it",
-    )
-    verdict_command.add_argument(
-        "--json", action="store_true", help="print the server's answer as JSON instead of text"
-    )
-    verdict_command.set_defaults(offline=_verdict)
-
-
-def _verdict(args: argparse.Namespace) -> int:
-    from app import verdict_client  # noqa: PLC0415 - httpx is for the client commands only
-
-    options = verdict_client.VerdictOptions(
-        server=args.server,
-        token_env=args.token_env,
-        digest=args.digest,
-        environment=args.environment,
-        vsa_out=args.vsa_out,
-        json_output=args.json,
-        ca_bundle=args.ca_bundle,
-        timeout=args.timeout,
-        key=args.key,
-    )
-    return verdict_client.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr)
+def _listed_client_command(name: str, _args: argparse.Namespace) -> int:
+    return _client_command([name])
 
 
 def _in_transaction(settings: Settings, work: Callable[[Session], T]) -> T:

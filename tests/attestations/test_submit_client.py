@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
+from attestd_client import submit as client
+from attestd_client.errors import TokenMissing
 
-from app import client
 from app.config import Settings
 from tests.attestations.submissions import REPOSITORY, SERVICE, register
 from tests.cli_runner import heavy_modules_after
@@ -415,7 +416,7 @@ def test_an_sbom_over_the_size_limit_is_refused(service, submit, tmp_path):
 # --- usage errors: exit 2, nothing sent --------------------------------------------------
 
 
-def test_a_missing_token_variable_is_a_usage_error_and_nothing_is_sent(
+def test_a_missing_token_variable_is_a_configuration_error_and_nothing_is_sent(
     cli, clean_environment, quiet_port, release
 ):
     url, listener = quiet_port
@@ -424,21 +425,23 @@ def test_a_missing_token_variable_is_a_usage_error_and_nothing_is_sent(
         "submit", "--server", url, "--token-env", TOKEN_ENV, "--service", SERVICE,
         "--sbom", release["sbom"],
     )  # fmt: skip
-    assert result.code == 2
+    assert result.code == 3
     assert f"the environment variable {TOKEN_ENV} is not set" in result.err
     assert "nothing was sent" in result.err
     assert result.out == ""
     assert no_connection(listener)
 
 
-def test_an_empty_token_variable_is_a_usage_error(cli, clean_environment, quiet_port, release):
+def test_an_empty_token_variable_is_a_configuration_error(
+    cli, clean_environment, quiet_port, release
+):
     url, listener = quiet_port
     clean_environment.setenv(TOKEN_ENV, "  \n")
     result = cli(
         "submit", "--server", url, "--token-env", TOKEN_ENV, "--service", SERVICE,
         "--sbom", release["sbom"],
     )  # fmt: skip
-    assert result.code == 2
+    assert result.code == 3
     assert f"the environment variable {TOKEN_ENV} is empty" in result.err
     assert no_connection(listener)
 
@@ -1008,7 +1011,7 @@ def test_plain_http_to_another_host_warns_about_the_token(tmp_path):
 
 
 def test_a_token_with_characters_no_token_has_is_refused_unrepeated():
-    with pytest.raises(client.UsageError) as refused:
+    with pytest.raises(TokenMissing) as refused:
         client.read_token(TOKEN_ENV, {TOKEN_ENV: "atd_secret value"})
     assert "secret" not in str(refused.value)
 
@@ -1043,4 +1046,4 @@ def test_submit_loads_no_server_code(tmp_path):
     sbom = write(tmp_path, "bom.json", cyclonedx())
     argv = ["submit", "--server", "http://127.0.0.1:9", "--token-env", "ATTESTD_SUBMIT_UNSET"]
     argv += ["--service", "s", "--sbom", str(sbom)]
-    assert heavy_modules_after(argv, "ATTESTD_SUBMIT_UNSET") == "2 [] False"
+    assert heavy_modules_after(argv, "ATTESTD_SUBMIT_UNSET") == "3 [] False"

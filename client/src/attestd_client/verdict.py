@@ -1,39 +1,35 @@
-"""The deploy-gate client behind ``attestd verdict``: may this digest ship?
+"""``verdict``: the deploy gate's question, may this digest ship?, asked of an attestd server.
 
-It asks an attestd server (``POST /v1/verdicts``), prints one line a CI log can
-act on, and can keep the signed verification summary (the VSA, a DSSE
-envelope) as evidence, for a denial as much as for an approval. Given
-``--key``, attestd's public key, it trusts an answer only once its summary
-verifies with that key and says what the answer says. Like ``app.client``,
-whose argument checks, token reading, TLS set-up, problem parsing, retry policy
-and log-line escaping it uses, it imports nothing of the server but the pure
-VSA check (``app.scoring.vsa``).
+It asks (``POST /v1/verdicts``), prints one line a CI log can act on with each
+reason once on the lines after it, and can keep the signed verification
+summary (the VSA, a DSSE envelope) as evidence, for a denial as much as for an
+approval. Given ``--key``, attestd's public key, it trusts an answer only once
+its summary verifies with that key and says what the answer says.
 
-Every run ends in one exit code::
+Every run ends in one exit code (``errors.ExitCode``)::
 
     0  allow          the server allows the digest (for the environment asked about)
-    1  deny           the server denies it; the reasons follow the decision line. Also
-                      a digest attestd holds no evidence for (404 artifact-not-found):
-                      a gate denies what it knows nothing of; there is no VSA then
-    2  usage          --digest, --server, --environment, --timeout, --ca-bundle,
-                      --vsa-out or --key is wrong; nothing was sent
-    3  configuration  the token variable is unset, empty or malformed (nothing sent);
-                      401, 403, any other 404 (a wrong --server, a proxy), 422 (an
-                      environment the policy does not name), another 4xx, a redirect
-                      or an untrusted certificate; or the VSA could not be written
-    4  server         5xx, 429, no connection, a timeout, or a 200 that is not a
-                      verdict on this digest, after the retries; or, with --key, a
-                      VSA that does not verify with the key or disagrees with the answer
+    1  deny           the server denies it. Also a digest attestd holds no evidence for
+                      (404 artifact-not-found): a gate denies what it knows nothing of;
+                      there is no VSA then
+    2  usage          UsageError: an argument or --key is wrong; nothing was sent
+    3  configuration  a ConfigurationError: the token variable (nothing sent), 401, 403,
+                      any other 404, 422 (an environment the policy does not name),
+                      another 4xx, a redirect, an untrusted certificate; or the VSA
+                      could not be written
+    4  server         a ServerError: 5xx, 429, no connection, a timeout, a 200 that is
+                      not a verdict on this digest, after the retries; or, with --key,
+                      a VSA that does not verify with the key or disagrees with the answer
 
-Errors::
-
-    VerdictError       the run ended without a decision: its exit code and the lines that say why
-    MalformedVerdict   (a ValueError) a 200 answer that is not a verdict on this digest, or
-                       whose signed summary says otherwise
+With ``--json`` standard output holds exactly one JSON object, whatever the
+outcome: the server's answer as it came for allow and deny; for a digest
+attestd does not know, ``{"decision": "deny", "digest", "environment",
+"reasons", "vsa": null, "problem"}``; when the run failed, ``{"decision": null,
+"error": {...}}`` (``ClientError.as_json``); and when the answer came but the
+VSA could not be written, the answer with that ``"error"`` added.
 
 Asking for a verdict changes nothing on the server but its audit log, so every
-transient failure (connection, timeout, 429, 5xx) is retried with
-``app.client.RetryPolicy``.
+transient failure (connection, timeout, 429, 5xx) is retried.
 """
 
 from __future__ import annotations
@@ -51,29 +47,67 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO, TypeVar
 
 import httpx
-from cryptography.exceptions import UnsupportedAlgorithm
 
-from app.client import (
-    DEFAULT_TIMEOUT,
+from attestd_client.arguments import (
     PLAIN_HTTP_WARNING,
+    TOKEN_VARIABLE,
+    ArgumentProblems,
+    check_digest,
+    read_token,
+    resolve_server,
+    sends_token_in_clear,
+    tls_context,
+)
+from attestd_client.errors import (
+    AccessDenied,
+    ClientError,
+    ExitCode,
+    MalformedAnswer,
+    NotFound,
+    OutputNotWritten,
+    Redirected,
+    RequestRefused,
+    ServerFailure,
+    Unreachable,
+    UntrustedCertificate,
+    UntrustedSummary,
+    UsageError,
+)
+from attestd_client.keys import InvalidPublicKey, PublicKey
+from attestd_client.safe_text import printable, quoted, reason_lines, shown
+from attestd_client.transport import (
+    ACCEPT,
+    DEFAULT_TIMEOUT,
     RETRY_ERRORS,
     TLS_HINT,
-    ExitCode,
     Problem,
     RetryPolicy,
-    UsageError,
-    check_server_url,
+    http_client,
     is_certificate_failure,
-    printable,
-    read_token,
-    sends_token_in_clear,
     status_line,
-    tls_context,
     transport_failure,
 )
-from app.digests import is_artifact_digest
-from app.scoring.vsa import VsaInvalid, open_summary
-from app.signing import PublicKey, SigningKeyError
+from attestd_client.vsa import VerifyingKey, VsaInvalid, open_summary
+
+__all__ = [
+    "Answer",
+    "Decision",
+    "MalformedVerdict",
+    "UnknownArtifact",
+    "Verdict",
+    "VerdictOptions",
+    "VerdictRequest",
+    "ask",
+    "check_summary",
+    "describe",
+    "describe_failure",
+    "failure_json",
+    "load_public_key",
+    "parse_verdict",
+    "prepare",
+    "run",
+    "write_vsa",
+]
 
 ENDPOINT = "/v1/verdicts"
 # Lenient on purpose: the server owns the environment names; this only keeps
@@ -108,38 +142,19 @@ class Decision(enum.StrEnum):
 class MalformedVerdict(ValueError):
     """A 200 answer that is not a verdict on the digest asked about; the message says why.
 
-    With ``--key``, also a verdict whose signed summary says something else.
+    With ``--key``, also a verdict whose signed summary says something else. The
+    run turns it into ``MalformedAnswer`` or ``UntrustedSummary``.
     """
 
 
-class VerdictError(Exception):
-    """The run ended without a decision: the exit code, what went wrong, and what may help."""
-
-    def __init__(
-        self,
-        exit_code: ExitCode,
-        messages: Iterable[str],
-        *,
-        reasons: Iterable[str] = (),
-        hint: str | None = None,
-        status: int | None = None,
-        attempts: int = 0,
-    ) -> None:
-        self.exit_code = exit_code
-        self.messages = tuple(messages)
-        self.reasons = tuple(reasons)
-        self.hint = hint
-        self.status = status
-        self.attempts = attempts
-        super().__init__("; ".join(self.messages))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VerdictOptions:
-    """The arguments of ``attestd verdict``, as given."""
+    """The arguments of ``verdict``, as given; None where the environment may say."""
 
-    server: str
-    token_env: str
+    server: str | None = None
+    """The server's base URL; None takes ``ATTESTD_SERVER``."""
+    token_env: str | None = None
+    """The variable that holds the token; None means ``ATTESTD_TOKEN``."""
     digest: str
     environment: str | None = None
     vsa_out: Path | None = None
@@ -165,7 +180,7 @@ class VerdictRequest:
     retry: RetryPolicy
     vsa_out: Path | None = None
     key: Path | None = None
-    public_key: PublicKey | None = field(default=None, repr=False)
+    public_key: VerifyingKey | None = field(default=None, repr=False)
     """The key read from ``key``; when set, only a VSA that verifies with it is trusted."""
     warnings: tuple[str, ...] = ()
 
@@ -195,6 +210,10 @@ class Verdict:
     verified_at: str | None = None
     document: Mapping[str, Any] = field(default_factory=dict, repr=False)
     """The whole answer as the server sent it, fields added later included."""
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``--json`` prints: the server's answer as it came."""
+        return dict(self.document)
 
 
 @dataclass(frozen=True)
@@ -231,42 +250,40 @@ Answer = Verdict | UnknownArtifact
 def prepare(options: VerdictOptions, environ: Mapping[str, str]) -> VerdictRequest:
     """The request ``options`` ask for, checked in full before anything is sent.
 
-    ``VerdictError`` with exit 2 lists every argument problem; with exit 3, the
-    token variable's problem when the arguments are fine.
+    ``UsageError`` lists every argument problem; ``TokenMissing`` when only the
+    token's variable is wrong.
     """
-    problems: list[str] = []
+    problems = ArgumentProblems()
     warnings: list[str] = []
-    server = _collect(problems, lambda: check_server_url(options.server))
+    server = problems.check(lambda: resolve_server(options.server, environ))
     if server is not None and sends_token_in_clear(server):
         warnings.append(PLAIN_HTTP_WARNING)
-    digest = _collect(problems, lambda: check_digest(options.digest))
+    digest = problems.check(lambda: check_digest(options.digest, option="--digest"))
     if options.environment is not None and not _ENVIRONMENT.fullmatch(options.environment):
-        problems.append(
-            f"--environment {_quoted(options.environment)} is not an environment name (letters, "
+        problems.add(
+            f"--environment {quoted(options.environment)} is not an environment name (letters, "
             "digits, '.', '_' and '-', at most 63, starting with a letter or digit)"
         )
     if not options.timeout > 0:
-        problems.append(f"--timeout must be more than 0 seconds, not {options.timeout}")
+        problems.add(f"--timeout must be more than 0 seconds, not {options.timeout}")
     verify: ssl.SSLContext | bool = True
     if (ca_bundle := options.ca_bundle) is not None:
-        verify = _collect(problems, lambda: tls_context(ca_bundle)) or True
+        verify = problems.check(lambda: tls_context(ca_bundle)) or True
     if options.vsa_out is not None:
-        problems.extend(_vsa_out_problems(options.vsa_out))
+        for problem in _vsa_out_problems(options.vsa_out):
+            problems.add(problem)
     public_key = None
     if (key := options.key) is not None:
-        public_key = _collect(problems, lambda: load_public_key(key))
-    token_problems: list[str] = []
-    token = _collect(token_problems, lambda: read_token(options.token_env, environ))
-    if problems:
-        raise VerdictError(ExitCode.USAGE, [*problems, *token_problems])
-    if token_problems or token is None or server is None or digest is None:
-        raise VerdictError(ExitCode.CONFIGURATION, token_problems)
+        public_key = problems.check(lambda: load_public_key(key))
+    token = problems.check(lambda: read_token(options.token_env, environ))
+    if problems or token is None or server is None or digest is None:
+        raise problems.error()
     return VerdictRequest(
         server=server,
         digest=digest,
         environment=options.environment,
         token=token,
-        token_env=options.token_env,
+        token_env=options.token_env or TOKEN_VARIABLE,
         verify=verify,
         timeout=options.timeout,
         retry=options.retry,
@@ -277,39 +294,19 @@ def prepare(options: VerdictOptions, environ: Mapping[str, str]) -> VerdictReque
     )
 
 
-def check_digest(text: str) -> str:
-    """``--digest`` in its stored spelling: ``sha256:<64 hex>`` or ``sha512:<128 hex>``."""
-    if not is_artifact_digest(text):
-        raise UsageError(
-            [f"--digest {_quoted(text)} is not sha256:<64 hex digits> or sha512:<128 hex digits>"]
-        )
-    return text.lower()
-
-
 def load_public_key(path: Path) -> PublicKey:
     """The Ed25519 public key in the PEM file ``path`` (``public_key_pem`` of ``GET /v1/keys``)."""
     try:
         pem = path.read_bytes()
     except OSError as error:
-        raise UsageError([f"--key {path}: cannot read it: {error.strerror}"]) from None
+        raise UsageError(f"--key {path}: cannot read it: {error.strerror}") from None
     try:
         return PublicKey.from_pem(pem)
-    except (SigningKeyError, UnsupportedAlgorithm) as error:
+    except InvalidPublicKey as error:
         raise UsageError(
-            [
-                f"--key {path}: {printable(str(error))}; give attestd's Ed25519 public key in "
-                "PEM, the public_key_pem of GET /v1/keys"
-            ]
+            f"--key {path}: {printable(str(error))}; give attestd's Ed25519 public key in "
+            "PEM, the public_key_pem of GET /v1/keys"
         ) from None
-
-
-def _collect(problems: list[str], check: Callable[[], T]) -> T | None:
-    """``check()``, or None with its ``UsageError`` messages added to ``problems``."""
-    try:
-        return check()
-    except UsageError as error:
-        problems.extend(error.messages)
-        return None
 
 
 def _vsa_out_problems(path: Path) -> list[str]:
@@ -333,16 +330,11 @@ def ask(
 
     ``UnknownArtifact`` when attestd holds no evidence for the digest. With
     ``request.public_key``, a verdict is returned only once its VSA verifies.
-    ``VerdictError`` when no decision could be had: exit 3 for what the caller
-    must fix (token, URL, certificate, environment), exit 4 for the server, the
-    network or a summary that does not verify.
+    A ``ClientError`` when no decision could be had: a ``ConfigurationError``
+    for what the caller must fix (token, URL, certificate, environment), a
+    ``ServerError`` for the server, the network or a summary that does not verify.
     """
-    with httpx.Client(
-        timeout=request.timeout,
-        verify=request.verify,
-        transport=transport,
-        follow_redirects=False,
-    ) as http:
+    with http_client(timeout=request.timeout, verify=request.verify, transport=transport) as http:
         attempt = 1
         while True:
             response: httpx.Response | None = None
@@ -350,23 +342,17 @@ def ask(
                 response = http.post(
                     request.server + ENDPOINT,
                     json=request.body,
-                    headers={
-                        "Authorization": f"Bearer {request.token}",
-                        "Accept": "application/json, application/problem+json",
-                    },
+                    headers={"Authorization": f"Bearer {request.token}", "Accept": ACCEPT},
                 )
             except RETRY_ERRORS as error:
                 if is_certificate_failure(error):
-                    raise VerdictError(
-                        ExitCode.CONFIGURATION,
-                        [transport_failure(error, request.timeout)],
-                        hint=TLS_HINT,
-                        attempts=attempt,
+                    raise UntrustedCertificate(
+                        transport_failure(error, request.timeout), hint=TLS_HINT, attempts=attempt
                     ) from None
                 failure = transport_failure(error, request.timeout)
             except httpx.TransportError as error:
-                raise VerdictError(
-                    ExitCode.SERVER, [transport_failure(error, request.timeout)], attempts=attempt
+                raise Unreachable(
+                    transport_failure(error, request.timeout), attempts=attempt
                 ) from None
             else:
                 if not _is_transient(response.status_code):
@@ -375,12 +361,12 @@ def ask(
             if attempt > request.retry.retries:
                 if attempt > 1:
                     failure += f" (after {attempt} attempts)"
-                problem = Problem.from_response(response) if response is not None else None
-                raise VerdictError(
-                    ExitCode.SERVER,
-                    [failure],
-                    reasons=_problem_lines(problem),
-                    status=response.status_code if response is not None else None,
+                if response is None:
+                    raise Unreachable(failure, attempts=attempt)
+                raise ServerFailure(
+                    failure,
+                    problem=Problem.from_response(response),
+                    status=response.status_code,
                     attempts=attempt,
                 )
             retry_after = response.headers.get("retry-after") if response is not None else None
@@ -393,7 +379,7 @@ def _is_transient(status: int) -> bool:
 
 
 def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> Answer:
-    """The answer in a final (not retried) response, or the ``VerdictError`` it amounts to."""
+    """The answer in a final (not retried) response, or the ``ClientError`` it amounts to."""
     status = response.status_code
     if status == 200:
         try:
@@ -401,9 +387,8 @@ def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> A
                 _json_body(response), digest=request.digest, environment=request.environment
             )
         except MalformedVerdict as error:
-            raise VerdictError(
-                ExitCode.SERVER,
-                [f"the server answered {status_line(response)} without a verdict: {error}"],
+            raise MalformedAnswer(
+                f"the server answered {status_line(response)} without a verdict: {error}",
                 status=status,
                 attempts=attempt,
             ) from None
@@ -412,9 +397,8 @@ def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> A
         return verdict
     if 300 <= status < 400:
         location = response.headers.get("location", "(no Location)")
-        raise VerdictError(
-            ExitCode.CONFIGURATION,
-            [f"the server answered {status_line(response)} to {printable(location)}"],
+        raise Redirected(
+            f"the server answered {status_line(response)} to {printable(location)}",
             hint="give --server as the URL the server redirects to",
             status=status,
             attempts=attempt,
@@ -427,19 +411,16 @@ def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> A
                 environment=request.environment or DEFAULT_ENVIRONMENT,
                 problem=problem,
             )
-        raise VerdictError(
-            ExitCode.CONFIGURATION,
-            [f"{status} {_problem_head(problem)}"],
-            reasons=_problem_lines(problem),
+        refused = {401: AccessDenied, 403: AccessDenied, 404: NotFound}.get(status, RequestRefused)
+        raise refused(
+            f"{status} {problem.head}",
+            problem=problem,
             hint=_configuration_hint(status, problem, request),
             status=status,
             attempts=attempt,
         )
-    raise VerdictError(
-        ExitCode.SERVER,
-        [f"unexpected answer {status_line(response)}"],
-        status=status,
-        attempts=attempt,
+    raise MalformedAnswer(
+        f"unexpected answer {status_line(response)}", status=status, attempts=attempt
     )
 
 
@@ -464,14 +445,14 @@ def parse_verdict(document: object, *, digest: str, environment: str | None) -> 
         raise MalformedVerdict("the answer is not a JSON object")
     decision = document.get("decision")
     if decision not in {item.value for item in Decision}:
-        raise MalformedVerdict(f"decision is {_shown(decision)}, not allow or deny")
+        raise MalformedVerdict(f"decision is {shown(decision)}, not allow or deny")
     answered_digest = _field(document, "digest", str)
     if answered_digest.lower() != digest:
-        raise MalformedVerdict(f"it is about the digest {_shown(answered_digest)}, not {digest}")
+        raise MalformedVerdict(f"it is about the digest {shown(answered_digest)}, not {digest}")
     answered_environment = _field(document, "environment", str)
     if environment is not None and answered_environment != environment:
         raise MalformedVerdict(
-            f"it is about the environment {_shown(answered_environment)}, not {environment}"
+            f"it is about the environment {shown(answered_environment)}, not {environment}"
         )
     reasons = document.get("reasons")
     if not isinstance(reasons, list) or not all(isinstance(item, str) for item in reasons):
@@ -499,7 +480,7 @@ def _field(document: Mapping[str, Any], name: str, kind: type[T]) -> T:
     value = document.get(name)
     # bool is an int to Python, never a level to the server.
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise MalformedVerdict(f"{name} is {_shown(value)}, not a {kind.__name__}")
+        raise MalformedVerdict(f"{name} is {shown(value)}, not a {kind.__name__}")
     return value
 
 
@@ -507,7 +488,7 @@ def _optional_field(document: Mapping[str, Any], name: str, kind: type[T]) -> T 
     return None if document.get(name) is None else _field(document, name, kind)
 
 
-def check_summary(verdict: Verdict, public_key: PublicKey) -> dict[str, Any]:
+def check_summary(verdict: Verdict, public_key: VerifyingKey) -> dict[str, Any]:
     """The statement of ``verdict.vsa`` once it verifies with ``public_key`` and agrees.
 
     ``VsaInvalid`` when the envelope is not a VSA signed by that key;
@@ -523,46 +504,40 @@ def check_summary(verdict: Verdict, public_key: PublicKey) -> dict[str, Any]:
         if isinstance(subject, dict)
     ]
     if not any(isinstance(digest, dict) and digest.get(algorithm) == value for digest in named):
-        shown = ", ".join(_shown(digest) for digest in named) or "no digest"
-        raise MalformedVerdict(f"its subject is {shown}, not {verdict.digest}")
+        said = ", ".join(shown(digest) for digest in named) or "no digest"
+        raise MalformedVerdict(f"its subject is {said}, not {verdict.digest}")
     predicate = statement.get("predicate")
     result = predicate.get("verificationResult") if isinstance(predicate, dict) else None
     expected = "PASSED" if verdict.decision is Decision.ALLOW else "FAILED"
     if result != expected:
         raise MalformedVerdict(
-            f"its verificationResult is {_shown(result)}, not {expected} as a decision of "
+            f"its verificationResult is {shown(result)}, not {expected} as a decision of "
             f"{verdict.decision.value} needs"
         )
     return statement
 
 
-def _trust(verdict: Verdict, public_key: PublicKey, key: Path | None, attempt: int) -> None:
+def _trust(verdict: Verdict, public_key: VerifyingKey, key: Path | None, attempt: int) -> None:
     """Nothing when ``verdict``'s VSA verifies with ``public_key`` (from ``key``) and agrees.
 
-    Else ``VerdictError``: a gate must not act on an answer whose signature
+    Else ``UntrustedSummary``: a gate must not act on an answer whose signature
     fails, so that is a server failure (exit 4), not a decision.
     """
     named = key if key is not None else "the given key"
     try:
         check_summary(verdict, public_key)
     except VsaInvalid as error:
-        raise VerdictError(
-            ExitCode.SERVER,
-            [
-                f"the verification summary does not verify with {named}: "
-                f"{printable(str(error))}; the answer is not trusted"
-            ],
+        raise UntrustedSummary(
+            f"the verification summary does not verify with {named}: "
+            f"{printable(str(error))}; the answer is not trusted",
             hint="is --key the public key GET /v1/keys of this server publishes?",
             status=200,
             attempts=attempt,
         ) from None
     except MalformedVerdict as error:
-        raise VerdictError(
-            ExitCode.SERVER,
-            [
-                f"the verification summary signed with {named} does not agree with the "
-                f"answer: {error}; the answer is not trusted"
-            ],
+        raise UntrustedSummary(
+            f"the verification summary signed with {named} does not agree with the "
+            f"answer: {error}; the answer is not trusted",
             status=200,
             attempts=attempt,
         ) from None
@@ -586,25 +561,14 @@ def _configuration_hint(status: int, problem: Problem, request: VerdictRequest) 
     return "is --server the attestd base URL?"
 
 
-def _problem_head(problem: Problem) -> str:
-    head = printable(problem.title)
-    if problem.detail and problem.detail != problem.title:
-        head += f": {printable(problem.detail)}"
-    return head
-
-
-def _problem_lines(problem: Problem | None) -> tuple[str, ...]:
-    return () if problem is None else problem.reasons
-
-
 # --- reporting --------------------------------------------------------------------------
 
 
 def describe(answer: Answer) -> list[str]:
-    """Lines for a CI log: the decision first, then each reason, indented.
+    """Lines for a CI log: the decision first, then each reason once, indented.
 
-    ``allow sha256:… production level 4 (Improve)``, or for a denial the same
-    with ``: reason; reason`` so that the first line alone says why. A digest
+    ``allow sha256:… production level 4 (Improve)``, or ``deny sha256:…
+    production level 2 (Operate)`` followed by ``  - reason`` lines. A digest
     attestd knows nothing of is ``deny sha256:… production: unknown to attestd
     (no evidence recorded)``.
     """
@@ -613,24 +577,29 @@ def describe(answer: Answer) -> list[str]:
             f"{answer.decision.value} {answer.digest} {printable(answer.environment)}: "
             "unknown to attestd (no evidence recorded)"
         )
-        return [head, *(f"  - {printable(reason)}" for reason in answer.problem.reasons)]
+        return [head, *reason_lines(answer.problem.reasons)]
     head = (
         f"{answer.decision.value} {answer.digest} {printable(answer.environment)} "
         f"level {answer.level} ({printable(answer.level_name)})"
     )
-    if answer.decision is Decision.DENY:
-        said = "; ".join(printable(reason) for reason in answer.reasons)
-        head += f": {said or 'the server gave no reason'}"
-    return [head, *(f"  - {printable(reason)}" for reason in answer.reasons)]
+    if answer.decision is Decision.DENY and not answer.reasons:
+        head += ": the server gave no reason"
+    return [head, *reason_lines(answer.reasons)]
 
 
-def describe_failure(error: VerdictError) -> list[str]:
-    """Lines for the error stream: what failed, the server's reasons, and a hint."""
-    lines = [f"attestd verdict: {message}" for message in error.messages]
-    lines.extend(f"  - {printable(reason)}" for reason in error.reasons)
+def describe_failure(error: ClientError, *, name: str = "attestd verdict") -> list[str]:
+    """Lines for the error stream: what failed, the server's reasons once, and a hint."""
+    lines = [f"{name}: {message}" for message in error.messages]
+    said = (error.problem.title, error.problem.detail) if error.problem is not None else ()
+    lines.extend(reason_lines(error.reasons, already_said=said))
     if error.hint is not None:
         lines.append(f"  hint: {error.hint}")
     return lines
+
+
+def failure_json(error: ClientError) -> dict[str, Any]:
+    """What ``--json`` prints when no decision could be had."""
+    return {"decision": None, "error": error.as_json()}
 
 
 def write_vsa(path: Path, envelope: Mapping[str, Any]) -> None:
@@ -651,14 +620,6 @@ def write_vsa(path: Path, envelope: Mapping[str, Any]) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _quoted(text: str) -> str:
-    return json.dumps(printable(text[:200]))
-
-
-def _shown(value: object) -> str:
-    return _quoted(value) if isinstance(value, str) else printable(json.dumps(value)[:200])
-
-
 # --- running ----------------------------------------------------------------------------
 
 
@@ -670,53 +631,67 @@ def run(
     err: TextIO,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    name: str = "attestd verdict",
 ) -> int:
-    """``attestd verdict``: check, ask, report, keep the VSA; the exit code."""
+    """Check, ask, report, keep the VSA; the exit code.
+
+    ``name`` starts each line written to ``err``: the command as the job ran it.
+    """
     try:
         request = prepare(options, environ)
-    except VerdictError as error:
-        _write(err, [*describe_failure(error), "attestd verdict: nothing was sent"])
+    except ClientError as error:
+        if options.json_output:
+            _write(out, [json.dumps(failure_json(error), sort_keys=True)])
+        _write(err, [*describe_failure(error, name=name), f"{name}: nothing was sent"])
         return error.exit_code
 
     def write(stream: TextIO, lines: Iterable[str]) -> None:
         # A server that repeats the Authorization header must not put the token in the log.
         _write(stream, (line.replace(request.token, _REDACTED) for line in lines))
 
-    write(err, (f"attestd verdict: {warning}" for warning in request.warnings))
+    write(err, (f"{name}: {warning}" for warning in request.warnings))
     try:
         answer = ask(request, transport=transport, sleep=sleep)
-    except VerdictError as error:
-        lines = describe_failure(error)
+    except ClientError as error:
+        if options.json_output:
+            write(out, [json.dumps(failure_json(error), sort_keys=True)])
+        lines = describe_failure(error, name=name)
         if request.vsa_out is not None:
-            lines.append(f"attestd verdict: nothing was written to {request.vsa_out}")
+            lines.append(f"{name}: nothing was written to {request.vsa_out}")
         write(err, lines)
         return error.exit_code
+    kept, notes = _keep_vsa(answer, request, name)
     if options.json_output:
-        document = answer.as_json() if isinstance(answer, UnknownArtifact) else answer.document
+        document = answer.as_json()
+        if kept is not None:
+            document["error"] = kept.as_json()
         write(out, [json.dumps(document, sort_keys=True)])
     else:
         write(out, describe(answer))
+    write(err, notes)
+    return kept.exit_code if kept is not None else answer.decision.exit_code
+
+
+def _keep_vsa(
+    answer: Answer, request: VerdictRequest, name: str
+) -> tuple[ClientError | None, list[str]]:
+    """Write the VSA where ``--vsa-out`` asks; the failure, if any, and the lines for ``err``."""
     if isinstance(answer, UnknownArtifact):
-        if request.vsa_out is not None:
-            write(
-                err,
-                [
-                    f"attestd verdict: attestd signs no VSA for a digest it holds no evidence "
-                    f"for; nothing was written to {request.vsa_out}"
-                ],
-            )
-        return answer.decision.exit_code
-    verdict = answer
-    if request.key is not None:
-        write(err, [f"attestd verdict: the VSA verifies with {request.key}"])
-    if request.vsa_out is not None:
-        try:
-            write_vsa(request.vsa_out, verdict.vsa)
-        except OSError as error:
-            write(err, [f"attestd verdict: cannot write {request.vsa_out}: {error.strerror}"])
-            return ExitCode.CONFIGURATION
-        write(err, [f"attestd verdict: wrote the VSA to {request.vsa_out}"])
-    return verdict.decision.exit_code
+        if request.vsa_out is None:
+            return None, []
+        return None, [
+            f"{name}: attestd signs no VSA for a digest it holds no evidence for; nothing "
+            f"was written to {request.vsa_out}"
+        ]
+    notes = [f"{name}: the VSA verifies with {request.key}"] if request.key is not None else []
+    if request.vsa_out is None:
+        return None, notes
+    try:
+        write_vsa(request.vsa_out, answer.vsa)
+    except OSError as error:
+        failure = OutputNotWritten(f"cannot write {request.vsa_out}: {error.strerror}")
+        return failure, [*notes, *describe_failure(failure, name=name)]
+    return None, [*notes, f"{name}: wrote the VSA to {request.vsa_out}"]
 
 
 def _write(stream: TextIO, lines: Iterable[str]) -> None:
