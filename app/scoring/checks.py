@@ -508,7 +508,7 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     Check(
         "sbom-present",
         "An SBOM for the latest release",
-        "Generate an SBOM in the release job and send it with `attestd submit --sbom`.",
+        "Generate an SBOM in the release job and send it with `attestd-client submit --sbom`.",
         sbom_present,
     ),
     Check(
