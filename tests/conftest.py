@@ -18,6 +18,7 @@ from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.main import create_app
 from app.signing import load_or_create_service_key, load_service_key
+from tests.builders.credentials import bearer
 from tests.cli_runner import (
     CliResult,
     clear_attestd_environment,
@@ -137,10 +138,6 @@ def make_token(run_with_trail) -> Callable[..., str]:
         return result
 
     return make
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SERVICE = "payments"
+from tests.builders.services import SERVICE
 
 
 def maturity_of(client: Any, headers: dict[str, str], service: str = SERVICE) -> dict[str, Any]:
