@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.attestations.trust import TrustRoot, load_trust_root
 from app.audit.events import Actor
 from app.audit.log import AuditLog, AuditTrail
 from app.auth.credentials import Role
@@ -193,3 +194,9 @@ def local_root_file(
 ) -> Path:
     """The local Sigstore's trusted_root.json, for settings that name root files."""
     return local_sigstore.write_trusted_root(tmp_path_factory.mktemp("local-root"))
+
+
+@pytest.fixture(scope="session")
+def trust_root(local_root_file: Path) -> TrustRoot:
+    """The local Sigstore's trust root, loaded as the app loads its configured roots."""
+    return load_trust_root(local_root_file)
