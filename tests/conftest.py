@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.attestations.trust import TrustRoot, load_trust_root
 from app.audit.events import Actor
 from app.audit.log import AuditLog, AuditTrail
 from app.auth.credentials import Role
@@ -18,6 +19,7 @@ from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.main import create_app
 from app.signing import load_or_create_service_key, load_service_key
+from tests.builders.credentials import bearer
 from tests.cli_runner import (
     CliResult,
     clear_attestd_environment,
@@ -139,10 +141,6 @@ def make_token(run_with_trail) -> Callable[..., str]:
     return make
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def admin_headers(make_token) -> dict[str, str]:
     return bearer(make_token(Role.ADMIN))
@@ -196,3 +194,9 @@ def local_root_file(
 ) -> Path:
     """The local Sigstore's trusted_root.json, for settings that name root files."""
     return local_sigstore.write_trusted_root(tmp_path_factory.mktemp("local-root"))
+
+
+@pytest.fixture(scope="session")
+def trust_root(local_root_file: Path) -> TrustRoot:
+    """The local Sigstore's trust root, loaded as the app loads its configured roots."""
+    return load_trust_root(local_root_file)

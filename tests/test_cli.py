@@ -19,7 +19,7 @@ from app.config import Settings
 from app.db.engine import make_engine
 from app.db.migrate import expected_heads
 from app.health import check_database
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 
 TOKEN_IN_TEXT = re.compile(r"atd_[A-Za-z0-9_-]{43}")
 SERVICES = "/v1/services"

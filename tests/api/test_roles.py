@@ -17,7 +17,7 @@ from app.api.routers import ROUTERS
 from app.auth.credentials import Role
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 
 PUBLIC: frozenset[Role] = frozenset()
 READ = frozenset({Role.ADMIN, Role.AUDITOR})

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 from app.auth.credentials import Role
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 
 # The document only: building an app opens no database until its lifespan runs.
 schema = schemathesis.openapi.from_dict(create_app(Settings(database_url="sqlite://")).openapi())

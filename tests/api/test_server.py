@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx2
 import pytest
 
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 from tests.servers import LiveServer, serve_in_thread
 
 LIMIT = 64 * 1024

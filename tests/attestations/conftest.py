@@ -1,29 +1,16 @@
-"""Trust roots for the attestation tests: a second local Sigstore, production, the public fixtures.
+"""Trust roots for the attestation tests: a second local Sigstore, production.
 
-The local test Sigstore itself (``local_sigstore``, ``local_root_file``) is in tests/conftest.py.
+The local test Sigstore itself (``local_sigstore``, ``local_root_file``, ``trust_root``)
+is in tests/conftest.py; the public fixtures' folder and ``needs_fixtures`` are in
+tests/attestations/public_cases.py.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from app.attestations.trust import TrustRoot, load_trust_root, production_root_file
 from tests.sigstore_local import LocalSigstore
-
-# The real public bundles (see its INDEX.md); tests using them skip when it is absent.
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "sigstore"
-
-needs_fixtures = pytest.mark.skipif(
-    not (FIXTURES / "INDEX.md").is_file(),
-    reason=f"the public Sigstore bundles are not available ({FIXTURES} is absent)",
-)
-
-
-@pytest.fixture(scope="session")
-def trust_root(local_root_file: Path) -> TrustRoot:
-    return load_trust_root(local_root_file)
 
 
 @pytest.fixture(scope="session")

@@ -14,26 +14,36 @@ from app.artifacts.models import Artifact
 from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.blobs.models import Blob
 from app.sboms.models import Component, Sbom
+from tests.builders.services import REPOSITORY_URL, SERVICE
 from tests.sboms.uploads import audit_events
 from tests.sigstore_local import BuiltBundle
 
 ATTESTATIONS = "/v1/attestations"
 BUNDLE_JSON = "application/vnd.dev.sigstore.bundle.v0.3+json"
-SERVICE = "payments"
-REPOSITORY = "acme/payments"
 
 
 def register(
     client: TestClient,
     admin_headers: dict[str, str],
     name: str = SERVICE,
-    repository: str = f"https://github.com/{REPOSITORY}",
+    repository: str = REPOSITORY_URL,
 ) -> None:
     """A service whose default policy accepts its GitHub repository's workflows."""
     response = client.post(
         "/v1/services", json={"name": name, "repository": repository}, headers=admin_headers
     )
     assert response.status_code == 201, response.text
+
+
+def allow(client: Any, admin_headers: dict[str, str], *identities: dict[str, Any]) -> None:
+    """Add ``identities`` to the policy of ``payments``, keeping the default one."""
+    current = client.get(f"/v1/services/{SERVICE}/policy", headers=admin_headers).json()
+    changed = client.put(
+        f"/v1/services/{SERVICE}/policy",
+        json={"identities": [*current["identities"], *identities]},
+        headers=admin_headers,
+    )
+    assert changed.status_code == 200, changed.text
 
 
 def submit(

@@ -16,13 +16,12 @@ from app.config import Settings
 from tests.attestations.submissions import (
     ATTESTATIONS,
     NOTHING_STORED,
-    REPOSITORY,
-    SERVICE,
     attestation_events,
     register,
     stored_counts,
     submit,
 )
+from tests.builders.services import REPOSITORY, SERVICE
 from tests.problems import assert_problem
 from tests.sboms.sbom_files import read as read_sbom
 from tests.sboms.uploads import audit_events

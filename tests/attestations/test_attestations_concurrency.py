@@ -15,12 +15,11 @@ from app.config import Settings
 from app.scoring.models import MaturitySnapshot
 from tests.attestations.submissions import (
     ATTESTATIONS,
-    REPOSITORY,
-    SERVICE,
     attestation_events,
     register,
     stored_counts,
 )
+from tests.builders.services import REPOSITORY, SERVICE
 from tests.servers import serve_in_thread
 from tests.sigstore_local import (
     BuiltBundle,

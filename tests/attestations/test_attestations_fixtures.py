@@ -41,8 +41,7 @@ from app.attestations.models import Attestation, AttestationSubject, Verificatio
 from app.blobs.models import Blob
 from app.config import Settings
 from app.main import create_app
-from tests.attestations.conftest import needs_fixtures
-from tests.attestations.public_cases import CASES, Case
+from tests.attestations.public_cases import CASES, Case, needs_fixtures
 from tests.attestations.submissions import register, submit
 from tests.databases import TEST_DATABASE_URL_VARIABLE
 from tests.problems import assert_problem

@@ -15,7 +15,8 @@ from app.attestations.models import VerificationReceipt
 from app.attestations.trust import TrustRoot
 from app.config import Settings
 from app.main import create_app
-from tests.attestations.submissions import REPOSITORY, register, submit
+from tests.attestations.submissions import register, submit
+from tests.builders.services import REPOSITORY
 from tests.problems import assert_problem
 from tests.provenance.statements import statement
 from tests.sboms.uploads import audit_events

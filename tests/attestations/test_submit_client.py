@@ -24,7 +24,8 @@ from attestd_client import submit as client
 from attestd_client.errors import TokenMissing
 
 from app.config import Settings
-from tests.attestations.submissions import REPOSITORY, SERVICE, register
+from tests.attestations.submissions import register
+from tests.builders.services import REPOSITORY, SERVICE
 from tests.cli_runner import heavy_modules_after
 from tests.servers import LiveServer, serve_in_thread
 from tests.sigstore_local import (

@@ -38,8 +38,7 @@ from app.attestations.verification import (
     Verified,
     verify,
 )
-from tests.attestations.conftest import FIXTURES, needs_fixtures
-from tests.attestations.public_cases import CASES, RFC8785, Case
+from tests.attestations.public_cases import CASES, FIXTURES, RFC8785, Case, needs_fixtures
 from tests.sigstore_local import (
     DEFAULT_SIGNER,
     GITHUB_ACTIONS_ISSUER,

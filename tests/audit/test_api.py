@@ -23,7 +23,7 @@ from app.auth.credentials import Role, new_token, token_digest
 from app.auth.models import ApiToken
 from app.clock import utcnow
 from app.signing import PublicKey, load_service_key
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 from tests.problems import assert_problem
 
 KEYS = "/v1/keys"

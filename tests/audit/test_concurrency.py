@@ -34,7 +34,7 @@ from app.audit.log import AuditTrail
 from app.auth.credentials import Role
 from app.db.engine import make_engine, make_sessionmaker
 from app.signing import PublicKey
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 from tests.databases import backend_name
 from tests.servers import serve_in_thread
 

@@ -12,7 +12,7 @@ import pytest
 from app.audit.merkle import EMPTY_ROOT
 from app.config import DEFAULT_AUDIT_ORIGIN
 from app.signing import load_service_key
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 
 SERVICES = "/v1/services"
 EXPORT_FIELDS = {"index", "leaf", "leaf_hash", "checkpoint_signature"}

@@ -29,7 +29,7 @@ from app.services import registry
 from app.services.models import Service
 from app.services.schemas import ServiceCreate
 from app.signing import PublicKey
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 
 SERVICES = "/v1/services"
 REPOSITORY = "https://git.example.com/acme/payments"

@@ -32,6 +32,7 @@ from app.cli import main
 from app.config import DEFAULT_AUDIT_ORIGIN, Settings
 from app.main import create_app
 from app.signing import ServiceKey, load_service_key
+from tests.builders.credentials import bearer
 from tests.cli_runner import (
     CliResult,
     clear_attestd_environment,
@@ -39,7 +40,6 @@ from tests.cli_runner import (
     run_attestd,
     use_database_and_key,
 )
-from tests.conftest import bearer
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 VERIFY_SCRIPT = REPOSITORY_ROOT / "scripts" / "verify_audit.py"

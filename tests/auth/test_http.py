@@ -11,7 +11,7 @@ from app.auth.credentials import Role
 from app.auth.models import ApiToken
 from app.auth.tokens import revoke_token
 from tests.auth.token_samples import MALFORMED_TOKENS, WELL_FORMED_TOKENS
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 
 SERVICES = "/v1/services"
 NEW_SERVICE = {"name": "payments", "repository": "https://github.com/acme/payments"}

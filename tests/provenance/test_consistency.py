@@ -17,8 +17,8 @@ from app.provenance.consistency import (
     release_consistency,
 )
 from tests.attestations.submissions import register, submit
+from tests.builders.identities import RELEASE
 from tests.provenance.statements import statement
-from tests.provenance.test_provenance_api import RELEASE
 from tests.sboms.sbom_files import read as read_sbom
 from tests.sboms.uploads import upload as upload_sbom
 from tests.sigstore_local import SignerIdentity, dsse_bundle

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -12,46 +11,28 @@ import pytest
 from app.config import Settings
 from tests.attestations.submissions import (
     NOTHING_STORED,
+    allow,
     attestation_events,
     register,
     stored_counts,
     submit,
 )
+from tests.builders.identities import (
+    BRANCH,
+    FORK,
+    GENERATOR,
+    GENERATOR_IDENTITY,
+    RELEASE,
+    SELF_HOSTED,
+)
 from tests.problems import assert_problem
-from tests.provenance.statements import COMMIT, GO_BUILDER, TAG, statement
+from tests.provenance.statements import COMMIT, TAG, statement
 from tests.sigstore_local import (
     GITHUB_ACTIONS_ISSUER,
-    GitHubClaims,
     LocalSigstore,
     SignerIdentity,
     dsse_bundle,
 )
-
-RELEASE = SignerIdentity.github_workflow("acme/payments", ref=TAG, sha=COMMIT)
-BRANCH = SignerIdentity.github_workflow("acme/payments", ref="refs/heads/main", sha=COMMIT)
-FORK = SignerIdentity.github_workflow("mallory/payments", ref=TAG, sha=COMMIT)
-SELF_HOSTED = dataclasses.replace(
-    RELEASE,
-    github=dataclasses.replace(
-        GitHubClaims.for_workflow("acme/payments", ref=TAG, sha=COMMIT),
-        runner_environment="self-hosted",
-    ),
-)
-# The SLSA generator signs as its own reusable workflow, for a run of acme/payments.
-GENERATOR = SignerIdentity(
-    identity=GO_BUILDER,
-    issuer=GITHUB_ACTIONS_ISSUER,
-    github=dataclasses.replace(
-        GitHubClaims.for_workflow("acme/payments", ref=TAG, sha=COMMIT),
-        build_signer_uri=GO_BUILDER,
-    ),
-)
-GENERATOR_IDENTITY = {
-    "issuer": GITHUB_ACTIONS_ISSUER,
-    "subject_regex": r"https://github\.com/slsa-framework/slsa-github-generator/\.github/"
-    r"workflows/[a-z_-]+_slsa3\.yml@refs/tags/v[0-9]+\.[0-9]+\.[0-9]+",
-    "repository": "acme/payments",
-}
 
 
 @pytest.fixture
@@ -63,17 +44,6 @@ def settings(settings: Settings, local_root_file: Path) -> Settings:
 def service(client: Any, admin_headers: dict[str, str]) -> str:
     register(client, admin_headers)
     return "payments"
-
-
-def allow(client: Any, admin_headers: dict[str, str], *identities: dict[str, Any]) -> None:
-    """Add ``identities`` to the service's policy, keeping the default one."""
-    current = client.get("/v1/services/payments/policy", headers=admin_headers).json()
-    changed = client.put(
-        "/v1/services/payments/policy",
-        json={"identities": [*current["identities"], *identities]},
-        headers=admin_headers,
-    )
-    assert changed.status_code == 200, changed.text
 
 
 def submitted(

@@ -8,16 +8,10 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from tests.attestations.submissions import register, submit
+from tests.attestations.submissions import allow, register, submit
+from tests.builders.identities import FORK, GENERATOR, GENERATOR_IDENTITY, RELEASE
 from tests.problems import assert_problem
 from tests.provenance.statements import statement
-from tests.provenance.test_provenance_api import (
-    FORK,
-    GENERATOR,
-    GENERATOR_IDENTITY,
-    RELEASE,
-    allow,
-)
 from tests.sigstore_local import GITHUB_ACTIONS_ISSUER, LocalSigstore, SignerIdentity, dsse_bundle
 
 HOSTED = "good-attest-build-provenance-runner.json"

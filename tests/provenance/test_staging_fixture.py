@@ -24,7 +24,7 @@ from app.provenance.slsa import (
     provenance_from_statement,
     provenance_from_verified,
 )
-from tests.attestations.conftest import FIXTURES, needs_fixtures
+from tests.attestations.public_cases import FIXTURES, needs_fixtures
 
 BUNDLE = FIXTURES / "staging" / "a.dsse.staging-rekor-v2.txt.sigstore.json"
 CONFORMANCE = "https://github.com/sigstore-conformance/rekor2-dsse-hashedrekord-regen"

@@ -8,19 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.sboms.sbom_files import GENERATED
 from tests.sboms.uploads import SERVICE
-
-# The (syntax, spec version) pairs generated once per run: three versions per syntax,
-# covering what the loading and extraction tests read.
-GENERATED = [
-    ("JSON", "1.6"),
-    ("JSON", "1.4"),
-    ("JSON", "1.3"),
-    ("JSON", "1.2"),
-    ("XML", "1.6"),
-    ("XML", "1.5"),
-    ("XML", "1.3"),
-]
 
 
 @pytest.fixture(scope="session")

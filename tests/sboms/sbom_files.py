@@ -1,4 +1,8 @@
-"""The SBOM test files (tests/sboms/files) and what each is expected to do."""
+"""The SBOM test files (tests/sboms/files) and what each is expected to do.
+
+``GENERATED`` names the SBOMs a real generator makes during the run (the
+``generated_sboms`` fixture of tests/sboms/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -37,6 +41,18 @@ def _cases(manifest: str) -> list[pytest.ParameterSet]:
 
 KNOWN_GOOD = _cases("known_good.json")
 KNOWN_BAD = _cases("known_bad.json")
+
+# The (syntax, spec version) pairs generated once per run: three versions per syntax,
+# covering what the loading and extraction tests read.
+GENERATED = [
+    ("JSON", "1.6"),
+    ("JSON", "1.4"),
+    ("JSON", "1.3"),
+    ("JSON", "1.2"),
+    ("XML", "1.6"),
+    ("XML", "1.5"),
+    ("XML", "1.3"),
+]
 
 
 def component_count(sbom: LoadedSbom) -> int:

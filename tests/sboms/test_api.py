@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app.sboms.formats import SbomFormat
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 from tests.problems import assert_problem
 from tests.sboms.sbom_files import KNOWN_BAD, KNOWN_GOOD, read
 from tests.sboms.uploads import (

@@ -8,8 +8,7 @@ import pytest
 from lxml import etree
 
 from tests.problems import assert_problem
-from tests.sboms.conftest import GENERATED
-from tests.sboms.sbom_files import loopback_http_server, read
+from tests.sboms.sbom_files import GENERATED, loopback_http_server, read
 from tests.sboms.uploads import DIGEST_A, NOTHING_STORED, stored_counts, upload
 
 CONTENT_TYPES = {"JSON": "application/vnd.cyclonedx+json", "XML": "application/vnd.cyclonedx+xml"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders.sbom_documents import cyclonedx
 from tests.problems import assert_problem
 from tests.sboms.sbom_files import read
-from tests.sboms.test_search import cyclonedx
 from tests.sboms.uploads import DIGEST_A, SERVICE, upload
 
 

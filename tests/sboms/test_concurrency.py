@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx2
 import pytest
 
+from tests.builders.sbom_documents import cyclonedx
 from tests.sboms.sbom_files import read
-from tests.sboms.test_search import cyclonedx
 from tests.sboms.uploads import DIGEST_A, SERVICE, sbom_events, stored_counts
 from tests.servers import serve_in_thread
 

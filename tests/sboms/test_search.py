@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from app.pagination import encode_position
+from tests.builders.sbom_documents import cyclonedx
 from tests.problems import assert_problem
 from tests.sboms.uploads import upload
 
 DIGEST_A = "sha256:" + "1" * 64
 DIGEST_B = "sha256:" + "2" * 64
 DIGEST_C = "sha256:" + "3" * 64
-
-
-def cyclonedx(*purls: str, serial: str = "1") -> bytes:
-    """A minimal CycloneDX 1.6 SBOM with one component per purl."""
-    components = [
-        {"type": "library", "name": purl.rsplit("/", 1)[-1].split("@")[0], "purl": purl}
-        | ({"version": purl.rsplit("@", 1)[1].split("?")[0]} if "@" in purl else {})
-        for purl in purls
-    ]
-    bom = {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": f"urn:uuid:00000000-0000-4000-8000-{int(serial):012d}",
-        "version": 1,
-        "components": components,
-    }
-    return json.dumps(bom).encode()
 
 
 @pytest.fixture

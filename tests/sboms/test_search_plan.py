@@ -8,8 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.sboms.repository import SbomRepository
-from tests.sboms.test_search import DIGEST_A, cyclonedx
-from tests.sboms.uploads import upload
+from tests.builders.sbom_documents import cyclonedx
+from tests.sboms.uploads import DIGEST_A, upload
 
 INDEX = "ix_components_purl_lookup"
 

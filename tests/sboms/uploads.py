@@ -12,8 +12,8 @@ from app.artifacts.models import Artifact
 from app.audit.models import AuditEntry
 from app.blobs.models import Blob
 from app.sboms.models import Component, Sbom, SbomDependency
+from tests.builders.services import SERVICE
 
-SERVICE = "payments"
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
 

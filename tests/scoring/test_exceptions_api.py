@@ -15,7 +15,7 @@ from app.pagination import encode_position
 from app.scoring.models import JUSTIFICATION_MAX, MaturitySnapshot, PolicyException
 from app.scoring.schemas import JUSTIFICATION_MIN, MAX_EXCEPTION_DAYS
 from tests.attestations.submissions import register
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 from tests.problems import assert_problem
 from tests.sboms.uploads import audit_events
 from tests.scoring.reads import check_of, maturity_of

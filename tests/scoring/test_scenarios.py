@@ -1,15 +1,15 @@
 """A service built up level by level with the local test Sigstore, then brought back down.
 
 Every step goes through the HTTP API as a release pipeline and an admin would:
-SBOM uploads, Sigstore bundles, policy changes and exceptions. The service's
-policy asks for three independent builders, so that two builds (the hosted one
-and the SLSA generator) reach level 4 and a third rebuild reaches level 5.
+SBOM uploads, Sigstore bundles, policy changes and exceptions
+(tests/scoring/release_pipeline.py). The service's policy asks for three
+independent builders, so that two builds (the hosted one and the SLSA
+generator) reach level 4 and a third rebuild reaches level 5.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import json
 from datetime import timedelta
@@ -20,136 +20,24 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.clock import utcnow
 from app.config import Settings
 from app.scoring.checks import CATALOGUE
-from tests.attestations.submissions import register, submit
+from tests.builders.bundles import DIGEST, DIGEST_HEX, NAME
+from tests.builders.credentials import bearer
+from tests.builders.identities import GENERATOR, REBUILD, RELEASE, SELF_HOSTED
+from tests.builders.services import SERVICE
 from tests.clocks import MovableClock as Clock
-from tests.conftest import bearer
 from tests.problems import assert_problem
-from tests.provenance.statements import COMMIT, TAG, statement
-from tests.provenance.test_provenance_api import GENERATOR, GENERATOR_IDENTITY, RELEASE
 from tests.sboms.uploads import audit_events
-from tests.sigstore_local import (
-    GitHubClaims,
-    LocalSigstore,
-    SignerIdentity,
-    dsse_bundle,
-    message_signature_bundle,
-)
+from tests.scoring.release_pipeline import up_to
 
-SBOMS = Path(__file__).parent / "sboms"
-SERVICE = "payments"
-NAME = "payments-1.4.0.tar.gz"
-DIGEST_HEX = "9f2c6a4e0b7d15c8e3a1f6b2d4c8e0a7b5f3d1c9e7a5b3d1f9e7c5a3b1d9f7e5"
-DIGEST = f"sha256:{DIGEST_HEX}"
 OTHER_HEX = "1" * 64
 NEXT_HEX = "2" * 64
-
-# A self-hosted runner of the release workflow: SLSA Build L1 only.
-SELF_HOSTED = dataclasses.replace(
-    RELEASE,
-    github=dataclasses.replace(
-        GitHubClaims.for_workflow("acme/payments", ref=TAG, sha=COMMIT),
-        runner_environment="self-hosted",
-    ),
-)
-# An independent rebuild: another workflow (another signer) on a self-hosted runner.
-REBUILD = SignerIdentity.github_workflow(
-    "acme/payments", ref=TAG, sha=COMMIT, workflow=".github/workflows/rebuild.yml"
-)
-REBUILD = dataclasses.replace(
-    REBUILD,
-    github=dataclasses.replace(REBUILD.github, runner_environment="self-hosted"),  # type: ignore[arg-type]
-)
 
 
 @pytest.fixture
 def settings(settings: Settings, local_root_file: Path) -> Settings:
     return settings.model_copy(update={"trust_roots": (local_root_file,)})
-
-
-@dataclasses.dataclass
-class Pipeline:
-    """What the release pipeline, the admins and the auditors of ``payments`` do."""
-
-    client: Any
-    admin: dict[str, str]
-    approver: dict[str, str]
-    pipeline: dict[str, str]
-    auditor: dict[str, str]
-    sigstore: LocalSigstore
-
-    def sbom(self, name: str, digest_hex: str = DIGEST_HEX) -> dict[str, Any]:
-        response = self.client.post(
-            "/v1/sboms",
-            params={"service": SERVICE, "artifact": f"sha256:{digest_hex}"},
-            content=(SBOMS / name).read_bytes(),
-            headers={**self.pipeline, "Content-Type": "application/vnd.cyclonedx+json"},
-        )
-        assert response.status_code == 201, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def signature(self, signer: SignerIdentity = RELEASE) -> dict[str, Any]:
-        bundle = message_signature_bundle(self.sigstore, bytes.fromhex(DIGEST_HEX), signer=signer)
-        return self._accepted(submit(self.client, self.pipeline, bundle))
-
-    def build(
-        self, predicate: str, signer: SignerIdentity, digest_hex: str = DIGEST_HEX
-    ) -> dict[str, Any]:
-        document = statement(predicate)
-        document["subject"] = [{"name": NAME, "digest": {"sha256": digest_hex}}]
-        bundle = dsse_bundle(self.sigstore, document, signer=signer)
-        return self._accepted(submit(self.client, self.pipeline, bundle))
-
-    def _accepted(self, response: Any) -> dict[str, Any]:
-        assert response.status_code == 201, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def policy(self, **fields: Any) -> dict[str, Any]:
-        response = self.client.put(
-            f"/v1/services/{SERVICE}/policy", json=fields, headers=self.admin
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def maturity(self) -> dict[str, Any]:
-        response = self.client.get(f"/v1/services/{SERVICE}/maturity", headers=self.auditor)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    def waive(self, check: str, days: int = 30) -> dict[str, Any]:
-        expires = (utcnow() + timedelta(days=days)).isoformat()
-        requested = self.client.post(
-            "/v1/exceptions",
-            json={
-                "service": SERVICE,
-                "check": check,
-                "justification": "The third rebuilder is being set up; tracked in SEC-1234.",
-                "expires_at": expires,
-            },
-            headers=self.admin,
-        )
-        assert requested.status_code == 201, requested.text
-        approved = self.client.post(
-            f"/v1/exceptions/{requested.json()['id']}/approve", headers=self.approver
-        )
-        assert approved.status_code == 200, approved.text
-        body: dict[str, Any] = approved.json()
-        return body
-
-    def verdict(self, environment: str | None = None, digest: str = DIGEST) -> dict[str, Any]:
-        request: dict[str, Any] = {"digest": digest}
-        if environment is not None:
-            request["environment"] = environment
-        response = self.client.post("/v1/verdicts", json=request, headers=self.pipeline)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
 
 
 def statuses(maturity: dict[str, Any]) -> dict[str, str]:
@@ -158,43 +46,6 @@ def statuses(maturity: dict[str, Any]) -> dict[str, str]:
 
 def failing(maturity: dict[str, Any]) -> set[str]:
     return {check["id"] for check in maturity["checks"] if check["status"] == "fail"}
-
-
-@pytest.fixture
-def payments(
-    client, admin_headers, second_admin_headers, pipeline_headers, auditor_headers, local_sigstore
-) -> Pipeline:
-    register(client, admin_headers)
-    pipeline = Pipeline(
-        client,
-        admin=admin_headers,
-        approver=second_admin_headers,
-        pipeline=pipeline_headers,
-        auditor=auditor_headers,
-        sigstore=local_sigstore,
-    )
-    current = client.get(f"/v1/services/{SERVICE}/policy", headers=admin_headers).json()
-    pipeline.policy(
-        identities=[*current["identities"], GENERATOR_IDENTITY], reproducibility_quorum=3
-    )
-    return pipeline
-
-
-def up_to(pipeline: Pipeline, level: int) -> dict[str, Any]:
-    """The evidence of each level, in order, up to ``level``; the maturity after it."""
-    if level >= 1:
-        pipeline.sbom("poor.cdx.json")
-    if level >= 2:
-        pipeline.sbom("good.cdx.json")
-        pipeline.signature()
-        pipeline.build("good-self-hosted-runner.json", SELF_HOSTED)
-    if level >= 3:
-        pipeline.build("good-attest-build-provenance-runner.json", RELEASE)
-    if level >= 4:
-        pipeline.build("good-slsa-generator-v1.json", GENERATOR)
-    if level >= 5:
-        pipeline.build("good-self-hosted-runner.json", REBUILD)
-    return pipeline.maturity()
 
 
 def test_each_kind_of_evidence_raises_the_level_by_one(payments):

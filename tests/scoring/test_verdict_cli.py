@@ -2,7 +2,7 @@
 
 The test app runs under uvicorn on loopback, with the local test Sigstore as
 its trust root. ``payments`` is built up to level 4 through that server, as
-tests/scoring/test_scenarios.py builds it, and ``attestd verdict`` then runs
+tests/scoring/release_pipeline.py builds it, and ``attestd verdict`` then runs
 in-process with a pipeline token limited to ``payments`` in its variable.
 """
 
@@ -21,16 +21,10 @@ from app.auth.credentials import Role
 from app.config import Settings
 from app.scoring.vsa import open_summary
 from app.signing import PublicKey, ServiceKey
+from tests.builders.bundles import DIGEST, DIGEST_HEX, NAME
+from tests.builders.services import SERVICE
 from tests.cli_runner import CliResult
-from tests.scoring.test_scenarios import (
-    DIGEST,
-    DIGEST_HEX,
-    NAME,
-    SERVICE,
-    Pipeline,
-    payments,  # noqa: F401 - the fixture that registers the service, used by name
-    up_to,
-)
+from tests.scoring.release_pipeline import Pipeline, up_to
 from tests.servers import LiveServer, serve_in_thread
 
 TOKEN_ENV = "ATTESTD_VERDICT_E2E_TOKEN"
@@ -66,7 +60,7 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def level_4(payments: Pipeline) -> Pipeline:  # noqa: F811 - the imported fixture
+def level_4(payments: Pipeline) -> Pipeline:
     assert up_to(payments, 4)["level"] == 4
     return payments
 

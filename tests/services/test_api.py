@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.pagination import MAX_LIMIT, encode_cursor
-from tests.conftest import bearer
+from tests.builders.credentials import bearer
 from tests.problems import assert_problem
 
 HERE = Path(__file__).parent
