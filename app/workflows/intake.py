@@ -20,7 +20,7 @@ from app.artifacts.uploads import Upload
 from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import reject
-from app.auth.credentials import Principal
+from app.auth.credentials import Principal, Role
 from app.errors import AppError, Forbidden
 from app.services.errors import ServiceNotFound
 from app.services.models import Service
@@ -55,7 +55,16 @@ class Accepted(Generic[T]):
 
 
 def writable_service(session: Session, principal: Principal, upload: Upload) -> Service:
-    """The service ``upload`` is for, when ``principal`` may write to it."""
+    """The service ``upload`` is for, when ``principal`` may write to it.
+
+    Only pipeline tokens submit evidence; the routes admit no other role, and the
+    use case holds to it whoever calls it.
+    """
+    if principal.role is not Role.PIPELINE:
+        raise ServiceNotWritable(
+            f"The token {principal.name!r} has the role {principal.role.value}; "
+            "only pipeline tokens submit evidence."
+        )
     if not principal.may_write_to(upload.service):
         raise ServiceNotWritable(
             f"The token {principal.name!r} may submit evidence only for its own services."

@@ -10,7 +10,7 @@ from app.errors import AppError
 from app.services.errors import ServiceNotFound
 from app.workflows.accept_sbom import accept_sbom
 from app.workflows.intake import ServiceNotWritable
-from tests.builders.credentials import pipeline
+from tests.builders.credentials import admin, auditor, pipeline
 from tests.builders.evidence import sbom_upload
 from tests.builders.services import SERVICE
 from tests.sboms.sbom_files import read
@@ -101,6 +101,18 @@ def test_a_token_of_another_service_is_refused_and_only_the_rejection_is_recorde
     (rejection,) = audit_events(run_in_session)[len(leaves) :]
     assert (rejection["action"], rejection["result"]) == ("sbom.rejected", change.result)
     assert rejection["actor"]["name"] == refused_by.name
+    assert stored_counts(run_in_session) == NOTHING_STORED
+
+
+@pytest.mark.parametrize("caller", [admin(), auditor()], ids=["admin", "auditor"])
+def test_only_a_pipeline_token_submits_evidence_whoever_calls_the_use_case(
+    run_use_case, service, run_in_session, caller
+):
+    # The routes admit pipeline tokens only; the use case holds to it on its own.
+    upload = sbom_upload(read("cyclonedx-1.6.json"))
+    with pytest.raises(ServiceNotWritable) as refused:
+        run_use_case(accept_sbom, caller, upload)
+    assert f"has the role {caller.role.value}" in refused.value.detail
     assert stored_counts(run_in_session) == NOTHING_STORED
 
 
