@@ -1,1 +1,1 @@
-"""SLSA provenance: the record read from a verified statement, the trust map, the Build level."""
+"""SLSA provenance: what a verified statement says, its Build level and source binding."""

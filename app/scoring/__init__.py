@@ -1,1 +1,1 @@
-"""Maturity of services: the checks catalogue, snapshots, exceptions and the deploy gate."""
+"""Maturity of services: the checks, snapshots, exceptions, the gate's rules and its summary."""
