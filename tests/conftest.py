@@ -200,3 +200,17 @@ def local_root_file(
 def trust_root(local_root_file: Path) -> TrustRoot:
     """The local Sigstore's trust root, loaded as the app loads its configured roots."""
     return load_trust_root(local_root_file)
+
+
+@pytest.fixture(scope="session")
+def other_sigstore() -> LocalSigstore:
+    """A second local Sigstore: another trust root, whose certificates the first refuses."""
+    return LocalSigstore.generate()
+
+
+@pytest.fixture(scope="session")
+def other_root(
+    other_sigstore: LocalSigstore, tmp_path_factory: pytest.TempPathFactory
+) -> TrustRoot:
+    folder = tmp_path_factory.mktemp("other-root")
+    return load_trust_root(other_sigstore.write_trusted_root(folder))

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.api.deps import Admin, ClockDep, GuardedRoute, Reader, SessionDep, TrailDep
+from app.api.deps import (
+    Admin,
+    ClockDep,
+    GuardedRoute,
+    Reader,
+    SessionDep,
+    TrailDep,
+    TrustRootsDep,
+)
 from app.errors import (
     Forbidden,
     InvalidCursor,
@@ -25,6 +33,7 @@ from app.scoring.exceptions import (
 )
 from app.scoring.schemas import ExceptionCreate, ExceptionOut, ExceptionPage, ExceptionQuery
 from app.services.errors import ServiceNotFound
+from app.workflows import manage_exceptions
 
 router = APIRouter(prefix="/v1/exceptions", tags=["exceptions"], route_class=GuardedRoute)
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
@@ -42,8 +51,10 @@ ExceptionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Exception id.
         *_AUTH, MalformedBody, PayloadTooLarge, ServiceNotFound, InvalidException
     ),
 )
-def request_exception(body: ExceptionCreate, trail: TrailDep, admin: Admin) -> ExceptionOut:
-    return exceptions.request_exception(trail, admin, body)
+def request_exception(
+    body: ExceptionCreate, trail: TrailDep, admin: Admin, trust_roots: TrustRootsDep
+) -> ExceptionOut:
+    return manage_exceptions.request_exception(trail, admin, body, trust_roots=trust_roots)
 
 
 @router.post(
@@ -51,8 +62,10 @@ def request_exception(body: ExceptionCreate, trail: TrailDep, admin: Admin) -> E
     summary="Approve a pending exception (not by its requester)",
     responses=problem_responses(*_AUTH, ExceptionNotFound, SelfApproval, ExceptionNotPending),
 )
-def approve_exception(exception_id: ExceptionId, trail: TrailDep, admin: Admin) -> ExceptionOut:
-    return exceptions.approve_exception(trail, admin, exception_id)
+def approve_exception(
+    exception_id: ExceptionId, trail: TrailDep, admin: Admin, trust_roots: TrustRootsDep
+) -> ExceptionOut:
+    return manage_exceptions.approve_exception(trail, admin, exception_id, trust_roots=trust_roots)
 
 
 @router.delete(
@@ -60,8 +73,10 @@ def approve_exception(exception_id: ExceptionId, trail: TrailDep, admin: Admin) 
     summary="Revoke an exception; it stops applying at once",
     responses=problem_responses(*_AUTH, ExceptionNotFound),
 )
-def revoke_exception(exception_id: ExceptionId, trail: TrailDep, admin: Admin) -> ExceptionOut:
-    return exceptions.revoke_exception(trail, admin, exception_id)
+def revoke_exception(
+    exception_id: ExceptionId, trail: TrailDep, admin: Admin, trust_roots: TrustRootsDep
+) -> ExceptionOut:
+    return manage_exceptions.revoke_exception(trail, admin, exception_id, trust_roots=trust_roots)
 
 
 @router.get(

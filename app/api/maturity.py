@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import ClockDep, GuardedRoute, Reader, SessionDep
+from app.api.deps import GuardedRoute, Reader, TrailDep, TrustRootsDep
 from app.api.services import NamePath
 from app.errors import Forbidden, InvalidCursor, InvalidRequest, Unauthenticated, problem_responses
-from app.scoring import snapshots
 from app.scoring.schemas import (
     HistoryQuery,
     MaturityOut,
@@ -18,6 +17,7 @@ from app.scoring.schemas import (
     SnapshotPage,
 )
 from app.services.errors import ServiceNotFound
+from app.workflows import read_maturity
 
 router = APIRouter(tags=["maturity"], route_class=GuardedRoute)
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
@@ -31,9 +31,9 @@ _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
     responses=problem_responses(*_AUTH, ServiceNotFound),
 )
 def service_maturity(
-    name: NamePath, session: SessionDep, _: Reader, clock: ClockDep
+    name: NamePath, trail: TrailDep, _: Reader, trust_roots: TrustRootsDep
 ) -> MaturityOut:
-    return snapshots.service_maturity(session, name, clock.now())
+    return read_maturity.service_maturity(trail, name, trust_roots=trust_roots)
 
 
 @router.get(
@@ -43,12 +43,12 @@ def service_maturity(
 )
 def maturity_history(
     name: NamePath,
-    session: SessionDep,
+    trail: TrailDep,
     _: Reader,
     query: Annotated[HistoryQuery, Query()],
-    clock: ClockDep,
+    trust_roots: TrustRootsDep,
 ) -> SnapshotPage:
-    return snapshots.maturity_history(session, name, query, clock.now())
+    return read_maturity.maturity_history(trail, name, query, trust_roots=trust_roots)
 
 
 @router.get(
@@ -57,6 +57,6 @@ def maturity_history(
     responses=problem_responses(*_AUTH, InvalidCursor),
 )
 def list_maturity(
-    session: SessionDep, _: Reader, query: Annotated[MaturityQuery, Query()], clock: ClockDep
+    trail: TrailDep, _: Reader, query: Annotated[MaturityQuery, Query()], trust_roots: TrustRootsDep
 ) -> MaturityPage:
-    return snapshots.list_maturity(session, query, clock.now())
+    return read_maturity.list_maturity(trail, query, trust_roots=trust_roots)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
+from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep, TrustRootsDep
 from app.api.services import NamePath
 from app.errors import (
     Forbidden,
@@ -60,5 +60,7 @@ def get_policy(
     ),
     responses=problem_responses(*_AUTH, MalformedBody, PayloadTooLarge, ServiceNotFound),
 )
-def put_policy(name: NamePath, body: PolicyUpdate, trail: TrailDep, _: Admin) -> PolicyOut:
-    return change_policy(trail, name, body)
+def put_policy(
+    name: NamePath, body: PolicyUpdate, trail: TrailDep, _: Admin, trust_roots: TrustRootsDep
+) -> PolicyOut:
+    return change_policy(trail, name, body, trust_roots=trust_roots)

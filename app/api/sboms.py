@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.bodies import read_evidence
-from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep
+from app.api.deps import GuardedRoute, Pipeline, Reader, SessionDep, TrailDep, TrustRootsDep
 from app.artifacts.uploads import Upload
 from app.digests import ARTIFACT_DIGEST_PATTERN, normalise_digest
 from app.errors import (
@@ -108,8 +108,9 @@ def upload_sbom(
     trail: TrailDep,
     principal: Pipeline,
     upload: Annotated[Upload, Depends(_upload)],
+    trust_roots: TrustRootsDep,
 ) -> SbomOut:
-    accepted = accept_sbom(trail, principal, upload)
+    accepted = accept_sbom(trail, principal, upload, trust_roots=trust_roots)
     if not accepted.created:
         response.status_code = status.HTTP_200_OK
     return accepted.record

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep
+from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep, TrustRootsDep
 from app.errors import (
     Forbidden,
     InvalidCursor,
@@ -21,7 +21,9 @@ from app.services import registry
 from app.services.errors import ServiceExists, ServiceNotFound
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
 from app.services.schemas import ServiceCreate, ServiceOut, ServicePage, ServiceUpdate
+from app.workflows import reverify
 from app.workflows.register_service import change_service, register_service
+from app.workflows.schemas import ServiceReverifyOut
 
 router = APIRouter(prefix="/v1/services", tags=["services"], route_class=GuardedRoute)
 
@@ -39,8 +41,10 @@ _BODY = (MalformedBody, PayloadTooLarge)
     summary="Register a service",
     responses=problem_responses(*_AUTH, *_BODY, ServiceExists),
 )
-def create_service(body: ServiceCreate, trail: TrailDep, _: Admin) -> ServiceOut:
-    return register_service(trail, body)
+def create_service(
+    body: ServiceCreate, trail: TrailDep, _: Admin, trust_roots: TrustRootsDep
+) -> ServiceOut:
+    return register_service(trail, body, trust_roots=trust_roots)
 
 
 @router.get(
@@ -70,5 +74,23 @@ def get_service(name: NamePath, session: SessionDep, _: Reader) -> ServiceOut:
     summary="Change a service's repository or owner",
     responses=problem_responses(*_AUTH, *_BODY, ServiceNotFound),
 )
-def update_service(name: NamePath, body: ServiceUpdate, trail: TrailDep, _: Admin) -> ServiceOut:
-    return change_service(trail, name, body)
+def update_service(
+    name: NamePath, body: ServiceUpdate, trail: TrailDep, _: Admin, trust_roots: TrustRootsDep
+) -> ServiceOut:
+    return change_service(trail, name, body, trust_roots=trust_roots)
+
+
+@router.post(
+    "/{name}/reverify",
+    summary="Verify all of a service's evidence again, against today's trust roots and policy",
+    description="Every signature and attestation of the service is verified again from its "
+    "stored bytes, cryptography included; each gets a new receipt and each provenance a new "
+    "check (one that counts for nothing when today's reader refuses it). Earlier receipts "
+    "stay as they were. One audit-log entry. The answer counts what was checked and lists "
+    "what changed.",
+    responses=problem_responses(*_AUTH, ServiceNotFound),
+)
+def reverify_service(
+    name: NamePath, trail: TrailDep, _: Admin, trust_roots: TrustRootsDep
+) -> ServiceReverifyOut:
+    return reverify.reverify_service(trail, name, trust_roots=trust_roots)

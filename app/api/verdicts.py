@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import AuditLogDep, GateCaller, GuardedRoute, SettingsDep, TrailDep
+from app.api.deps import (
+    AuditLogDep,
+    GateCaller,
+    GuardedRoute,
+    SettingsDep,
+    TrailDep,
+    TrustRootsDep,
+)
 from app.artifacts.errors import ArtifactNotFound
 from app.errors import (
     Forbidden,
@@ -43,9 +50,16 @@ def issue_verdict(
     body: VerdictRequest,
     trail: TrailDep,
     caller: GateCaller,
+    *,
     audit_log: AuditLogDep,
     settings: SettingsDep,
+    trust_roots: TrustRootsDep,
 ) -> VerdictOut:
     return ask_gate(
-        trail, caller, body, key=audit_log.key, public_url=settings.public_url.rstrip("/")
+        trail,
+        caller,
+        body,
+        key=audit_log.key,
+        public_url=settings.public_url.rstrip("/"),
+        trust_roots=trust_roots,
     )

@@ -378,6 +378,7 @@ class ParsedBundle:
     log_entry: LogEntry
     message_digest: bytes | None  # message signatures: the SHA-256 the signature is over
     payload_type: str | None  # DSSE: as the envelope states it (verified by ``verify``)
+    payload: bytes | None  # DSSE: the payload as the envelope carries it (likewise)
 
 
 def _certificate_refusals(material: Mapping[str, Any]) -> list[Reason]:
@@ -561,10 +562,13 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
     kind_version = entry["kindVersion"]
     # sigstore-python takes an integrated time of 0 for none at all; so does attestd.
     integrated = entry.get("integratedTime") or None
+    payload: bytes | None = None
     if has_message:
         message_digest, payload_type = decoded["messageSignature"]["messageDigest"]["digest"], None
     else:
-        message_digest, payload_type = None, decoded["dsseEnvelope"].get("payloadType")
+        envelope = decoded["dsseEnvelope"]
+        message_digest, payload_type = None, envelope.get("payloadType")
+        payload = envelope["payload"]
     return ParsedBundle(
         digest=content_digest(content),
         media_type=media_type,
@@ -580,4 +584,5 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
         ),
         message_digest=message_digest,
         payload_type=payload_type,
+        payload=payload,
     )

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sigstore.verify.policy import VerificationPolicy
+
 from app.artifacts.binding import bind_artifact, clip
 from app.artifacts.models import Artifact
 from app.artifacts.repository import ArtifactRepository
@@ -27,7 +29,7 @@ from app.attestations.bundles import BundleRejected, ParsedBundle, Reason
 from app.attestations.models import SUBJECT_NAME_MAX, Attestation, VerificationReceipt
 from app.attestations.repository import AttestationRepository
 from app.attestations.trust import TrustRoot
-from app.attestations.verification import Verified, verify
+from app.attestations.verification import Receipt, Verified, verify
 from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
@@ -75,8 +77,20 @@ def verify_for_service(
     now: datetime,
 ) -> Verified:
     """``parsed`` verified against ``trust_roots`` and the policy ``service`` has in force."""
+    return verify(
+        parsed,
+        trust_roots=trust_roots,
+        policy=identity_policy(service, policy),
+        policy_digest=policy.digest,
+        artifact=artifact,
+        now=now,
+    )
+
+
+def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPolicy:
+    """The signers ``policy`` allows, in sigstore's form; a policy allowing none refuses."""
     try:
-        identities = to_sigstore(policy.policy)
+        return to_sigstore(policy.policy)
     except EmptyPolicy:
         raise BundleRejected(
             [
@@ -87,14 +101,6 @@ def verify_for_service(
                 )
             ]
         ) from None
-    return verify(
-        parsed,
-        trust_roots=trust_roots,
-        policy=identities,
-        policy_digest=policy.digest,
-        artifact=artifact,
-        now=now,
-    )
 
 
 def subjects_of(verified: Verified) -> dict[str, str | None]:
@@ -239,11 +245,31 @@ def receipt_row(
         integrated_time=receipt.integrated_time,
         trust_root_source=receipt.trust_root_source,
         trust_root_digest=receipt.trust_root_digest,
+        trust_roots_digest=receipt.trust_roots_digest,
         policy_version=policy.version,
         policy_digest=receipt.policy_digest,
         sigstore_version=receipt.sigstore_version,
         verified_at=receipt.verified_at,
         audit_index=-1,
+    )
+
+
+def receipt_from_row(row: VerificationReceipt) -> Receipt:
+    """A stored receipt as the verifier states one."""
+    return Receipt(
+        verified=row.verified,
+        signer_subject=row.signer_subject,
+        signer_issuer=row.signer_issuer,
+        claims=dict(row.claims),
+        log_index=row.log_index,
+        log_id=row.log_id,
+        integrated_time=row.integrated_time,
+        trust_root_source=row.trust_root_source,
+        trust_root_digest=row.trust_root_digest,
+        trust_roots_digest=row.trust_roots_digest,
+        policy_digest=row.policy_digest,
+        sigstore_version=row.sigstore_version,
+        verified_at=row.verified_at,
     )
 
 
@@ -263,6 +289,7 @@ def receipt_out(receipt: VerificationReceipt) -> dict[str, object]:
             "integrated_time": receipt.integrated_time,
         },
         "trust_root": {"source": receipt.trust_root_source, "digest": receipt.trust_root_digest},
+        "trust_roots_digest": receipt.trust_roots_digest,
         "policy_version": receipt.policy_version,
         "policy_digest": receipt.policy_digest,
         "sigstore_version": receipt.sigstore_version,

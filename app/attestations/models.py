@@ -80,6 +80,8 @@ class VerificationReceipt(Base):
     trust_root_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
     policy_version: Mapped[int] = mapped_column(Integer)
     policy_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
+    # The set of trust roots loaded when it was made (app.attestations.trust.roots_digest).
+    trust_roots_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
     sigstore_version: Mapped[str] = mapped_column(String(SIGSTORE_VERSION_MAX))
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     audit_index: Mapped[int] = mapped_column(BigInteger)

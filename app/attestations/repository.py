@@ -8,10 +8,10 @@ loading and bulk-persistence machinery.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, func, insert, select
+from sqlalchemy import Insert, Table, bindparam, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -44,6 +44,16 @@ _LATEST_RECEIPT = (
     .order_by(VerificationReceipt.id.desc())
     .limit(1)
 )
+
+
+def _latest_receipt_id() -> Any:
+    """The id of the latest receipt of the attestation of the enclosing query."""
+    return (
+        select(func.max(VerificationReceipt.id))
+        .where(VerificationReceipt.attestation_id == Attestation.id)
+        .correlate(Attestation)
+        .scalar_subquery()
+    )
 
 
 class AttestationRepository:
@@ -99,6 +109,13 @@ class AttestationRepository:
         rows = self.session.connection().execute(_SUBJECTS_OF, {"attestation_id": attestation_id})
         return [(row[0], row[1]) for row in rows]
 
+    def artifact_ids(self, attestation_id: int) -> list[int]:
+        """The ids of the artifacts the attestation names."""
+        query = select(AttestationSubject.artifact_id).where(
+            AttestationSubject.attestation_id == attestation_id
+        )
+        return list(self.session.scalars(query))
+
     def add_receipt(self, receipt: VerificationReceipt) -> VerificationReceipt:
         """Add ``receipt`` to the session: it is inserted, and gets its id, at the next flush.
 
@@ -112,18 +129,46 @@ class AttestationRepository:
         """The most recent receipt; every stored attestation has one from its upload."""
         return self.session.scalars(_LATEST_RECEIPT, {"attestation_id": attestation_id}).one()
 
-    def for_artifact(self, artifact_id: int) -> Sequence[tuple[Attestation, VerificationReceipt]]:
-        """The attestations naming the artifact, oldest first, each with its latest receipt."""
-        latest = (
-            select(func.max(VerificationReceipt.id))
-            .where(VerificationReceipt.attestation_id == Attestation.id)
-            .correlate(Attestation)
-            .scalar_subquery()
+    def judged_otherwise(
+        self, artifact_ids: Collection[int], policy_digest: str, trust_roots_digest: str
+    ) -> Sequence[tuple[Attestation, VerificationReceipt]]:
+        """Attestations naming these artifacts whose latest receipt was made under another
+        policy or other trust roots, oldest first, each with that receipt."""
+        if not artifact_ids:
+            return []
+        naming = select(AttestationSubject.attestation_id).where(
+            AttestationSubject.artifact_id.in_(sorted(artifact_ids))
         )
         query = (
             select(Attestation, VerificationReceipt)
+            .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_id())
+            .where(
+                Attestation.id.in_(naming),
+                or_(
+                    VerificationReceipt.policy_digest != policy_digest,
+                    VerificationReceipt.trust_roots_digest != trust_roots_digest,
+                ),
+            )
+            .order_by(Attestation.id)
+        )
+        return [(row[0], row[1]) for row in self.session.execute(query)]
+
+    def of_service(self, service_id: int) -> Sequence[tuple[Attestation, VerificationReceipt]]:
+        """Every attestation of the service, oldest first, each with its latest receipt."""
+        query = (
+            select(Attestation, VerificationReceipt)
+            .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_id())
+            .where(Attestation.service_id == service_id)
+            .order_by(Attestation.id)
+        )
+        return [(row[0], row[1]) for row in self.session.execute(query)]
+
+    def for_artifact(self, artifact_id: int) -> Sequence[tuple[Attestation, VerificationReceipt]]:
+        """The attestations naming the artifact, oldest first, each with its latest receipt."""
+        query = (
+            select(Attestation, VerificationReceipt)
             .join(AttestationSubject, AttestationSubject.attestation_id == Attestation.id)
-            .join(VerificationReceipt, VerificationReceipt.id == latest)
+            .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_id())
             .where(AttestationSubject.artifact_id == artifact_id)
             .order_by(Attestation.id)
         )

@@ -47,6 +47,11 @@ class ReceiptOut(OutputModel):
     signer: SignerOut
     tlog: TlogOut
     trust_root: TrustRootOut
+    trust_roots_digest: str = Field(
+        description="sha256 naming the whole set of trust roots loaded when it was made; "
+        "evidence judged under another set, or another policy version, is checked again "
+        "before it counts ('' for receipts made before attestd recorded it)."
+    )
     policy_version: int = Field(description="The service policy version verified against.")
     policy_digest: str
     sigstore_version: str

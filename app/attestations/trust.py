@@ -5,6 +5,10 @@ Each configured ``trusted_root.json`` (Sigstore ``TrustedRoot`` format) becomes 
 the whole of what attestd trusts, and the SHA-256 of each file is recorded in every
 receipt it verifies. Without configuration, the public-good production root that
 ships inside the ``sigstore`` package is used.
+
+Every receipt also records ``roots_digest``, the digest of the whole set of roots
+loaded: evidence judged under another set is checked again before it counts, so a
+root removed from the configuration stops vouching for what it once verified.
 """
 
 from __future__ import annotations
@@ -60,6 +64,11 @@ def load_trust_root(path: Path) -> TrustRoot:
         # a root without CT logs would refuse every bundle, so it is refused here.
         raise TrustRootError(f"trust root {path} lists no certificate transparency log")
     return TrustRoot(source=str(path), digest=content_digest(before), verifier=verifier)
+
+
+def roots_digest(roots: Sequence[TrustRoot]) -> str:
+    """``sha256:<hex>`` naming the set of ``roots`` (their file digests, in any order)."""
+    return content_digest(orjson.dumps(sorted({root.digest for root in roots})))
 
 
 def load_trust_roots(paths: Sequence[Path]) -> tuple[TrustRoot, ...]:

@@ -46,7 +46,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,7 +60,7 @@ from sigstore.verify.policy import UnsafeNoOp, VerificationPolicy
 from sigstore_models.common.v1 import HashAlgorithm
 
 from app.attestations.bundles import BundleKind, BundleRejected, ParsedBundle, Reason
-from app.attestations.trust import TrustRoot
+from app.attestations.trust import TrustRoot, roots_digest
 from app.strict_json import JsonRefused, parse_strict_json
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -216,6 +216,7 @@ class Receipt:
     integrated_time: datetime | None  # None for entries timed by a TSA (Rekor v2)
     trust_root_source: str
     trust_root_digest: str
+    trust_roots_digest: str  # the whole set of roots loaded (app.attestations.trust.roots_digest)
     policy_digest: str
     sigstore_version: str
     verified_at: datetime
@@ -237,6 +238,7 @@ class Receipt:
                 ),
             },
             "trust_root": {"source": self.trust_root_source, "digest": self.trust_root_digest},
+            "trust_roots_digest": self.trust_roots_digest,
             "policy_digest": self.policy_digest,
             "sigstore_version": self.sigstore_version,
             "verified_at": self.verified_at.isoformat(),
@@ -372,17 +374,21 @@ def _computed_text(slug: str, parsed: ParsedBundle) -> str:
     return _validity_text(parsed) or "the signing certificate was not valid when it was used"
 
 
+def _identity_mismatch(parsed: ParsedBundle, refusal: str) -> Reason:
+    signer = signer_of(parsed.certificate)
+    return Reason(
+        "identity-mismatch",
+        f"the signer {signer.subject!r} (issuer {signer.issuer!r}) is not allowed by the "
+        f"identity policy: {refusal}",
+    )
+
+
 def _failure(  # noqa: PLR0911 - one return per kind of failure, read top to bottom
     error: Exception, parsed: ParsedBundle, policy: _WatchedPolicy
 ) -> Reason:
     """The reason sigstore-python's ``error`` stands for."""
     if policy.refusal is not None:
-        signer = signer_of(parsed.certificate)
-        return Reason(
-            "identity-mismatch",
-            f"the signer {signer.subject!r} (issuer {signer.issuer!r}) is not allowed by the "
-            f"identity policy: {policy.refusal}",
-        )
+        return _identity_mismatch(parsed, policy.refusal)
     if isinstance(error, CertValidationError):
         expired = _validity_text(parsed)
         if expired is not None:
@@ -644,6 +650,7 @@ def verify(
         integrated_time=entry.integrated_time,
         trust_root_source=verified_by.source,
         trust_root_digest=verified_by.digest,
+        trust_roots_digest=roots_digest(trust_roots),
         policy_digest=policy_digest,
         sigstore_version=SIGSTORE_VERSION,
         verified_at=now,
@@ -652,6 +659,57 @@ def verify(
         kind=parsed.kind,
         subjects=subjects,
         receipt=receipt,
+        predicate_type=predicate_type,
+        statement=statement,
+    )
+
+
+def verify_policy_again(
+    parsed: ParsedBundle,
+    earlier: Receipt,
+    *,
+    policy: VerificationPolicy,
+    policy_digest: str,
+    now: datetime,
+    predicate_types: Set[str] = PREDICATE_TYPES,
+) -> Verified:
+    """``parsed`` judged again under another policy, without its cryptography.
+
+    For a bundle whose ``earlier`` receipt verified it under the trust roots still
+    loaded (``earlier.trust_roots_digest`` is the digest of those roots): the
+    signatures, chain, SCT and log proofs cannot have changed, so only what the
+    policy decides is checked again: the signer's identity and the statement. The
+    receipt keeps the earlier log and trust-root facts with the new policy digest.
+    Raises ``BundleRejected`` like ``verify``; the caller holds to the precondition.
+    """
+    if not earlier.verified:
+        raise ValueError("only a verified receipt can be judged again without cryptography")
+    if isinstance(policy, UnsafeNoOp):
+        raise BundleRejected(
+            [Reason("identity-mismatch", "a policy that allows any signer is refused")]
+        )
+    watched = _WatchedPolicy(policy)
+    reasons: list[Reason] = []
+    try:
+        watched.verify(parsed.certificate)
+    except VerificationError:
+        reasons.append(_identity_mismatch(parsed, watched.refusal or "refused"))
+    predicate_type: str | None = None
+    statement: Mapping[str, Any] | None = None
+    if parsed.kind is BundleKind.DSSE:
+        if parsed.payload_type is None or parsed.payload is None:
+            raise ValueError("a DSSE bundle without its payload: not from parse_bundle")
+        found = _statement(parsed.payload_type, parsed.payload, None, predicate_types)
+        subjects, predicate_type, statement = found.subjects, found.predicate_type, found.document
+        reasons.extend(found.reasons)
+    else:
+        subjects = (Subject(None, "sha256:" + _message_digest(parsed).hex()),)
+    if reasons:
+        raise BundleRejected(reasons)
+    return Verified(
+        kind=parsed.kind,
+        subjects=subjects,
+        receipt=replace(earlier, policy_digest=policy_digest, verified_at=now),
         predicate_type=predicate_type,
         statement=statement,
     )

@@ -29,6 +29,8 @@ class Action(enum.StrEnum):
     ATTESTATION_REPEATED = "attestation.repeated"
     ATTESTATION_REJECTED = "attestation.rejected"
     ARTIFACT_REVERIFIED = "artifact.reverified"
+    SERVICE_REVERIFIED = "service.reverified"
+    EVIDENCE_RECHECKED = "evidence.rechecked"  # judged again under the policy and roots in force
     EXCEPTION_REQUESTED = "exception.requested"
     EXCEPTION_APPROVED = "exception.approved"
     EXCEPTION_REVOKED = "exception.revoked"

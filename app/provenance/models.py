@@ -57,4 +57,5 @@ class ProvenanceCheck(Base):
     trust_map_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
     policy_version: Mapped[int] = mapped_column(Integer)
     policy_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
+    trust_roots_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -130,6 +130,35 @@ def add_check(
         trust_map_digest=evaluation.trust_map_digest,
         policy_version=receipt.policy_version,
         policy_digest=receipt.policy_digest,
+        trust_roots_digest=receipt.trust_roots_digest,
+        checked_at=now,
+    )
+    session.add(check)
+    session.flush()
+    return check
+
+
+def add_refusal(
+    session: Session,
+    provenance: Provenance,
+    receipt: VerificationReceipt,
+    *,
+    reason: str,
+    trust_map: TrustMap,
+    now: datetime,
+) -> ProvenanceCheck:
+    """A check of a provenance that can no longer be read: it vouches for nothing."""
+    check = ProvenanceCheck(
+        provenance_id=provenance.id,
+        receipt_id=receipt.id,
+        slsa_level=0,
+        trusted_builder=None,
+        source_bound=False,
+        reasons=[reason],
+        trust_map_digest=trust_map_digest(trust_map),
+        policy_version=receipt.policy_version,
+        policy_digest=receipt.policy_digest,
+        trust_roots_digest=receipt.trust_roots_digest,
         checked_at=now,
     )
     session.add(check)

@@ -13,6 +13,7 @@ The checks about exceptions themselves (``exceptions-controlled``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -35,7 +36,6 @@ from app.scoring.schemas import (
     ExceptionPage,
     ExceptionQuery,
 )
-from app.scoring.snapshots import refresh_maturity
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 
@@ -62,9 +62,22 @@ class InvalidException(InvalidRequest):
     title = "The exception cannot be requested"
 
 
+@dataclass(frozen=True)
+class ExceptionChange:
+    """An exception after a request, an approval or a revocation, and its service."""
+
+    row: PolicyException
+    service: Service
+    at: datetime  # when it happened
+    changed: bool  # False: nothing was written (revoking a revoked exception)
+
+    def out(self) -> ExceptionOut:
+        return exception_out(self.row, self.service.name, self.at)
+
+
 def request_exception(
     trail: AuditTrail, principal: Principal, body: ExceptionCreate
-) -> ExceptionOut:
+) -> ExceptionChange:
     """Store a pending exception; its check, justification and expiry are checked first."""
     now = trail.clock.now()
     service = ServiceRepository(trail.session).require(body.service)
@@ -86,8 +99,7 @@ def request_exception(
     )
     MaturityRepository(trail.session).add_exception(row)
     row.audit_index = trail.record(_change(Action.EXCEPTION_REQUESTED, row, service))
-    refresh_maturity(trail.session, service, trigger=Action.EXCEPTION_REQUESTED, now=now)
-    return exception_out(row, service.name, now)
+    return ExceptionChange(row, service, now, changed=True)
 
 
 def _refusals(body: ExceptionCreate, now: datetime) -> list[str]:
@@ -106,7 +118,9 @@ def _refusals(body: ExceptionCreate, now: datetime) -> list[str]:
     return reasons
 
 
-def approve_exception(trail: AuditTrail, principal: Principal, exception_id: int) -> ExceptionOut:
+def approve_exception(
+    trail: AuditTrail, principal: Principal, exception_id: int
+) -> ExceptionChange:
     """Approve a pending exception; its requester cannot."""
     now = trail.clock.now()
     row, service = _locked(trail.session, exception_id)
@@ -127,22 +141,20 @@ def approve_exception(trail: AuditTrail, principal: Principal, exception_id: int
     row.approved_at = now
     trail.session.flush()
     trail.record(_change(Action.EXCEPTION_APPROVED, row, service))
-    refresh_maturity(trail.session, service, trigger=Action.EXCEPTION_APPROVED, now=now)
-    return exception_out(row, service.name, now)
+    return ExceptionChange(row, service, now, changed=True)
 
 
-def revoke_exception(trail: AuditTrail, principal: Principal, exception_id: int) -> ExceptionOut:
+def revoke_exception(trail: AuditTrail, principal: Principal, exception_id: int) -> ExceptionChange:
     """Revoke an exception in any state; revoking it again changes nothing."""
     now = trail.clock.now()
     row, service = _locked(trail.session, exception_id)
     if row.revoked_at is not None:
-        return exception_out(row, service.name, now)
+        return ExceptionChange(row, service, now, changed=False)
     row.revoked_by = principal.name[:CREATED_BY_MAX]
     row.revoked_at = now
     trail.session.flush()
     trail.record(_change(Action.EXCEPTION_REVOKED, row, service))
-    refresh_maturity(trail.session, service, trigger=Action.EXCEPTION_REVOKED, now=now)
-    return exception_out(row, service.name, now)
+    return ExceptionChange(row, service, now, changed=True)
 
 
 def get_exception(session: Session, exception_id: int, now: datetime) -> ExceptionOut:

@@ -1,4 +1,11 @@
-"""Reading a service's facts for the maturity checks, and when they go stale by time alone."""
+"""Reading a service's facts for the maturity checks, and when they go stale by time alone.
+
+Evidence counts as verified only when its latest receipt was made under the policy
+and trust roots in force (``InForce``): anything judged under others is unverified
+here, whatever it once concluded. The use cases check such evidence again before
+they ask for the facts (``app.workflows.recheck``), so this is the floor that no
+path can fall below, not the way evidence gets brought up to date.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,6 @@ from sqlalchemy.orm import Session
 from app.artifacts.models import Artifact
 from app.policy.document import PolicyVersion
 from app.policy.maturity import MaturityPolicy
-from app.policy.versions import current_policy
 from app.provenance.findings import artifact_findings
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.reproducibility import BuildClaim, reproducibility
@@ -26,6 +32,24 @@ from app.services.models import Service
 # Coverage, reproducibility and anomalies judge at most the releases of the newest
 # artifacts of the window, so that evaluating a busy service costs the same every time.
 MAX_RECENT_RELEASES: Final = 50
+
+
+@dataclass(frozen=True)
+class InForce:
+    """What evidence is judged under: the service's policy version and the trust roots loaded."""
+
+    policy: PolicyVersion
+    trust_roots_digest: str  # app.attestations.trust.roots_digest of the roots loaded
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The artifacts a judgement reads: the window's, and the target release's."""
+
+    start: datetime  # the coverage window starts here
+    target: Artifact | None
+    in_target: Sequence[Artifact]
+    artifacts: dict[int, Artifact]  # every artifact judged, by id
 
 
 @dataclass(frozen=True)
@@ -46,14 +70,17 @@ def release_key(artifact: Artifact) -> str:
     return artifact.digest
 
 
-def gather(
-    session: Session, service: Service, now: datetime, *, target: Artifact | None = None
-) -> Gathered:
-    """The facts of ``service`` at ``now``, judging ``target``'s release (default: the latest)."""
-    policy = current_policy(session, service)
-    rules = policy.policy.maturity()
+def judged_artifacts(
+    session: Session,
+    service: Service,
+    policy: PolicyVersion,
+    now: datetime,
+    *,
+    target: Artifact | None = None,
+) -> Judged:
+    """The artifacts a judgement of ``service`` at ``now`` reads (``target``: the latest)."""
     repository = MaturityRepository(session)
-    start = now - rules.coverage_window
+    start = now - policy.policy.maturity().coverage_window
     window = repository.artifacts_since(service.id, start, limit=MAX_RECENT_RELEASES)
     if target is None:
         # The newest artifact is in the window unless nothing arrived within it.
@@ -62,10 +89,33 @@ def gather(
         )
     in_target = list(repository.release_of(target)) if target is not None else []
     artifacts = {a.id: a for a in [*window, *in_target]}
+    return Judged(start, target, in_target, artifacts)
+
+
+def gather(
+    session: Session,
+    service: Service,
+    now: datetime,
+    in_force: InForce,
+    *,
+    target: Artifact | None = None,
+) -> Gathered:
+    """The facts of ``service`` at ``now``, judging ``target``'s release (default: the latest)."""
+    policy = in_force.policy
+    rules = policy.policy.maturity()
+    repository = MaturityRepository(session)
+    judged = judged_artifacts(session, service, policy, now, target=target)
+    start, target, in_target, artifacts = (
+        judged.start,
+        judged.target,
+        judged.in_target,
+        judged.artifacts,
+    )
     ids = sorted(artifacts)
+    under = (policy.digest, in_force.trust_roots_digest)
     sboms = repository.sboms(ids)
-    bundles = repository.bundles(ids)
-    builds = repository.builds(ids)
+    bundles = repository.bundles(ids, judged_under=under)
+    builds = repository.builds(ids, judged_under=under)
     documented = {row.artifact_id for row in sboms} | {row.artifact_id for row in builds}
     findings = _findings(session, [a for a in in_target if a.id in documented])
     facts_of = _artifact_facts(artifacts.values(), sboms, bundles, builds, findings)

@@ -42,6 +42,8 @@ class MaturitySnapshot(Base):
     target_release: Mapped[str | None] = mapped_column(Text)
     policy_version: Mapped[int] = mapped_column(Integer)
     policy_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
+    # The trust roots its evidence was judged under (app.attestations.trust.roots_digest).
+    trust_roots_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
     trigger: Mapped[str] = mapped_column(String(TRIGGER_MAX))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When time alone changes the result: an exception expires, a release leaves the window.

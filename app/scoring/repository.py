@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
 from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
+from app.policy.models import ServicePolicy
 from app.provenance.models import Provenance, ProvenanceCheck
 from app.sboms.models import Sbom
 from app.scoring.facts import BuildFact, BundleFact, SbomFact
@@ -96,6 +97,16 @@ _SUMMARY = select(
     MaturitySnapshot.base_score,
     MaturitySnapshot.computed_at,
 )
+
+
+def _verified_under(judged_under: tuple[str, str]) -> Any:
+    """Verified by its receipt, and that receipt made under this (policy, trust roots) digest."""
+    policy_digest, roots_digest = judged_under
+    return and_(
+        VerificationReceipt.verified,
+        VerificationReceipt.policy_digest == policy_digest,
+        VerificationReceipt.trust_roots_digest == roots_digest,
+    )
 
 
 def _latest_receipt_of(attestation_id: Any) -> Any:
@@ -190,8 +201,14 @@ class MaturityRepository:
         )
         return [SbomRow(*row) for row in self.session.execute(query)]
 
-    def bundles(self, artifact_ids: Collection[int]) -> list[BundleRow]:
-        """Every bundle naming one of the artifacts, with its latest receipt."""
+    def bundles(
+        self, artifact_ids: Collection[int], *, judged_under: tuple[str, str]
+    ) -> list[BundleRow]:
+        """Every bundle naming one of the artifacts, with its latest receipt.
+
+        A bundle counts as verified only when that receipt verified it under
+        ``judged_under``: the (policy digest, trust-roots digest) in force.
+        """
         if not artifact_ids:
             return []
         query = (
@@ -201,7 +218,7 @@ class MaturityRepository:
                 Attestation.digest,
                 Attestation.kind,
                 Attestation.predicate_type,
-                VerificationReceipt.verified,
+                _verified_under(judged_under),
                 VerificationReceipt.signer_subject,
                 VerificationReceipt.signer_issuer,
             )
@@ -212,8 +229,14 @@ class MaturityRepository:
         )
         return [BundleRow(*row) for row in self.session.execute(query)]
 
-    def builds(self, artifact_ids: Collection[int]) -> list[BuildRow]:
-        """Every provenance naming one of the artifacts, with its latest check and receipt."""
+    def builds(
+        self, artifact_ids: Collection[int], *, judged_under: tuple[str, str]
+    ) -> list[BuildRow]:
+        """Every provenance naming one of the artifacts, with its latest check and receipt.
+
+        A build counts as verified only when its receipt and its check were both made
+        under ``judged_under``, as for ``bundles``, and the check found a provenance at all.
+        """
         if not artifact_ids:
             return []
         latest_check = (
@@ -229,7 +252,13 @@ class MaturityRepository:
                 Provenance.builder_id,
                 ProvenanceCheck.slsa_level,
                 ProvenanceCheck.source_bound,
-                VerificationReceipt.verified,
+                and_(
+                    _verified_under(judged_under),
+                    ProvenanceCheck.policy_digest == judged_under[0],
+                    ProvenanceCheck.trust_roots_digest == judged_under[1],
+                    # Level 0: a provenance today's reader refuses vouches for nothing.
+                    ProvenanceCheck.slsa_level >= 1,
+                ),
                 VerificationReceipt.signer_subject,
                 VerificationReceipt.signer_issuer,
             )
@@ -357,13 +386,21 @@ class MaturityRepository:
             query = query.where(MaturitySnapshot.computed_at <= until)
         return self.session.scalars(query).all()
 
-    def stale_services(self, now: datetime) -> Sequence[Service]:
-        """Services with no snapshot yet, or whose latest snapshot time has overtaken."""
+    def stale_services(self, now: datetime, trust_roots_digest: str) -> Sequence[Service]:
+        """Services whose latest snapshot is missing or out of date: time has overtaken it,
+        it was computed under other trust roots, or a policy version came after it."""
         latest = (
             select(func.max(MaturitySnapshot.id))
             .where(MaturitySnapshot.service_id == Service.id)
             .correlate(Service)
             .scalar_subquery()
+        )
+        policy_in_force = func.coalesce(
+            select(func.max(ServicePolicy.version))
+            .where(ServicePolicy.service_id == Service.id)
+            .correlate(Service)
+            .scalar_subquery(),
+            0,
         )
         query = (
             select(Service)
@@ -372,6 +409,8 @@ class MaturityRepository:
                 or_(
                     MaturitySnapshot.id.is_(None),
                     MaturitySnapshot.valid_until <= now,
+                    MaturitySnapshot.trust_roots_digest != trust_roots_digest,
+                    MaturitySnapshot.policy_version != policy_in_force,
                 )
             )
             .order_by(Service.id)

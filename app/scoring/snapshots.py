@@ -5,8 +5,9 @@ version, an exception requested, approved or revoked, a re-verification, the
 service's repository) calls ``refresh_maturity`` in its own transaction, so the
 snapshot commits or rolls back with the change. Time alone moves it too: an
 exception expires, a release leaves the coverage window. Each snapshot records
-``valid_until``, the first such moment, and a read after it recomputes and
-stores a new snapshot (trigger ``time``) before answering.
+``valid_until``, the first such moment, and the policy and trust roots it was
+computed under; a read after that moment, or by an attestd under other trust
+roots or policy, recomputes it first (``out_of_date``, ``app.workflows.read_maturity``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from app.errors import InvalidCursor, InvalidRequest
 from app.pagination import clamp_limit, decode_position, encode_position
 from app.policy.maturity import LEVEL_NAMES, MAX_LEVEL
 from app.scoring.checks import CHECKS, CheckResult, Maturity, evaluate
-from app.scoring.gathering import Gathered, gather
+from app.scoring.gathering import Gathered, InForce, gather
 from app.scoring.models import MaturitySnapshot
 from app.scoring.repository import MaturityRepository
 from app.scoring.schemas import (
@@ -39,7 +40,6 @@ from app.scoring.schemas import (
     SnapshotPage,
 )
 from app.services.models import Service
-from app.services.repository import ServiceRepository
 
 
 class Recompute(enum.StrEnum):
@@ -47,6 +47,8 @@ class Recompute(enum.StrEnum):
 
     FIRST_READ = "first-read"  # read before any change stored one
     TIME = "time"  # read after its valid_until
+    TRUST_ROOTS = "trust-roots"  # read by an attestd that loaded other trust roots
+    POLICY = "policy"  # read after a policy version stored since it was computed
 
 
 # What caused a snapshot: a change (as its audit leaf names it), or time.
@@ -54,20 +56,28 @@ Trigger = Action | Recompute
 
 
 def refresh_maturity(
-    session: Session, service: Service, *, trigger: Trigger, now: datetime
+    session: Session, service: Service, *, trigger: Trigger, now: datetime, in_force: InForce
 ) -> MaturitySnapshot:
     """Evaluate ``service`` at ``now`` and store the result as its newest snapshot."""
     MaturityRepository(session).lock_service(service.id)
-    gathered = gather(session, service, now)
-    return _store(session, service, gathered, evaluate(gathered.facts, gathered.rules), trigger)
+    gathered = gather(session, service, now, in_force)
+    maturity = evaluate(gathered.facts, gathered.rules)
+    return _store(
+        session,
+        service,
+        gathered,
+        maturity,
+        trigger=trigger,
+        trust_roots_digest=in_force.trust_roots_digest,
+    )
 
 
 def refresh_with_delta(
-    session: Session, service: Service, *, trigger: Trigger, now: datetime
+    session: Session, service: Service, *, trigger: Trigger, now: datetime, in_force: InForce
 ) -> MaturityDelta:
     """``refresh_maturity``, answered with the change from the previous snapshot."""
     previous = MaturityRepository(session).latest_summary(service.id)
-    row = refresh_maturity(session, service, trigger=trigger, now=now)
+    row = refresh_maturity(session, service, trigger=trigger, now=now, in_force=in_force)
     return MaturityDelta(
         snapshot_id=row.id,
         level=row.level,
@@ -79,7 +89,13 @@ def refresh_with_delta(
 
 
 def _store(
-    session: Session, service: Service, gathered: Gathered, maturity: Maturity, trigger: Trigger
+    session: Session,
+    service: Service,
+    gathered: Gathered,
+    maturity: Maturity,
+    *,
+    trigger: Trigger,
+    trust_roots_digest: str,
 ) -> MaturitySnapshot:
     target = gathered.facts.target
     return MaturityRepository(session).add_snapshot(
@@ -93,6 +109,7 @@ def _store(
             target_release=target.key if target is not None else None,
             policy_version=gathered.policy.version,
             policy_digest=gathered.policy.digest,
+            trust_roots_digest=trust_roots_digest,
             trigger=str(trigger),
             computed_at=gathered.facts.now,
             valid_until=gathered.valid_until,
@@ -115,23 +132,17 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
     }
 
 
-def is_stale(row: MaturitySnapshot, now: datetime) -> bool:
-    return row.valid_until is not None and now >= row.valid_until
-
-
-def current_snapshot(session: Session, service: Service, now: datetime) -> MaturitySnapshot:
-    """The newest snapshot, recomputed first when there is none or time has overtaken it."""
-    row = MaturityRepository(session).latest_snapshot(service.id)
+def out_of_date(row: MaturitySnapshot | None, now: datetime, in_force: InForce) -> Recompute | None:
+    """Why ``row`` (a service's newest snapshot) no longer holds at ``now``; None if it does."""
     if row is None:
-        return refresh_maturity(session, service, trigger=Recompute.FIRST_READ, now=now)
-    if is_stale(row, now):
-        return refresh_maturity(session, service, trigger=Recompute.TIME, now=now)
-    return row
-
-
-def service_maturity(session: Session, name: str, now: datetime) -> MaturityOut:
-    service = ServiceRepository(session).require(name)
-    return maturity_out(service.name, current_snapshot(session, service, now))
+        return Recompute.FIRST_READ
+    if row.trust_roots_digest != in_force.trust_roots_digest:
+        return Recompute.TRUST_ROOTS
+    if row.policy_digest != in_force.policy.digest:
+        return Recompute.POLICY
+    if row.valid_until is not None and now >= row.valid_until:
+        return Recompute.TIME
+    return None
 
 
 def maturity_out(service: str, row: MaturitySnapshot) -> MaturityOut:
@@ -164,13 +175,17 @@ _SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
 }
 
 
-def list_maturity(session: Session, query: MaturityQuery, now: datetime) -> MaturityPage:
-    """Every service's current maturity, filtered and sorted; stale snapshots recomputed first."""
+def check_listing(query: MaturityQuery) -> None:
+    """Refuse a listing filter that names no check, before anything is recomputed for it."""
     if query.failing is not None and query.failing not in CHECKS:
         raise InvalidRequest(f"No check is named {query.failing!r}.")
+
+
+def list_maturity(session: Session, query: MaturityQuery) -> MaturityPage:
+    """Every service's latest snapshot, filtered and sorted (``app.workflows.read_maturity``
+    recomputes out-of-date ones first)."""
+    check_listing(query)
     repository = MaturityRepository(session)
-    for service in repository.stale_services(now):
-        current_snapshot(session, service, now)
     size = clamp_limit(query.limit)
     shapes = {"service": (str,), "level": (int, str), "score": (str, str)}
     position = decode_position(query.cursor, shapes[query.sort])
@@ -251,12 +266,8 @@ def _after(
     return or_(first > values[0], and_(first == values[0], second > values[1]))
 
 
-def maturity_history(
-    session: Session, name: str, query: HistoryQuery, now: datetime
-) -> SnapshotPage:
+def maturity_history(session: Session, service: Service, query: HistoryQuery) -> SnapshotPage:
     """The service's snapshots, newest first."""
-    service = ServiceRepository(session).require(name)
-    current_snapshot(session, service, now)
     size = clamp_limit(query.limit)
     position = decode_position(query.cursor, (int,))
     rows = MaturityRepository(session).snapshot_history(

@@ -48,7 +48,6 @@ from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
 from app.sboms.formats import SBOM_PREDICATE_FORMATS, SbomFormat
 from app.sboms.ingest import store_sbom
 from app.sboms.schemas import SbomSignature
-from app.scoring.snapshots import refresh_with_delta
 from app.services.models import Service
 from app.workflows.attestation_record import attestation_out, stored_record
 from app.workflows.intake import (
@@ -57,6 +56,7 @@ from app.workflows.intake import (
     rejections_recorded,
     writable_service,
 )
+from app.workflows.recheck import bring_up_to_date, in_force, refresh_with_change
 from app.workflows.schemas import AttestationOut
 
 
@@ -95,7 +95,7 @@ def accept_bundle(
         service = writable_service(session, principal, upload)
         stored = AttestationRepository(session).by_digest(upload.digest)
         if stored is not None:
-            return Accepted(_repeated(trail, stored, service, upload), created=False)
+            return Accepted(_repeated(trail, stored, service, upload, trust_roots), created=False)
 
         parsed = parse_bundle(upload.body, upload.content_type)
         policy = current_policy(session, service)
@@ -123,7 +123,7 @@ def accept_bundle(
             stored = AttestationRepository(session).by_digest(upload.digest)
             if stored is None:
                 raise RuntimeError(f"attestation {upload.digest} is neither new nor stored")
-            return Accepted(_repeated(trail, stored, service, upload), created=False)
+            return Accepted(_repeated(trail, stored, service, upload, trust_roots), created=False)
 
         checked = None
         if provenance is not None:
@@ -152,7 +152,9 @@ def accept_bundle(
             )
         session.flush()
         out = _record(trail, service, new, sbom=sbom, provenance=checked)
-    delta = refresh_with_delta(session, service, trigger=Action.ATTESTATION_ACCEPTED, now=now)
+    delta = refresh_with_change(
+        trail, service, trigger=Action.ATTESTATION_ACCEPTED, trust_roots=trust_roots, now=now
+    )
     return Accepted(out.model_copy(update={"maturity": delta}), created=True)
 
 
@@ -203,11 +205,19 @@ def _store_predicate_sbom(
 
 
 def _repeated(
-    trail: AuditTrail, stored: Attestation, service: Service, upload: Upload
+    trail: AuditTrail,
+    stored: Attestation,
+    service: Service,
+    upload: Upload,
+    trust_roots: Sequence[TrustRoot],
 ) -> AttestationOut:
-    """The answer to bytes stored before, for the same place: the same record."""
+    """The answer to bytes stored before, for the same place: the same record, its receipt
+    made under the policy and trust roots in force (checked again if it was not)."""
     repeat(trail, stored, service, upload)
-    return stored_record(trail.session, stored, service=service.name)
+    session = trail.session
+    named = AttestationRepository(session).artifact_ids(stored.id)
+    bring_up_to_date(trail, service, in_force(session, service, trust_roots), trust_roots, named)
+    return stored_record(session, stored, service=service.name)
 
 
 def _record(

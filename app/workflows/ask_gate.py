@@ -4,6 +4,8 @@
 
     the artifact (unknown: 404) -> may this caller ask about its service?
       -> the level the environment needs (unknown environment: 422)
+      -> evidence judged under another policy or other trust roots: checked again
+         (app.workflows.recheck)
       -> the facts of its release, evaluated (app.scoring) -> allow or deny
       -> a SLSA Verification Summary signed with attestd's key -> audit leaf
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.artifacts.errors import ArtifactNotFound
 from app.artifacts.repository import ArtifactRepository
 from app.attestations.repository import AttestationRepository
+from app.attestations.trust import TrustRoot
 from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
@@ -30,15 +34,15 @@ from app.digests import normalise_digest
 from app.errors import Forbidden
 from app.package import installed_version
 from app.policy.maturity import DEFAULT_ENVIRONMENT, LEVEL_NAMES
-from app.policy.versions import current_policy
 from app.sboms.repository import SbomRepository
 from app.scoring.checks import evaluate
-from app.scoring.gathering import gather
+from app.scoring.gathering import gather, judged_artifacts
 from app.scoring.schemas import VerdictOut, VerdictRequest
 from app.scoring.verdicts import deny_reasons, required_level, resource_uri, verified_levels
 from app.scoring.vsa import ResourceDigest, Summary, sign_summary
 from app.services.models import Service
 from app.signing import ServiceKey
+from app.workflows.recheck import bring_up_to_date, in_force
 
 _REASONS_RECORDED = 20
 
@@ -50,6 +54,7 @@ def ask_gate(
     *,
     key: ServiceKey,
     public_url: str,
+    trust_roots: Sequence[TrustRoot],
 ) -> VerdictOut:
     """Judge the artifact for the environment, sign the summary and record the verdict."""
     session = trail.session
@@ -64,12 +69,13 @@ def ask_gate(
     if principal.role is Role.PIPELINE and not principal.may_write_to(service.name):
         raise Forbidden(f"This token may not ask about artifacts of service {service.name!r}.")
     environment = request.environment or DEFAULT_ENVIRONMENT
-    required_level(current_policy(session, service), service.name, environment)  # fail early
+    judged_under = in_force(session, service, trust_roots)
+    required = required_level(judged_under.policy, service.name, environment)
     now = trail.clock.now()
-    gathered = gather(session, service, now, target=found)
-    # The level the policy version the summary names requires (the same one, but for a
-    # policy stored concurrently in between on PostgreSQL).
-    required = required_level(gathered.policy, service.name, environment)
+    # Evidence judged under another policy or other trust roots is checked again first.
+    judged = judged_artifacts(session, service, judged_under.policy, now, target=found)
+    bring_up_to_date(trail, service, judged_under, trust_roots, judged.artifacts)
+    gathered = gather(session, service, now, judged_under, target=found)
     maturity = evaluate(gathered.facts, gathered.rules)
     allowed = maturity.level >= required
     reasons = [] if allowed else deny_reasons(maturity, environment, required, digest)

@@ -63,6 +63,11 @@ class ReverifiedOut(OutputModel):
     kind: Literal["signature", "attestation"]
     receipt: ReceiptOut
     provenance: ProvenanceOut | None
+    was_verified: bool = Field(description="What the receipt before this one concluded.")
+    changed: bool = Field(
+        description="The verdict moved: verified then and not now (or the reverse), or the "
+        "provenance's SLSA level or source binding is not what it was."
+    )
 
 
 class ReverifyOut(OutputModel):
@@ -72,6 +77,20 @@ class ReverifyOut(OutputModel):
     audit_index: int = Field(description="Index of the audit-log entry recording it.")
     evidence: list[ReverifiedOut] = Field(
         description="Every signature and attestation naming the artifact, oldest first."
+    )
+
+
+class ServiceReverifyOut(OutputModel):
+    """A whole service's evidence verified again, and what changed."""
+
+    service: str
+    reverified_at: datetime
+    audit_index: int = Field(description="Index of the audit-log entry recording it.")
+    policy_version: int = Field(description="The policy version the evidence was judged under.")
+    trust_roots_digest: str = Field(description="The set of trust roots it was verified with.")
+    checked: int = Field(description="How many signatures and attestations were verified again.")
+    changed: list[ReverifiedOut] = Field(
+        description="Those whose verdict moved (see `changed`), oldest first."
     )
 
 

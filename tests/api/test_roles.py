@@ -52,6 +52,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/artifacts/{digest}"): READ,
     ("GET", "/v1/artifacts/{digest}/components"): READ,
     ("POST", "/v1/artifacts/{digest}/reverify"): ADMIN,
+    ("POST", "/v1/services/{name}/reverify"): ADMIN,
     ("POST", "/v1/attestations"): PIPELINE,
     ("GET", "/v1/attestations/{attestation_id}"): READ,
     ("GET", "/v1/attestations/{attestation_id}/raw"): READ,

@@ -112,8 +112,16 @@ def test_a_signer_the_policy_no_longer_allows_fails_today_and_the_old_receipt_st
         assert item["receipt"]["signer"]["subject"] == RELEASE.identity
 
     signature = evidence["signature"]
-    (first, first_verified, _), (_, now_verified, _) = receipts(run_in_session, signature["id"])
-    assert (first, first_verified, now_verified) == (signature["receipt"]["id"], True, False)
+    # The upload's receipt; the policy change's re-check; this re-verification.
+    (first, first_verified, _), (_, rechecked, _), (_, now_verified, _) = receipts(
+        run_in_session, signature["id"]
+    )
+    assert (first, first_verified, rechecked, now_verified) == (
+        signature["receipt"]["id"],
+        True,
+        False,
+        False,
+    )
     artifact = client.get(f"/v1/artifacts/{ARTIFACT}", headers=auditor_headers).json()
     assert [s["verified"] for s in artifact["signatures"]] == [False]
     record = client.get(f"/v1/attestations/{signature['id']}", headers=auditor_headers).json()

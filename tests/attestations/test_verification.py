@@ -37,6 +37,7 @@ from app.attestations.verification import (
     Subject,
     Verified,
     verify,
+    verify_policy_again,
 )
 from tests.attestations.public_cases import CASES, FIXTURES, RFC8785, Case, needs_fixtures
 from tests.sigstore_local import (
@@ -927,3 +928,95 @@ def test_signed_timestamps_without_a_timestamp_authority(trust_root: TrustRoot) 
     content = (FIXTURES / case.folder / case.bundle).read_bytes()
     problem = refused(content, [trust_root], policy=case.policy)
     assert problem.slugs == ("timestamp-invalid",)
+
+
+# --- the policy again, without the cryptography --------------------------------------------
+
+OTHER_POLICY_DIGEST = "sha256:" + "cd" * 32
+
+
+@pytest.mark.parametrize("kind", ["message", "dsse"])
+def test_a_verified_bundle_judged_again_keeps_its_log_facts_and_takes_the_new_policy(
+    local_sigstore: LocalSigstore, trust_root: TrustRoot, kind: str
+) -> None:
+    build = message_signature_bundle if kind == "message" else dsse_bundle
+    built = build(local_sigstore, DIGEST if kind == "message" else STATEMENT)
+    first = check(built.content, [trust_root])
+    later = first.receipt.verified_at + timedelta(days=3)
+
+    again = verify_policy_again(
+        parse_bundle(built.content, JSON),
+        first.receipt,
+        policy=policy_for(GITHUB),
+        policy_digest=OTHER_POLICY_DIGEST,
+        now=later,
+    )
+
+    assert again.receipt == dataclasses.replace(
+        first.receipt, policy_digest=OTHER_POLICY_DIGEST, verified_at=later
+    )
+    assert (again.kind, again.subjects, again.predicate_type) == (
+        first.kind,
+        first.subjects,
+        first.predicate_type,
+    )
+    assert again.statement == first.statement
+
+
+def test_a_signer_the_new_policy_refuses_is_refused_without_the_cryptography(
+    local_sigstore: LocalSigstore, trust_root: TrustRoot
+) -> None:
+    built = dsse_bundle(local_sigstore, STATEMENT)
+    first = check(built.content, [trust_root])
+    with pytest.raises(BundleRejected) as raised:
+        verify_policy_again(
+            parse_bundle(built.content, JSON),
+            first.receipt,
+            policy=policy_for(EMAIL),
+            policy_digest=OTHER_POLICY_DIGEST,
+            now=datetime.now(UTC),
+        )
+    assert raised.value.slugs == ("identity-mismatch",)
+    assert f"the signer {GITHUB.identity!r}" in raised.value.reasons[0]
+
+
+def test_a_predicate_type_the_new_allow_list_refuses_is_refused(
+    local_sigstore: LocalSigstore, trust_root: TrustRoot
+) -> None:
+    built = dsse_bundle(local_sigstore, STATEMENT)
+    first = check(built.content, [trust_root])
+    with pytest.raises(BundleRejected) as raised:
+        verify_policy_again(
+            parse_bundle(built.content, JSON),
+            first.receipt,
+            policy=policy_for(GITHUB),
+            policy_digest=OTHER_POLICY_DIGEST,
+            now=datetime.now(UTC),
+            predicate_types=frozenset({"https://spdx.dev/Document"}),
+        )
+    assert raised.value.slugs == ("predicate-type",)
+
+
+def test_only_a_verified_receipt_can_be_judged_again_without_the_cryptography(
+    local_sigstore: LocalSigstore, trust_root: TrustRoot
+) -> None:
+    built = message_signature_bundle(local_sigstore, DIGEST)
+    first = check(built.content, [trust_root])
+    unverified = dataclasses.replace(first.receipt, verified=False)
+    with pytest.raises(ValueError, match="only a verified receipt"):
+        verify_policy_again(
+            parse_bundle(built.content, JSON),
+            unverified,
+            policy=policy_for(GITHUB),
+            policy_digest=OTHER_POLICY_DIGEST,
+            now=datetime.now(UTC),
+        )
+    with pytest.raises(BundleRejected) as raised:
+        verify_policy_again(
+            parse_bundle(built.content, JSON),
+            first.receipt,
+            policy=UnsafeNoOp(),
+            policy_digest=OTHER_POLICY_DIGEST,
+            now=datetime.now(UTC),
+        )
+    assert raised.value.slugs == ("identity-mismatch",)

@@ -11,6 +11,7 @@ through ``register_service`` itself.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -29,15 +30,18 @@ REQUEST_ID = "use-case-test"
 
 
 @pytest.fixture
-def run_use_case(run_in_session, audit_log: AuditLog) -> Callable[..., Any]:
+def run_use_case(run_in_session, audit_log: AuditLog, trust_roots) -> Callable[..., Any]:
     """``run(use_case, *args, by=None, **kwargs)``: ``use_case(trail, *args, **kwargs)``, committed.
 
     The trail's actor is ``by``; without it, the principal the use case is called
-    with, if any (as the HTTP layer makes the caller the actor), else an admin.
+    with, if any (as the HTTP layer makes the caller the actor), else an admin. A use
+    case that judges evidence gets the ``trust_roots`` fixture unless a test names others.
     """
 
     def run(use_case: Callable[..., Any], *args: Any, by: Principal | None = None, **kwargs: Any):
         caller = by or next((arg for arg in args if isinstance(arg, Principal)), admin())
+        if "trust_roots" in inspect.signature(use_case).parameters:
+            kwargs.setdefault("trust_roots", trust_roots)
 
         def work(session):
             trail = AuditTrail(session, audit_log, Actor.of(caller), REQUEST_ID)

@@ -11,7 +11,6 @@ import pytest
 from app.artifacts.errors import ArtifactNotFound
 from app.errors import Forbidden
 from app.policy.schemas import PolicyUpdate
-from app.scoring.exceptions import approve_exception, request_exception
 from app.scoring.schemas import ExceptionCreate, VerdictRequest
 from app.scoring.verdicts import UnknownEnvironment
 from app.scoring.vsa import open_summary
@@ -19,6 +18,7 @@ from app.workflows.accept_bundle import accept_bundle
 from app.workflows.accept_sbom import accept_sbom
 from app.workflows.ask_gate import ask_gate
 from app.workflows.change_policy import change_policy
+from app.workflows.manage_exceptions import approve_exception, request_exception
 from tests.builders.bundles import DIGEST, DIGEST_HEX, NAME, build, signature
 from tests.builders.credentials import admin, auditor, pipeline
 from tests.builders.evidence import bundle_upload, sbom_upload

@@ -60,7 +60,8 @@ def test_evidence_the_policy_no_longer_allows_gets_a_receipt_that_says_why(
     assert [reason.split(":", 1)[0] for reason in receipt.reasons] == ["identity-mismatch"]
     assert receipt.policy_version == policy.version == 2
     assert receipt.audit_index == result.audit_index
-    assert stored_counts(run_in_session)["verification_receipts"] == 2
+    # The upload's receipt, the policy change's re-check of it, and this one.
+    assert stored_counts(run_in_session)["verification_receipts"] == 3
 
     leaf = audit_events(run_in_session)[-1]
     assert leaf["action"] == "artifact.reverified"
@@ -68,12 +69,19 @@ def test_evidence_the_policy_no_longer_allows_gets_a_receipt_that_says_why(
     assert leaf["result"]["evidence"] == [
         {"attestation_id": accepted.record.id, "receipt_id": receipt.id, "verified": False}
     ]
-    before, last = stored_snapshots(run_in_session)[-2:]
-    assert (last.trigger, last.policy_version) == ("artifact.reverified", 2)
-    assert (check_status(before, "artifact-signed"), check_status(last, "artifact-signed")) == (
+    # The policy change itself judged the evidence under version 2 (app.workflows.recheck).
+    accepted_at, changed, last = stored_snapshots(run_in_session)[-3:]
+    assert [row.trigger for row in (accepted_at, changed, last)] == [
+        "attestation.accepted",
+        "policy.updated",
+        "artifact.reverified",
+    ]
+    assert last.policy_version == 2
+    assert [check_status(row, "artifact-signed") for row in (accepted_at, changed, last)] == [
         "pass",
         "fail",
-    )
+        "fail",
+    ]
 
     # The records read back show the newest receipt; the first one is kept as it was.
     record = run_in_session(lambda session: get_attestation(session, accepted.record.id))
