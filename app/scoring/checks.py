@@ -15,7 +15,11 @@ evidence it used, and the ids of that evidence:
   the coverage window). It neither blocks a level nor counts in the score.
 
 The **level** is the highest level whose checks, and those of every lower
-level, pass, are waived or do not apply (0 when a level 1 check fails). The
+level, pass, are waived or do not apply (0 when a level 1 check fails); level 5,
+Optimize, is reached on evidence alone: any waived check caps the level at 4. An
+exception waives only where its scope (an environment, a release, an artifact)
+covers the question: a deploy gate's, or for the service's own maturity the latest
+release with no environment. The
 **score** (0-100) is the weighted mean of the applicable checks' scores; the
 weights come from the policy, by default 5 for level 1 checks down to 1 for
 level 5 checks, so that missing basics cost more than missing refinements.
@@ -398,8 +402,7 @@ def exceptions_controlled(
     lapsed = [
         e
         for e in facts.exceptions
-        if e.status(now) == "expired"
-        and e.approved_by is not None
+        if e.lapsed(now)
         and (result := earlier.get(e.check)) is not None
         and result.status == "fail"
     ]
@@ -645,6 +648,8 @@ def evaluate(facts: ServiceFacts, policy: MaturityPolicy) -> Maturity:
     for candidate in range(1, MAX_LEVEL + 1):
         if not all(c.holds for c in checks if c.level <= candidate):
             break
+        if candidate == MAX_LEVEL and any(c.status == "waived" for c in checks):
+            break  # Optimize is reached on evidence, never on waivers
         level = candidate
     return Maturity(
         level=level,
@@ -670,11 +675,7 @@ def _waived(
     )
     if outcome.status != "fail" or not check.waivable:
         return result
-    waivers = sorted(
-        (e for e in facts.exceptions if e.check == check.id and e.applies(facts.now)),
-        key=lambda e: e.expires_at,
-        reverse=True,
-    )
+    waivers = facts.waivers(check.id)
     if not waivers:
         return result
     waiver = waivers[0]

@@ -7,12 +7,19 @@ revoked. Only an approved, unexpired, unrevoked exception turns its check's
 ``expires_at`` with the time it runs. Admins are told apart by token: the
 approver's token must differ from the requester's in id and in name.
 
+An exception may be scoped to an environment and to a release or one artifact's
+digest; it then waives only where its scope covers the question (a deploy gate's,
+or the service's own maturity). One check of one service is waived for at most 90
+days in any 180, counting every exception of it, however they are split or
+renewed: a request beyond that is refused with the dates.
+
 The checks about exceptions themselves (``exceptions-controlled``,
 ``few-exceptions``) and ``service-repository`` cannot be waived.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,8 +30,10 @@ from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.auth.credentials import Principal
 from app.db.base import CREATED_BY_MAX
+from app.digests import normalise_digest
 from app.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
+from app.policy.versions import current_policy
 from app.scoring.checks import CHECKS
 from app.scoring.gathering import exception_fact
 from app.scoring.models import PolicyException
@@ -40,6 +49,9 @@ from app.services.models import Service
 from app.services.repository import ServiceRepository
 
 MAX_EXCEPTION_AGE = timedelta(days=MAX_EXCEPTION_DAYS)
+# One (service, check) is waived for at most MAX_WAIVED in any WAIVER_WINDOW.
+MAX_WAIVED = timedelta(days=90)
+WAIVER_WINDOW = timedelta(days=180)
 
 
 class ExceptionNotFound(NotFound):
@@ -81,7 +93,23 @@ def request_exception(
     """Store a pending exception; its check, justification and expiry are checked first."""
     now = trail.clock.now()
     service = ServiceRepository(trail.session).require(body.service)
+    repository = MaturityRepository(trail.session)
+    # Requests for one service queue here, so that none is judged against a budget another
+    # is spending at the same time.
+    repository.lock_service(service.id)
     reasons = _refusals(body, now)
+    environments = current_policy(trail.session, service).policy.effective_environments
+    if body.environment is not None and body.environment not in environments:
+        known = ", ".join(sorted(environments))
+        reasons.append(
+            f"unknown-environment: the policy of {service.name} names no environment "
+            f"{body.environment!r}; it names {known}"
+        )
+    if not reasons:
+        earlier = [
+            row for row in repository.exceptions_of(service.id) if row.check_id == body.check
+        ]
+        reasons.extend(_over_budget(earlier, body, now))
     if reasons:
         raise InvalidException(
             f"The exception for {body.check!r} cannot be requested: {'; '.join(reasons)}.",
@@ -95,6 +123,9 @@ def request_exception(
         requested_by=principal.name[:CREATED_BY_MAX],
         requested_by_token=principal.token_id,
         requested_at=now,
+        scope_environment=body.environment,
+        scope_release=body.release,
+        scope_digest=normalise_digest(body.digest) if body.digest is not None else None,
         audit_index=0,
     )
     MaturityRepository(trail.session).add_exception(row)
@@ -116,6 +147,69 @@ def _refusals(body: ExceptionCreate, now: datetime) -> list[str]:
             f"expiry-too-far: expires_at must be at most {MAX_EXCEPTION_DAYS} days ahead"
         )
     return reasons
+
+
+def waived_span(row: PolicyException) -> tuple[datetime, datetime] | None:
+    """When an exception waives (or, pending, may yet waive) its check; None if it never will.
+
+    From its approval (a pending one: from its request) until it expires or is revoked.
+    """
+    if row.revoked_at is not None and row.approved_at is None:
+        return None  # revoked before anyone approved it
+    start = row.approved_at or row.requested_at
+    end = min(row.expires_at, row.revoked_at) if row.revoked_at is not None else row.expires_at
+    return (start, end) if end > start else None
+
+
+def busiest_window(
+    spans: Sequence[tuple[datetime, datetime]], window: timedelta
+) -> tuple[datetime, timedelta]:
+    """The start of the ``window``-long stretch most covered by ``spans``, and how much is.
+
+    Overlapping spans count once: splitting a waiver or renewing it early does not hide
+    any of it. The busiest window starts at a span's start or ends at a span's end.
+    """
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    if not merged:
+        raise ValueError("the busiest window of no span at all")
+    starts = [start for start, _ in merged] + [end - window for _, end in merged]
+    best = (starts[0], timedelta())
+    for start in starts:
+        end = start + window
+        covered = sum(
+            (min(e, end) - max(s, start) for s, e in merged if s < end and e > start),
+            timedelta(),
+        )
+        if covered > best[1]:
+            best = (start, covered)
+    return best
+
+
+def _over_budget(
+    earlier: Sequence[PolicyException], body: ExceptionCreate, now: datetime
+) -> list[str]:
+    """The refusal of a waiver that would take the check past 90 days in any 180."""
+    spans = [span for row in earlier if (span := waived_span(row)) is not None]
+    spans.append((now, body.expires_at))
+    start, covered = busiest_window(spans, WAIVER_WINDOW)
+    if covered <= MAX_WAIVED:
+        return []
+    end = start + WAIVER_WINDOW
+    return [
+        f"waiver-budget: {body.check} would be waived for {_days(covered)} days between "
+        f"{start.date().isoformat()} and {end.date().isoformat()}; a check may be waived for at "
+        f"most {MAX_WAIVED.days} days in any {WAIVER_WINDOW.days}, however the exceptions are "
+        "split or renewed"
+    ]
+
+
+def _days(span: timedelta) -> str:
+    return f"{span / timedelta(days=1):.1f}".removesuffix(".0")
 
 
 def approve_exception(
@@ -205,6 +299,9 @@ def exception_out(row: PolicyException, service: str, now: datetime) -> Exceptio
         approved_at=row.approved_at,
         revoked_by=row.revoked_by,
         revoked_at=row.revoked_at,
+        environment=row.scope_environment,
+        release=row.scope_release,
+        digest=row.scope_digest,
         audit_index=row.audit_index,
     )
 

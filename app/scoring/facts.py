@@ -98,7 +98,7 @@ class ReleaseFacts:
 
 @dataclass(frozen=True, slots=True)
 class ExceptionFact:
-    """A requested waiver of one check."""
+    """A requested waiver of one check, for the whole service or a narrower scope."""
 
     id: int
     check: str
@@ -106,6 +106,11 @@ class ExceptionFact:
     expires_at: datetime
     approved_by: str | None = None
     revoked: bool = False
+    revoked_at: datetime | None = None  # when known
+    # Its scope: None waives for every environment, every release, every artifact.
+    environment: str | None = None
+    release: str | None = None  # NAME@VERSION
+    digest: str | None = None  # one artifact
 
     def status(self, now: datetime) -> ExceptionStatus:
         if self.revoked:
@@ -117,6 +122,27 @@ class ExceptionFact:
     def applies(self, now: datetime) -> bool:
         """Approved by someone other than the requester, not revoked, not expired."""
         return self.status(now) == "approved" and self.approved_by != self.requested_by
+
+    def covers(self, environment: str | None, release: str | None, digest: str | None) -> bool:
+        """Whether its scope covers a question about this environment, release and artifact.
+
+        A scoped exception covers only questions that name what it is scoped to: one
+        scoped to production waives nothing for the service's overall maturity.
+        """
+        return (
+            (self.environment is None or self.environment == environment)
+            and (self.release is None or self.release == release)
+            and (self.digest is None or self.digest == digest)
+        )
+
+    def lapsed(self, now: datetime) -> bool:
+        """Approved, then ran out: expired before any revocation (revoking it later hides
+        nothing)."""
+        if self.approved_by is None or now < self.expires_at:
+            return False
+        return not self.revoked or (
+            self.revoked_at is not None and self.revoked_at >= self.expires_at
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +156,22 @@ class ServiceFacts:
     recent: tuple[ReleaseFacts, ...]  # releases within the coverage window, newest first
     exceptions: tuple[ExceptionFact, ...] = ()
     reference_score: float | None = None  # base score at the start of the window
+    # The question the facts answer: a deploy gate's environment and artifact; None for the
+    # service's own maturity. Exceptions apply only where their scope covers it.
+    environment: str | None = None
+    digest: str | None = None
+
+    def waivers(self, check_id: str) -> list[ExceptionFact]:
+        """The exceptions that waive ``check_id`` here and now, latest expiry first."""
+        release = self.target.key if self.target is not None else None
+        return sorted(
+            (
+                e
+                for e in self.exceptions
+                if e.check == check_id
+                and e.applies(self.now)
+                and e.covers(self.environment, release, self.digest)
+            ),
+            key=lambda e: e.expires_at,
+            reverse=True,
+        )

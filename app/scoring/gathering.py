@@ -99,11 +99,18 @@ def gather(
     in_force: InForce,
     *,
     target: Artifact | None = None,
+    environment: str | None = None,
 ) -> Gathered:
-    """The facts of ``service`` at ``now``, judging ``target``'s release (default: the latest)."""
+    """The facts of ``service`` at ``now``, judging ``target``'s release (default: the latest).
+
+    ``environment`` and ``target`` are a deploy gate's question: exceptions scoped to
+    them waive their checks (for the service's own maturity, only unscoped ones and those
+    of the latest release do).
+    """
     policy = in_force.policy
     rules = policy.policy.maturity()
     repository = MaturityRepository(session)
+    asked = target is not None
     judged = judged_artifacts(session, service, policy, now, target=target)
     start, target, in_target, artifacts = (
         judged.start,
@@ -146,6 +153,8 @@ def gather(
         recent=tuple(recent),
         exceptions=tuple(exception_fact(row) for row in exceptions),
         reference_score=reference.base_score if reference is not None else None,
+        environment=environment,
+        digest=target.digest if asked and target is not None else None,
     )
     moments = [
         *(release.released_at + rules.coverage_window for release in recent),
@@ -267,4 +276,8 @@ def exception_fact(row: PolicyException) -> ExceptionFact:
         expires_at=row.expires_at,
         approved_by=row.approved_by,
         revoked=row.revoked_at is not None,
+        revoked_at=row.revoked_at,
+        environment=row.scope_environment,
+        release=row.scope_release,
+        digest=row.scope_digest,
     )

@@ -17,9 +17,11 @@ from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import CREATED_BY_MAX, Base, UTCDateTime
+from app.digests import ARTIFACT_DIGEST_MAX
 from app.policy.models import POLICY_DIGEST_LENGTH
 
 CHECK_ID_MAX = 64
+ENVIRONMENT_MAX = 32
 TRIGGER_MAX = 64
 JUSTIFICATION_MAX = 2000
 
@@ -56,6 +58,10 @@ class PolicyException(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     check_id: Mapped[str] = mapped_column(String(CHECK_ID_MAX))
+    # Its scope; null waives for every environment, every release, every artifact.
+    scope_environment: Mapped[str | None] = mapped_column(String(ENVIRONMENT_MAX))
+    scope_release: Mapped[str | None] = mapped_column(Text)  # NAME@VERSION
+    scope_digest: Mapped[str | None] = mapped_column(String(ARTIFACT_DIGEST_MAX))
     justification: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     requested_by: Mapped[str] = mapped_column(String(CREATED_BY_MAX))

@@ -6,8 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX
 from app.digests import ARTIFACT_DIGEST_PATTERN
 from app.pagination import PageQuery
 from app.policy.maturity import EnvironmentName
@@ -16,6 +24,13 @@ from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
 from app.wire import InputModel, OutputModel
 
 CheckStatus = Literal["pass", "fail", "waived", "not_applicable"]
+ReleaseKey = Annotated[
+    str,
+    StringConstraints(
+        min_length=3, max_length=ARTIFACT_NAME_MAX + 1 + ARTIFACT_VERSION_MAX, pattern=r"^\S+@\S+$"
+    ),
+    Field(description="A release: its artifacts' NAME@VERSION.", examples=["payments@1.4.0"]),
+]
 ExceptionStatusOut = Literal["pending", "approved", "expired", "revoked"]
 JUSTIFICATION_MIN = 20
 MAX_EXCEPTION_DAYS = 90
@@ -134,6 +149,27 @@ class ExceptionCreate(InputModel):
     expires_at: AwareDatetime = Field(
         description=f"When the waiver ends; in the future, at most {MAX_EXCEPTION_DAYS} days ahead."
     )
+    environment: EnvironmentName | None = Field(
+        default=None,
+        description="Waive the check only when the deploy gate is asked about this "
+        "environment (one the service policy names); null: every environment.",
+    )
+    release: ReleaseKey | None = Field(
+        default=None,
+        description="Waive the check only for this release (NAME@VERSION); null: every release.",
+    )
+    digest: str | None = Field(
+        default=None,
+        pattern=ARTIFACT_DIGEST_PATTERN,
+        description="Waive the check only when the deploy gate is asked about this artifact; "
+        "null: every artifact. Not with release.",
+    )
+
+    @model_validator(mode="after")
+    def _release_or_digest(self) -> ExceptionCreate:
+        if self.release is not None and self.digest is not None:
+            raise ValueError("scope an exception to a release or to an artifact digest, not both")
+        return self
 
 
 class ExceptionOut(OutputModel):
@@ -149,6 +185,9 @@ class ExceptionOut(OutputModel):
     approved_at: datetime | None
     revoked_by: str | None
     revoked_at: datetime | None
+    environment: str | None = Field(description="The environment it waives for; null: all.")
+    release: str | None = Field(description="The release it waives for; null: all.")
+    digest: str | None = Field(description="The artifact it waives for; null: all.")
     audit_index: int = Field(description="Audit-log entry of the request.")
 
 

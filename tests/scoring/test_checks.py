@@ -990,7 +990,8 @@ def test_waived_and_not_applicable_checks_do_not_block_the_level() -> None:
     statuses = {c.id: c.status for c in maturity.checks}
     assert statuses["workload-identity"] == "waived"
     assert statuses["vex-present"] == statuses["score-trend"] == "not_applicable"
-    assert maturity.level == 5
+    # Every level's checks hold, yet Optimize is reached on evidence alone: a waiver caps at 4.
+    assert maturity.level == 4
 
 
 # --- the score ----------------------------------------------------------------------------------

@@ -114,21 +114,30 @@ def test_a_mismatching_rebuild_brings_level_5_down(payments):
 
 
 def test_an_exception_lifts_a_level_until_it_expires(payments, clock: Clock):
-    assert up_to(payments, 4)["level"] == 4
-    exception = payments.waive("reproducible", days=10)
+    assert up_to(payments, 3)["level"] == 3
+    exception = payments.waive("build-level-3", days=10)
     waived = payments.maturity()
-    assert waived["level"] == 5
-    reproducible = next(c for c in waived["checks"] if c["id"] == "reproducible")
-    assert reproducible["status"] == "waived"
-    assert reproducible["waived_by"] == exception["id"]
-    assert f"exception {exception['id']}" in reproducible["detail"]
+    assert waived["level"] == 4
+    build_level = next(c for c in waived["checks"] if c["id"] == "build-level-3")
+    assert build_level["status"] == "waived"
+    assert build_level["waived_by"] == exception["id"]
+    assert f"exception {exception['id']}" in build_level["detail"]
 
     clock.advance(timedelta(days=11))
     expired = payments.maturity()
     assert expired["trigger"] == "time"
-    assert statuses(expired)["reproducible"] == "fail"
+    assert statuses(expired)["build-level-3"] == "fail"
     assert statuses(expired)["exceptions-controlled"] == "fail"
     assert expired["level"] == 3
+
+
+def test_a_waived_level_5_check_caps_the_level_at_4(payments):
+    """Before: a waiver of `reproducible` lifted a level-4 service to Optimize."""
+    assert up_to(payments, 4)["level"] == 4
+    payments.waive("reproducible", days=10)
+    waived = payments.maturity()
+    assert statuses(waived)["reproducible"] == "waived"
+    assert waived["level"] == 4
 
 
 def test_a_drop_in_sbom_quality_brings_the_level_down(payments):
