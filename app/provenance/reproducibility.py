@@ -50,7 +50,7 @@ class BuildClaim:
     slsa_level: int
     rebuilder: bool = False  # the trust-map entry that vouched is a rebuilder
     trust_domain: str | None = None  # the domain that entry names
-    claims: Mapping[str, str] = field(default_factory=dict)  # the certificate's Fulcio claims
+    claims: Mapping[str, str] = field(default_factory=dict, hash=False)  # Fulcio claims
 
     @property
     def signer(self) -> str:
