@@ -42,6 +42,19 @@ issuer is GitHub Actions, and the certificate's Runner Environment is
 delegator workflows are not in the default: their builder id is the calling
 builder, not the signer.
 
+Trust domains
+-------------
+
+Reproducibility counts the distinct **trust domains** (who operates a builder:
+an organisation, a rebuild service) whose builds agree on a release's digest
+(``app.provenance.reproducibility``). Only builds vouched for by an entry marked
+``rebuilder`` or at Build L2 or above count, and a policy's entry that counts
+must name its ``trust_domain`` (``app.policy.schemas``). The defaults name none:
+every GitHub repository can use them, so each of their builds is in its signer's
+own domain, the issuer and repository owner (``app.provenance.domains``).
+Whatever an entry names, builds signed under one repository or one owner are
+one domain.
+
 Services add their own entries (a private builder, a GitLab or Buildkite
 identity) in their policy. Every entry is validated like an identity policy:
 issuer an ``https://`` URL, exactly one of ``subject`` and ``subject_regex``
@@ -66,6 +79,7 @@ from app.wire import PRINTABLE_PATTERN, InputModel
 BUILDER_ID_MAX: Final = 2048
 MAX_BUILDERS: Final = 100
 DESCRIPTION_MAX: Final = 500
+TRUST_DOMAIN_MAX: Final = 64
 HOSTED_RUNNER: Final = "github-hosted"
 SELF_HOSTED_RUNNER: Final = "self-hosted"
 # Untrusted texts (a signer's SAN, a builder id) are quoted at most this long in reasons.
@@ -90,6 +104,31 @@ BuilderId = Annotated[
 Level = Annotated[int, Field(ge=1, le=3, strict=True)]
 Description = Annotated[
     str, StringConstraints(max_length=DESCRIPTION_MAX, pattern=PRINTABLE_PATTERN)
+]
+TrustDomain = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=TRUST_DOMAIN_MAX, pattern=r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$"
+    ),
+    Field(
+        description=(
+            "Who operates the builder (an organisation, a rebuild service): a short lower-case "
+            "name. Reproducibility counts distinct trust domains."
+        ),
+        examples=["rebuild.example.org"],
+    ),
+]
+# Absent and false are one value, left out of the stored form, so stored digests do not change.
+Rebuilder = Annotated[
+    bool,
+    Field(
+        strict=True,
+        exclude_if=lambda rebuilder: not rebuilder,
+        description=(
+            "Its builds count towards a release's reproducibility whatever Build level it "
+            "vouches for (an independent rebuilder); needs trust_domain."
+        ),
+    ),
 ]
 
 
@@ -160,6 +199,8 @@ class TrustedBuilder(InputModel):
     )
     max_level: Level = Field(description="Highest SLSA Build level this builder vouches for.")
     description: Description | None = None
+    rebuilder: Rebuilder = False
+    trust_domain: TrustDomain | None = None  # None: the signer's own (app.provenance.domains)
 
     @model_validator(mode="after")
     def _bounded_prefix(self) -> TrustedBuilder:
@@ -214,6 +255,8 @@ class TrustedBuilderRule(InputModel):
     )
     max_level: Level
     description: Description | None = None
+    rebuilder: Rebuilder = False
+    trust_domain: TrustDomain | None = None
 
     @model_validator(mode="after")
     def _one_id(self) -> TrustedBuilderRule:
@@ -233,7 +276,14 @@ class TrustedBuilderRule(InputModel):
             builder_is_signer=self.builder_is_signer,
             max_level=self.max_level,
             description=self.description,
+            rebuilder=self.rebuilder,
+            trust_domain=self.trust_domain,
         )
+
+    @property
+    def counts_towards_reproducibility(self) -> bool:
+        """A rebuilder, or a builder of Build L2 or above: its builds are a trust domain's vote."""
+        return self.rebuilder or self.max_level >= 2
 
 
 class TrustMap(InputModel):

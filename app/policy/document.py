@@ -11,8 +11,8 @@ policy stored before a field existed does not change:
   builder id prefix (``id_prefix``) with the identity that must have signed its
   provenance and the highest SLSA Build level it vouches for;
 * ``release_refs``: the git refs a release is built from (default: any tag);
-* ``reproducibility_quorum``: independent builders that must agree on a
-  release's digest for it to be reproducible (default 2);
+* ``reproducibility_quorum``: distinct trust domains whose builds must agree
+  on a release's digest for it to be reproducible (default 2);
 * ``environments``, ``min_sbom_quality``, ``coverage_window_days`` and
   ``check_weights``: the maturity rules.
 
@@ -64,7 +64,7 @@ class ServicePolicyDocument(IdentityPolicy):
         ge=1,
         le=MAX_REPRODUCIBILITY_QUORUM,
         strict=True,
-        description="Independent builders (different builder id and signer) that must "
+        description="Distinct trust domains (operators of builders) whose builds must "
         f"attest one digest for a release to be reproducible; default "
         f"{DEFAULT_REPRODUCIBILITY_QUORUM}.",
     )

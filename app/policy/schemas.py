@@ -56,7 +56,7 @@ class PolicyUpdate(InputModel):
         le=MAX_REPRODUCIBILITY_QUORUM,
         strict=True,
         description=(
-            f"Independent builders that must agree on a release's digest; null: the "
+            f"Distinct trust domains whose builds must agree on a release's digest; null: the "
             f"default {DEFAULT_REPRODUCIBILITY_QUORUM}. Absent: kept."
         ),
     )
@@ -87,6 +87,22 @@ class PolicyUpdate(InputModel):
             "Absent: kept."
         ),
     )
+
+    @field_validator("trusted_builders")
+    @classmethod
+    def _domains_named(
+        cls, value: list[TrustedBuilderRule] | None
+    ) -> list[TrustedBuilderRule] | None:
+        # Stored versions from before trust domains stay valid: only a new list must name them.
+        for index, rule in enumerate(value or ()):
+            if rule.counts_towards_reproducibility and rule.trust_domain is None:
+                why = "is a rebuilder" if rule.rebuilder else f"vouches for Build L{rule.max_level}"
+                raise ValueError(
+                    f"trusted_builders[{index}] {why}, so its builds count towards "
+                    "reproducibility: give its trust_domain, the organisation or service "
+                    "that operates it"
+                )
+        return value
 
     @field_validator("identities")
     @classmethod
@@ -129,7 +145,8 @@ class PolicyOut(OutputModel):
     )
     release_refs: str = Field(description="Git refs releases are built from (in force).")
     reproducibility_quorum: int = Field(
-        description="Independent builders that must agree on a release's digest (in force)."
+        description="Distinct trust domains whose builds must agree on a release's digest "
+        "(in force)."
     )
     environments: dict[str, int] = Field(
         description="Maturity level a deploy to each environment needs (in force)."

@@ -15,6 +15,10 @@ signed by anyone else gets no level from that builder.
   id and the signer.
 * **L3**: a trust-map entry granting 3 matches both the builder id and the signer.
 
+The entry that vouches is the matching one granting the highest level, a
+rebuilder before another granting as much (its ``rebuilder`` flag and
+``trust_domain`` go with the check, for reproducibility), the first of equals.
+
 A provenance whose builder id matches an entry but whose signer matches none of
 the entries for that builder id is held to **L1**, whatever else is true of it:
 it names a builder that did not sign it. Findings of the provenance record
@@ -92,7 +96,10 @@ def slsa_level(
         refusal = entry.refusal(builder_id, signer_subject, signer_issuer, claims)
         if refusal is not None:
             refused.append((index, entry, refusal))
-        elif vouching is None or entry.max_level > vouching[1].max_level:
+        elif vouching is None or (entry.max_level, entry.rebuilder) > (
+            vouching[1].max_level,
+            vouching[1].rebuilder,
+        ):
             vouching = (index, entry)
 
     if vouching is None and refused:

@@ -3,7 +3,8 @@
 A ``Provenance`` row is what one verified DSSE attestation says about how its
 subjects were built; it is written once, with the attestation. A
 ``ProvenanceCheck`` is one evaluation of it: the SLSA Build level the trust map
-grants, and whether its source is bound to the service's repository and an
+grants (and whether the entry that vouched is a rebuilder, and the trust domain
+it names), and whether its source is bound to the service's repository and an
 allowed ref. Re-verification adds checks; none is ever edited.
 """
 
@@ -12,10 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, UTCDateTime
+from app.policy.builders import TRUST_DOMAIN_MAX
 from app.policy.models import POLICY_DIGEST_LENGTH
 
 COMMIT_MAX = 64  # a SHA-1 or SHA-256 git commit, hex
@@ -52,6 +54,9 @@ class ProvenanceCheck(Base):
     receipt_id: Mapped[int] = mapped_column(ForeignKey("verification_receipts.id"))
     slsa_level: Mapped[int] = mapped_column(Integer)
     trusted_builder: Mapped[str | None] = mapped_column(Text)  # the entry that vouched
+    # What that entry says for reproducibility: a rebuilder? which trust domain it names.
+    rebuilder: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    trust_domain: Mapped[str | None] = mapped_column(String(TRUST_DOMAIN_MAX))
     source_bound: Mapped[bool] = mapped_column(Boolean)
     reasons: Mapped[list[str]] = mapped_column(JSON)
     trust_map_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))

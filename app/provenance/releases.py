@@ -2,9 +2,10 @@
 
 A release is a service's artifacts of one name at one version. Versions come
 from SBOM subjects, or from the tag a source-bound provenance was built from
-(``refs/tags/v1.4.0`` gives ``v1.4.0``). Only provenance that verified and is
-bound to the service's source counts towards reproducibility: a fork's build of
-the same name and tag is evidence of the fork, not of the release.
+(``refs/tags/v1.4.0`` gives ``v1.4.0``). Which of its builds count towards its
+reproducibility, and in which trust domain, is ``app.provenance.reproducibility``'s
+rule: a fork's build of the same name and tag, for one, is evidence of the fork,
+not of the release.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from app.artifacts.models import ARTIFACT_NAME_MAX, ARTIFACT_VERSION_MAX, Artifa
 from app.pagination import clamp_limit, decode_position, encode_position
 from app.policy.versions import current_policy
 from app.provenance.recording import Checked
-from app.provenance.repository import BuildRow, ReleaseRepository
-from app.provenance.reproducibility import BuildClaim, Reproducibility, reproducibility
+from app.provenance.repository import ReleaseRepository
+from app.provenance.reproducibility import BuildClaim, Reproducibility, Standing, reproducibility
 from app.provenance.schemas import (
     BuildOut,
     ReleaseArtifactOut,
@@ -51,20 +52,6 @@ def name_releases(checked: Checked, bound: Sequence[tuple[Artifact, str | None]]
             artifact.version = clip(version, ARTIFACT_VERSION_MAX)
 
 
-def claims(rows: list[BuildRow] | tuple[BuildRow, ...]) -> list[BuildClaim]:
-    """The builds that count: verified and bound to the service's source."""
-    return [
-        BuildClaim(
-            digest=row.digest,
-            builder_id=row.builder_id,
-            signer=f"{row.signer_subject} ({row.signer_issuer})",
-            attestation_id=row.attestation_id,
-        )
-        for row in rows
-        if row.verified and row.source_bound
-    ]
-
-
 def release_reproducibility(
     session: Session, service: Service, name: str | None, version: str | None
 ) -> ReproducibilityOut:
@@ -73,8 +60,8 @@ def release_reproducibility(
     if name is None or version is None:
         found = reproducibility([], quorum)
         return _out(found, extra=("no-release: the artifact has no name and version",))
-    rows = ReleaseRepository(session).builds(service.id, name, version)
-    return _out(reproducibility(claims(list(rows)), quorum))
+    builds = ReleaseRepository(session).builds(service.id, name, version)
+    return _out(reproducibility(builds, quorum))
 
 
 def list_releases(
@@ -91,25 +78,25 @@ def list_releases(
     quorum = current_policy(session, service).policy.effective_quorum
     items: list[ReleaseOut] = []
     for name, version, _ in rows[:size]:
-        builds = list(releases.builds(service.id, name, version))
+        builds = releases.builds(service.id, name, version)
         artifacts = releases.artifacts(service.id, name, version)
         items.append(
             ReleaseOut(
                 name=name,
                 version=version,
                 artifacts=[_artifact(artifact, builds) for artifact in artifacts],
-                reproducibility=_out(reproducibility(claims(builds), quorum)),
+                reproducibility=_out(reproducibility(builds, quorum)),
             )
         )
     following = encode_position(rows[size - 1][2]) if len(rows) > size else None
     return ReleasePage(items=items, next=following)
 
 
-def _artifact(artifact: Artifact, builds: list[BuildRow]) -> ReleaseArtifactOut:
+def _artifact(artifact: Artifact, builds: list[BuildClaim]) -> ReleaseArtifactOut:
     levels = [
-        row.slsa_level
-        for row in builds
-        if row.digest == artifact.digest and row.verified and row.source_bound
+        build.slsa_level
+        for build in builds
+        if build.digest == artifact.digest and build.verified and build.source_bound
     ]
     return ReleaseArtifactOut(
         digest=artifact.digest,
@@ -123,14 +110,20 @@ def _out(found: Reproducibility, extra: tuple[str, ...] = ()) -> Reproducibility
         status=found.status,
         quorum=found.quorum,
         independent_builders=found.independent_builders,
-        builders=[
-            BuildOut(
-                digest=build.digest,
-                builder_id=build.builder_id,
-                signer=build.signer,
-                attestation_id=build.attestation_id,
-            )
-            for build in found.builds
-        ],
-        reasons=[*extra, *found.reasons] if extra else list(found.reasons),
+        trust_domains=list(found.trust_domains),
+        builders=[_build(standing) for standing in found.builds],
+        not_counted=[_build(standing) for standing in found.not_counted],
+        reasons=[*extra, *found.reasons],
+    )
+
+
+def _build(standing: Standing) -> BuildOut:
+    build = standing.build
+    return BuildOut(
+        digest=build.digest,
+        builder_id=build.builder_id,
+        signer=build.signer,
+        attestation_id=build.attestation_id,
+        trust_domain=standing.trust_domain,
+        reason=standing.reason,
     )

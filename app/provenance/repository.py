@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Select, func, literal, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
 from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.provenance.consistency import ListedComponent
 from app.provenance.models import Provenance, ProvenanceCheck
+from app.provenance.reproducibility import BuildClaim
 from app.sboms.models import Component, Sbom
 
 
@@ -130,52 +130,75 @@ class ReleaseRepository:
             for kind, query in queries.items()
         }
 
-    def builds(self, service_id: int, name: str, version: str) -> Sequence[BuildRow]:
-        """The provenances of the release's artifacts, with their latest check and receipt."""
-        latest_check = (
-            select(func.max(ProvenanceCheck.id))
-            .where(ProvenanceCheck.provenance_id == Provenance.id)
-            .correlate(Provenance)
-            .scalar_subquery()
+    def builds(self, service_id: int, name: str, version: str) -> list[BuildClaim]:
+        """The builds of the release's artifacts (``build_claims``)."""
+        rows = build_claims(
+            self.session,
+            Artifact.service_id == service_id,
+            Artifact.name == name,
+            Artifact.version == version,
         )
-        latest_receipt = (
-            select(func.max(VerificationReceipt.id))
-            .where(VerificationReceipt.attestation_id == Provenance.attestation_id)
-            .correlate(Provenance)
-            .scalar_subquery()
-        )
-        query = (
-            select(
-                Artifact.digest,
-                Provenance.builder_id,
-                Provenance.attestation_id,
-                VerificationReceipt.signer_subject,
-                VerificationReceipt.signer_issuer,
-                VerificationReceipt.verified,
-                ProvenanceCheck.source_bound,
-                ProvenanceCheck.slsa_level,
-            )
-            .join(AttestationSubject, AttestationSubject.artifact_id == Artifact.id)
-            .join(Provenance, Provenance.attestation_id == AttestationSubject.attestation_id)
-            .join(ProvenanceCheck, ProvenanceCheck.id == latest_check)
-            .join(VerificationReceipt, VerificationReceipt.id == latest_receipt)
-            .where(
-                Artifact.service_id == service_id,
-                Artifact.name == name,
-                Artifact.version == version,
-            )
-            .order_by(Provenance.attestation_id)
-        )
-        return [BuildRow(*row) for row in self.session.execute(query)]
+        return [claim for _, claim in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class BuildRow:
-    digest: str
-    builder_id: str
-    attestation_id: int
-    signer_subject: str
-    signer_issuer: str
-    verified: bool
-    source_bound: bool
-    slsa_level: int
+def _verified(judged_under: tuple[str, str] | None) -> ColumnElement[bool]:
+    if judged_under is None:
+        return VerificationReceipt.verified.expression
+    policy_digest, roots_digest = judged_under
+    return and_(
+        VerificationReceipt.verified,
+        VerificationReceipt.policy_digest == policy_digest,
+        VerificationReceipt.trust_roots_digest == roots_digest,
+        ProvenanceCheck.policy_digest == policy_digest,
+        ProvenanceCheck.trust_roots_digest == roots_digest,
+        ProvenanceCheck.slsa_level >= 1,
+    )
+
+
+def build_claims(
+    session: Session, *where: ColumnElement[bool], judged_under: tuple[str, str] | None = None
+) -> list[tuple[int, BuildClaim]]:
+    """(artifact id, build) of every provenance naming an artifact ``where`` selects.
+
+    Each build is as the provenance's latest check and its attestation's latest
+    receipt left it, oldest attestation first. With ``judged_under`` (the policy and
+    trust-roots digests in force), a build counts as verified only when that receipt
+    and that check were made under them and the check found a provenance at all
+    (level 0: one today's reader refuses).
+    """
+    latest_check = (
+        select(func.max(ProvenanceCheck.id))
+        .where(ProvenanceCheck.provenance_id == Provenance.id)
+        .correlate(Provenance)
+        .scalar_subquery()
+    )
+    latest_receipt = (
+        select(func.max(VerificationReceipt.id))
+        .where(VerificationReceipt.attestation_id == Provenance.attestation_id)
+        .correlate(Provenance)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Artifact.id,
+            # BuildClaim's fields, in order:
+            Artifact.digest,
+            Provenance.builder_id,
+            Provenance.attestation_id,
+            VerificationReceipt.signer_subject,
+            VerificationReceipt.signer_issuer,
+            _verified(judged_under),
+            ProvenanceCheck.source_bound,
+            ProvenanceCheck.slsa_level,
+            ProvenanceCheck.rebuilder,
+            ProvenanceCheck.trust_domain,
+            VerificationReceipt.claims,
+        )
+        .join(AttestationSubject, AttestationSubject.artifact_id == Artifact.id)
+        .join(Provenance, Provenance.attestation_id == AttestationSubject.attestation_id)
+        .join(ProvenanceCheck, ProvenanceCheck.id == latest_check)
+        .join(VerificationReceipt, VerificationReceipt.id == latest_receipt)
+        .where(*where)
+        .order_by(Provenance.attestation_id, Artifact.id)
+    )
+    return [(row[0], BuildClaim(*row[1:])) for row in session.execute(query)]

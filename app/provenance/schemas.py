@@ -38,6 +38,12 @@ class ProvenanceOut(OutputModel):
         "platform, 3 from a builder the trust map trusts for L3 (builder id and signer).",
     )
     trusted_builder: str | None = Field(description="The trust-map entry that vouched.")
+    rebuilder: bool = Field(
+        default=False, description="That entry is an independent rebuilder (reproducibility)."
+    )
+    trust_domain: str | None = Field(
+        default=None, description="The trust domain that entry names; null: the signer's own."
+    )
     source_bound: bool = Field(
         description="Built from the service's repository at one of its release refs (tags)."
     )
@@ -47,23 +53,41 @@ class ProvenanceOut(OutputModel):
 
 
 class BuildOut(OutputModel):
-    """One verified, source-bound provenance of a release."""
+    """One provenance of a release: the trust domain it counted for, or why it did not count."""
 
     digest: str
     builder_id: str
     signer: str = Field(description="The provenance signer: 'subject (issuer)'.")
     attestation_id: int
+    trust_domain: str | None = Field(
+        description="The trust domain (who operates the builder) it counted for; null when "
+        "it did not count.",
+        examples=["rebuild-service", "https://github.com/acme"],
+    )
+    reason: str = Field(
+        description="'slug: text': counted, same-domain-as (counted, in the domain of an "
+        "earlier build), or why it did not count: unverified, not-source-bound, "
+        "person-identity, not-a-rebuilder."
+    )
 
 
 class ReproducibilityOut(OutputModel):
     status: Literal["reproducible", "mismatch", "unverified"] = Field(
-        description="reproducible: at least quorum independent builders (different builder "
-        "id and signer) attest one digest; mismatch: verified builds disagree on the digest; "
-        "unverified: otherwise."
+        description="reproducible: builds from at least quorum distinct trust domains attest "
+        "one digest; mismatch: counted builds disagree on the digest; unverified: otherwise."
     )
     quorum: int
-    independent_builders: int
+    independent_builders: int = Field(
+        description="How many distinct trust domains attest the one digest (0 on a mismatch)."
+    )
+    trust_domains: list[str] = Field(
+        description="The trust domains that agree on the one digest, in the order of their "
+        "first build; empty on a mismatch."
+    )
     builders: list[BuildOut] = Field(description="Every build counted, oldest first.")
+    not_counted: list[BuildOut] = Field(
+        description="The release's other builds, oldest first, each with why it did not count."
+    )
     reasons: list[str]
 
 

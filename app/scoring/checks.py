@@ -431,12 +431,12 @@ def reproducible(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Out
         share = 1 - len(failing) / len(judged)
         return _fail(
             10 * share,
-            f"{len(failing)} of {len(judged)} releases lack {policy.quorum} independent builders "
-            f"agreeing on one digest: {_listed(failing)}",
+            f"{len(failing)} of {len(judged)} releases lack builds from {policy.quorum} trust "
+            f"domains agreeing on one digest: {_listed(failing)}",
             evidence,
         )
     return _pass(
-        f"{len(judged)} releases each rebuilt by at least {policy.quorum} independent builders",
+        f"{len(judged)} releases each built in at least {policy.quorum} trust domains",
         evidence,
     )
 
@@ -585,7 +585,8 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     Check(
         "reproducible",
         "Reproducible builds (quorum met)",
-        "Rebuild each release on an independent builder and submit its provenance.",
+        "Have each release rebuilt by a rebuilder of another trust domain (trusted in the "
+        "policy as rebuilder, with its trust_domain) and submit its provenance.",
         reproducible,
     ),
     Check(

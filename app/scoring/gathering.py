@@ -22,7 +22,7 @@ from app.policy.document import PolicyVersion
 from app.policy.maturity import MaturityPolicy
 from app.provenance.findings import artifact_findings
 from app.provenance.repository import ProvenanceRepository
-from app.provenance.reproducibility import BuildClaim, reproducibility
+from app.provenance.reproducibility import reproducibility
 from app.sboms.repository import SbomRepository
 from app.scoring.facts import ArtifactFacts, ExceptionFact, ReleaseFacts, ServiceFacts
 from app.scoring.models import PolicyException
@@ -247,17 +247,7 @@ def _release(
     builds_of: dict[int, list[BuildRow]],
     quorum: int,
 ) -> ReleaseFacts:
-    claims = [
-        BuildClaim(
-            digest=artifact.digest,
-            builder_id=row.builder_id,
-            signer=row.signer,
-            attestation_id=row.attestation_id,
-        )
-        for artifact in artifacts
-        for row in builds_of[artifact.id]
-        if row.verified and row.source_bound
-    ]
+    claims = [row.claim for artifact in artifacts for row in builds_of[artifact.id]]
     found = reproducibility(claims, quorum)
     return ReleaseFacts(
         key=key,

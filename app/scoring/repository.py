@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from app.artifacts.models import Artifact
 from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.policy.models import ServicePolicy
-from app.provenance.models import Provenance, ProvenanceCheck
+from app.provenance.repository import build_claims
+from app.provenance.reproducibility import BuildClaim
 from app.sboms.models import Sbom
 from app.scoring.facts import BuildFact, BundleFact, SbomFact
 from app.scoring.models import MaturitySnapshot, PolicyException
@@ -64,20 +65,15 @@ class BundleRow:
 @dataclass(frozen=True, slots=True)
 class BuildRow:
     artifact_id: int
-    attestation_id: int
-    builder_id: str
-    slsa_level: int
-    source_bound: bool
-    verified: bool
-    signer: str  # "subject (issuer)"
+    claim: BuildClaim
 
     def fact(self) -> BuildFact:
         return BuildFact(
-            attestation_id=self.attestation_id,
-            builder_id=self.builder_id,
-            slsa_level=self.slsa_level,
-            source_bound=self.source_bound,
-            verified=self.verified,
+            attestation_id=self.claim.attestation_id,
+            builder_id=self.claim.builder_id,
+            slsa_level=self.claim.slsa_level,
+            source_bound=self.claim.source_bound,
+            verified=self.claim.verified,
         )
 
 
@@ -239,41 +235,10 @@ class MaturityRepository:
         """
         if not artifact_ids:
             return []
-        latest_check = (
-            select(func.max(ProvenanceCheck.id))
-            .where(ProvenanceCheck.provenance_id == Provenance.id)
-            .correlate(Provenance)
-            .scalar_subquery()
+        rows = build_claims(
+            self.session, Artifact.id.in_(sorted(artifact_ids)), judged_under=judged_under
         )
-        query = (
-            select(
-                AttestationSubject.artifact_id,
-                Provenance.attestation_id,
-                Provenance.builder_id,
-                ProvenanceCheck.slsa_level,
-                ProvenanceCheck.source_bound,
-                and_(
-                    _verified_under(judged_under),
-                    ProvenanceCheck.policy_digest == judged_under[0],
-                    ProvenanceCheck.trust_roots_digest == judged_under[1],
-                    # Level 0: a provenance today's reader refuses vouches for nothing.
-                    ProvenanceCheck.slsa_level >= 1,
-                ),
-                VerificationReceipt.signer_subject,
-                VerificationReceipt.signer_issuer,
-            )
-            .join(Provenance, Provenance.attestation_id == AttestationSubject.attestation_id)
-            .join(ProvenanceCheck, ProvenanceCheck.id == latest_check)
-            .join(
-                VerificationReceipt,
-                VerificationReceipt.id == _latest_receipt_of(Provenance.attestation_id),
-            )
-            .where(AttestationSubject.artifact_id.in_(sorted(artifact_ids)))
-            .order_by(Provenance.attestation_id)
-        )
-        return [
-            BuildRow(*row[:6], signer=f"{row[6]} ({row[7]})") for row in self.session.execute(query)
-        ]
+        return [BuildRow(artifact_id, claim) for artifact_id, claim in rows]
 
     # --- exceptions --------------------------------------------------------------------------
 

@@ -151,6 +151,7 @@ def test_a_provenance_is_checked_against_todays_trust_map(
                     "id": builder_id,
                     "signer": {"issuer": RELEASE.issuer, "subject": RELEASE.identity},
                     "max_level": 3,
+                    "trust_domain": "acme",
                 }
             ]
         },

@@ -3,7 +3,9 @@
 Each is a ``SignerIdentity`` for ``tests.sigstore_local``'s bundles, for a run
 at the release tag ``TAG`` and commit ``COMMIT`` of tests/provenance/statements.py
 unless its name says otherwise. ``GENERATOR_IDENTITY`` is the entry of a service
-policy that lets the SLSA generator's reusable workflows sign for acme/payments.
+policy that lets the SLSA generator's reusable workflows sign for acme/payments;
+``REBUILDER_IDENTITY`` and ``REBUILDER_RULE`` let an independent rebuild service
+sign, and trust it as a rebuilder of its own trust domain.
 """
 
 from __future__ import annotations
@@ -50,4 +52,21 @@ GENERATOR_IDENTITY = {
     "subject_regex": r"https://github\.com/slsa-framework/slsa-github-generator/\.github/"
     r"workflows/[a-z_-]+_slsa3\.yml@refs/tags/v[0-9]+\.[0-9]+\.[0-9]+",
     "repository": REPOSITORY,
+}
+
+# An independent rebuild service, run in its own CircleCI organisation (each has its own OIDC
+# issuer): another trust domain than acme's. It rebuilds the release from its tag
+# (tests/provenance/predicates/good-rebuild-service.json); its certificate names no source.
+REBUILDER = SignerIdentity(
+    identity="https://circleci.com/rebuild-org/reproducer",
+    issuer="https://oidc.circleci.com/org/5f0c3b52-8d7e-4b8e-9a61-0b7c2d9e4f13",
+)
+REBUILDER_IDENTITY = {"issuer": REBUILDER.issuer, "subject": REBUILDER.identity}
+REBUILDER_RULE = {
+    "id": "https://rebuild.attestd.test/reproducer",
+    "signer": REBUILDER_IDENTITY,
+    "max_level": 1,
+    "rebuilder": True,
+    "trust_domain": "rebuild-service",
+    "description": "the rebuild service",
 }

@@ -229,7 +229,12 @@ HERMETIC_RULE = {
     "signer": {"issuer": HERMETIC.issuer, "subject": HERMETIC.identity},
     "max_level": 3,
     "description": "acme's hermetic builders",
+    "trust_domain": "acme",
 }
+
+
+UNNAMED_RULE = {k: v for k, v in HERMETIC_RULE.items() if k != "trust_domain"}
+LAPTOPS = "https://ci.acme.example/laptops/"
 
 
 def put_policy(client: Any, admin_headers: dict[str, str], body: dict[str, Any]) -> Any:
@@ -321,6 +326,12 @@ def test_null_puts_a_rule_back_to_its_default(client, service, admin_headers):
         {"reproducibility_quorum": 0},
         {"reproducibility_quorum": 11},
         {"reproducibility_quorum": "2"},
+        {"trusted_builders": [{**HERMETIC_RULE, "trust_domain": "Acme"}]},
+        {"trusted_builders": [{**HERMETIC_RULE, "trust_domain": "acme corp"}]},
+        {"trusted_builders": [{**HERMETIC_RULE, "trust_domain": "x" * 65}]},
+        {"trusted_builders": [{**HERMETIC_RULE, "rebuilder": "yes"}]},
+        {"trusted_builders": [UNNAMED_RULE]},
+        {"trusted_builders": [{**UNNAMED_RULE, "max_level": 1, "rebuilder": True}]},
     ],
     ids=[
         "id-and-prefix",
@@ -335,6 +346,12 @@ def test_null_puts_a_rule_back_to_its_default(client, service, admin_headers):
         "quorum-0",
         "quorum-11",
         "quorum-string",
+        "domain-upper-case",
+        "domain-with-space",
+        "domain-too-long",
+        "rebuilder-string",
+        "level-3-without-domain",
+        "rebuilder-without-domain",
     ],
 )
 def test_bad_provenance_rules_are_refused(
@@ -344,3 +361,26 @@ def test_bad_provenance_rules_are_refused(
     assert_problem(put_policy(client, admin_headers, body), 422, "invalid-request")
     after = client.get("/v1/services/payments/policy", headers=auditor_headers).json()
     assert after == before
+
+
+def test_a_builder_that_counts_towards_reproducibility_names_its_trust_domain(
+    client, service, admin_headers
+):
+    """A rebuilder, or a builder of Build L2 or above, is a trust domain's vote: its entry
+    must say who operates it. One that does not count (L1, not a rebuilder) need not."""
+    refused = put_policy(client, admin_headers, {"trusted_builders": [UNNAMED_RULE]})
+    assert_problem(refused, 422, "invalid-request")
+    assert refused.json()["reasons"] == [
+        "body.trusted_builders: Value error, trusted_builders[0] vouches for Build L3, so its "
+        "builds count towards reproducibility: give its trust_domain, the organisation or "
+        "service that operates it"
+    ]
+    level_1 = {**UNNAMED_RULE, "max_level": 1}
+    rebuilder = {**HERMETIC_RULE, "max_level": 1, "rebuilder": True, "id_prefix": LAPTOPS}
+    changed = put_policy(client, admin_headers, {"trusted_builders": [level_1, rebuilder]})
+    assert changed.status_code == 200, changed.text
+    shown = changed.json()["trusted_builders"]
+    assert [(rule.get("rebuilder", False), rule["trust_domain"]) for rule in shown] == [
+        (False, None),
+        (True, "acme"),
+    ]

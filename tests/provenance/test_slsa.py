@@ -104,6 +104,13 @@ GOOD: dict[str, tuple[str, bool, Source, str | None, str | None]] = {
         "https://ci.acme.example/pipelineruns/release-v1-4-0-x7k2p",
         None,
     ),
+    "good-rebuild-service.json": (
+        "https://rebuild.attestd.test/reproducer",
+        False,
+        ACME_TAG,
+        "https://rebuild.attestd.test/rebuilds/payments-v1.4.0-1",
+        None,
+    ),
     "good-fork-repository.json": (
         MALLORY + "/.github/workflows/release.yml@" + TAG,
         True,
@@ -134,7 +141,10 @@ GOOD: dict[str, tuple[str, bool, Source, str | None, str | None]] = {
     ),
 }
 # Findings a good file may still have: an unknown build type is not a fault of the file.
-GOOD_FINDINGS = {"good-unknown-builder.json": ["build-type-unknown"]}
+GOOD_FINDINGS = {
+    "good-unknown-builder.json": ["build-type-unknown"],
+    "good-rebuild-service.json": ["build-type-unknown"],
+}
 
 # file: (finding slugs in order, source)
 BAD: dict[str, tuple[list[str], Source | None]] = {

@@ -7,10 +7,12 @@ import re
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from app.digests import content_digest
 from app.policy.builders import (
     DEFAULT_TRUST_MAP,
     MAX_BUILDERS,
@@ -18,6 +20,7 @@ from app.policy.builders import (
     TrustMap,
     trust_map_digest,
 )
+from app.policy.document import ServicePolicyDocument, policy_digest
 from app.policy.identities import GITHUB_ACTIONS_ISSUER
 from app.provenance.levels import slsa_level
 from app.provenance.slsa import Provenance, provenance_from_statement
@@ -85,6 +88,8 @@ GOOD_ENTRIES = {
         max_level=1,
     ),
     "described": entry(description="Tekton Chains of the platform team", builder_is_signer=False),
+    "rebuilder": entry(max_level=1, rebuilder=True, trust_domain="rebuild.example.org"),
+    "named-domain": entry(trust_domain="acme-platform_ci"),
 }
 
 # name: (entry, where the error is, what it says)
@@ -171,6 +176,10 @@ BAD_ENTRIES = {
     "builder-id-long": (entry(builder_id="b" * 2049), "builder_id", "at most 2048"),
     "unknown-field": (entry(level=3), "level", "Extra inputs are not permitted"),
     "description-control": (entry(description="a\x07b"), "description", "pattern"),
+    "domain-upper-case": (entry(trust_domain="Acme"), "trust_domain", "pattern"),
+    "domain-edge": (entry(trust_domain="acme-"), "trust_domain", "pattern"),
+    "domain-empty": (entry(trust_domain=""), "trust_domain", "at least 1 character"),
+    "rebuilder-string": (entry(rebuilder="yes"), "rebuilder", "boolean"),
 }
 
 
@@ -261,6 +270,23 @@ def test_the_digest_ignores_spelling_and_keeps_meaning() -> None:
     digests = {trust_map_digest(m) for m in (base, reordered, lowered, TrustMap())}
     assert len(digests) == 4
     assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", digest) for digest in digests)
+
+
+def test_policies_stored_before_trust_domains_keep_their_digest() -> None:
+    """A stored version is validated again and refused unless it has its recorded digest."""
+    rule = {"id": CHAINS, "signer": {"issuer": ACME_OIDC, "subject": CHAINS_SIGNER}}
+    stored = {"identities": [], "trusted_builders": [{**rule, "builder_is_signer": False}]}
+    stored["trusted_builders"][0]["max_level"] = 3
+    policy = ServicePolicyDocument.model_validate(stored)
+    assert policy.model_dump(mode="json", exclude_none=True) == stored
+    assert policy_digest(policy) == content_digest(rfc8785.dumps(stored))
+    spelled = {
+        **stored,
+        "trusted_builders": [{**stored["trusted_builders"][0], "rebuilder": False}],
+    }
+    assert policy_digest(ServicePolicyDocument.model_validate(spelled)) == policy_digest(policy)
+    (added,) = policy.trust_map().builders[len(DEFAULT_TRUST_MAP.builders) :]
+    assert (added.rebuilder, added.trust_domain) == (False, None)
 
 
 def test_the_default_trust_map_digest_is_pinned() -> None:
@@ -516,6 +542,18 @@ def test_the_highest_matching_entry_vouches() -> None:
         "trusted-builder: builder id and signer match trust map entry 1 (the platform team's "
         "Tekton Chains), which vouches for up to Build L3"
     )
+
+
+def test_among_entries_granting_as_much_a_rebuilder_vouches() -> None:
+    """Its rebuilder flag and trust domain go with the check, for reproducibility."""
+    rebuilder = entry(max_level=1, rebuilder=True, trust_domain="rebuilders", description="r")
+    trust_map = TrustMap.model_validate({"builders": [entry(max_level=1), rebuilder]})
+    result = slsa_level(read("good-unknown-builder.json"), CHAINS_SIGNER, ACME_OIDC, {}, trust_map)
+    assert result.level == 1
+    assert result.entry == trust_map.builders[1]
+    higher = TrustMap.model_validate({"builders": [rebuilder, entry(max_level=2)]})
+    result = slsa_level(read("good-unknown-builder.json"), CHAINS_SIGNER, ACME_OIDC, {}, higher)
+    assert result.entry == higher.builders[1]
 
 
 def test_an_entry_granting_less_than_the_hosted_rule() -> None:

@@ -7,7 +7,7 @@ import pytest
 from app.auth.credentials import Role
 from tests.attestations.submissions import register
 from tests.builders.credentials import bearer
-from tests.builders.identities import GENERATOR_IDENTITY
+from tests.builders.identities import GENERATOR_IDENTITY, REBUILDER_IDENTITY, REBUILDER_RULE
 from tests.builders.services import SERVICE
 from tests.scoring.release_pipeline import Pipeline
 
@@ -22,7 +22,8 @@ def second_admin_headers(make_token) -> dict[str, str]:
 def payments(
     client, admin_headers, second_admin_headers, pipeline_headers, auditor_headers, local_sigstore
 ) -> Pipeline:
-    """``payments`` registered with a policy that also trusts the SLSA generator, quorum 3."""
+    """``payments`` registered with a policy that also lets the SLSA generator and the
+    rebuild service sign, and trusts the rebuild service as a rebuilder of its own domain."""
     register(client, admin_headers)
     pipeline = Pipeline(
         client,
@@ -34,6 +35,7 @@ def payments(
     )
     current = client.get(f"/v1/services/{SERVICE}/policy", headers=admin_headers).json()
     pipeline.policy(
-        identities=[*current["identities"], GENERATOR_IDENTITY], reproducibility_quorum=3
+        identities=[*current["identities"], GENERATOR_IDENTITY, REBUILDER_IDENTITY],
+        trusted_builders=[REBUILDER_RULE],
     )
     return pipeline

@@ -4,9 +4,9 @@
 SBOM uploads, Sigstore bundles from the local test Sigstore, policy changes,
 exceptions and verdicts. ``up_to`` lays down the evidence of each maturity
 level in turn. The ``payments`` fixture (tests/scoring/conftest.py) registers
-the service with a policy that asks for three independent builders, so that
-two builds (the hosted one and the SLSA generator) reach level 4 and a third
-rebuild reaches level 5.
+the service with a policy that trusts a rebuild service as a rebuilder of its own
+trust domain: acme's builds (the hosted one and the SLSA generator) reach level 4,
+all in acme's domain, and the rebuild service's, a second domain, level 5.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from app.clock import utcnow
 from tests.attestations.submissions import submit
 from tests.builders.bundles import DIGEST, DIGEST_HEX, build, signature
-from tests.builders.identities import GENERATOR, REBUILD, RELEASE, SELF_HOSTED
+from tests.builders.identities import GENERATOR, REBUILDER, RELEASE, SELF_HOSTED
 from tests.builders.services import SERVICE
 from tests.scoring.reads import maturity_of
 from tests.sigstore_local import LocalSigstore, SignerIdentity
@@ -117,5 +117,5 @@ def up_to(pipeline: Pipeline, level: int) -> dict[str, Any]:
     if level >= 4:
         pipeline.build("good-slsa-generator-v1.json", GENERATOR)
     if level >= 5:
-        pipeline.build("good-self-hosted-runner.json", REBUILD)
+        pipeline.build("good-rebuild-service.json", REBUILDER)
     return pipeline.maturity()

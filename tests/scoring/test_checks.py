@@ -765,7 +765,7 @@ def test_reproducible_judges_the_target_even_outside_the_window() -> None:
 
     assert (result.status, result.score) == ("fail", 5.0)
     assert f"{RELEASE} (unverified)" in result.detail
-    assert "2 independent builders" in result.detail  # the policy's default quorum
+    assert "2 trust domains" in result.detail  # the policy's default quorum
 
 
 def test_no_open_anomaly_names_what_looks_wrong() -> None:

@@ -2,9 +2,10 @@
 
 Every step goes through the HTTP API as a release pipeline and an admin would:
 SBOM uploads, Sigstore bundles, policy changes and exceptions
-(tests/scoring/release_pipeline.py). The service's policy asks for three
-independent builders, so that two builds (the hosted one and the SLSA
-generator) reach level 4 and a third rebuild reaches level 5.
+(tests/scoring/release_pipeline.py). acme's own builds (the hosted one and the
+SLSA generator, in acme's trust domain) reach level 4; a rebuild by an
+independent rebuild service, trusted in the policy as a rebuilder of its own
+trust domain, reaches level 5 with no waiver.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from app.config import Settings
 from app.scoring.checks import CATALOGUE
 from tests.builders.bundles import DIGEST, DIGEST_HEX, NAME
 from tests.builders.credentials import bearer
-from tests.builders.identities import GENERATOR, REBUILD, RELEASE, SELF_HOSTED
+from tests.builders.identities import GENERATOR, REBUILD, REBUILDER, RELEASE, SELF_HOSTED
 from tests.builders.services import SERVICE
 from tests.clocks import MovableClock as Clock
 from tests.problems import assert_problem
@@ -86,15 +87,27 @@ def test_each_kind_of_evidence_raises_the_level_by_one(payments):
     assert statuses(level_4)["vex-present"] == "not_applicable"
     assert failing(level_4) == {"reproducible"}
     reproducible = next(c for c in level_4["checks"] if c["id"] == "reproducible")
-    assert "3 independent builders" in reproducible["detail"]
+    assert "2 trust domains" in reproducible["detail"]
 
+    # Another workflow of acme/payments, on acme's own runner, is no independent rebuild.
     payments.build("good-self-hosted-runner.json", REBUILD)
+    assert payments.maturity()["level"] == 4
+    payments.build("good-rebuild-service.json", REBUILDER)
     level_5 = payments.maturity()
     assert (level_5["level"], level_5["level_name"]) == (5, "Optimize"), failing(level_5)
     assert failing(level_5) == set()
     # Every check scores 10 but sbom-quality, which is the SBOM's own quality (just under 10).
     assert level_4["score"] < level_5["score"] < 100.0
     assert level_5["release"] == f"{NAME}@v1.4.0"
+    assert not any(check["status"] == "waived" for check in level_5["checks"])
+    (release,) = payments.client.get(
+        f"/v1/services/{SERVICE}/releases", headers=payments.auditor
+    ).json()["items"]
+    assert release["reproducibility"]["status"] == "reproducible"
+    assert release["reproducibility"]["trust_domains"] == [
+        "https://github.com/acme",
+        "rebuild-service",
+    ]
 
     history = payments.client.get(
         f"/v1/services/{SERVICE}/maturity/history", headers=payments.auditor
