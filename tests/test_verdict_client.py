@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import ssl
-from datetime import UTC, datetime
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app.clock import utcnow
 from app.scoring import vsa
 from app.signing import ServiceKey
 from tests.cli_runner import CliResult, heavy_modules_after, run_attestd
@@ -50,12 +51,14 @@ def other_key() -> ServiceKey:
 
 
 def signed_vsa(key: ServiceKey, *, passed: bool, digest: str = DIGEST) -> dict[str, Any]:
+    """A summary issued now, valid for a day: level 4 when it passed, 2 when it failed."""
+    now = utcnow()
     summary = vsa.Summary(
         subject_name="payments-1.4.2.tar.gz",
         subject_digest=digest,
         verifier_id="https://attestd.example/base",
         verifier_version="0.1.0",
-        time_verified=datetime(2025, 3, 4, 10, 30, 15, tzinfo=UTC),
+        time_verified=now,
         resource_uri=f"https://attestd.example/base/v1/artifacts/{DIGEST}",
         policy=vsa.ResourceDigest(
             "https://attestd.example/base/v1/services/payments/policy",
@@ -64,6 +67,14 @@ def signed_vsa(key: ServiceKey, *, passed: bool, digest: str = DIGEST) -> dict[s
         input_attestations=(),
         passed=passed,
         verified_levels=("SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"),
+        gate=vsa.GateDecision(
+            service="payments",
+            environment="production",
+            required_level=3,
+            level=4 if passed else 2,
+            policy_version=7,
+            valid_until=now + timedelta(days=1),
+        ),
     )
     return vsa.sign_summary(summary, key)
 

@@ -128,7 +128,10 @@ def test_production_allows_level_4_with_a_vsa_that_verifies(verdict, key_file, t
     assert statement["subject"] == [{"name": NAME, "digest": {"sha256": DIGEST_HEX}}]
     predicate = statement["predicate"]
     assert predicate["verificationResult"] == "PASSED"
-    assert predicate["verifiedLevels"] == ["SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"]
+    assert predicate["verifiedLevels"] == [
+        "SLSA_BUILD_LEVEL_3",
+        *(f"ATTESTD_MATURITY_LEVEL_{level}" for level in range(1, 5)),
+    ]
 
 
 def test_the_json_answer_is_the_servers_and_its_vsa_is_the_one_written(verdict, tmp_path):
