@@ -79,6 +79,27 @@ def ask(run_use_case, audit_log):
     return run
 
 
+@pytest.fixture
+def waive_hosted_builder(run_use_case, clock):
+    """``waive_hosted_builder(lasting)``: an approved exception for hosted-builder, ending then."""
+
+    def waive(lasting):
+        requested = run_use_case(
+            request_exception,
+            admin(1, "admin-token"),
+            ExceptionCreate(
+                service=SERVICE,
+                check="hosted-builder",
+                justification="The hosted runners are being set up; tracked in SEC-1234.",
+                expires_at=clock.now() + lasting,
+            ),
+        )
+        run_use_case(approve_exception, admin(4, "second-admin"), requested.id)
+        return requested
+
+    return waive
+
+
 def verdicts(run_in_session):
     return [leaf for leaf in audit_events(run_in_session) if leaf["action"] == "verdict.issued"]
 
@@ -162,7 +183,7 @@ def test_the_gate_denies_with_reasons_then_allows_once_the_evidence_arrives(
 
 
 def test_the_gate_sees_an_exception_expire_when_the_clock_moves(
-    ask, evidence, run_use_case, run_in_session, clock
+    ask, evidence, run_use_case, run_in_session, clock, waive_hosted_builder
 ):
     # Level 2: the only build ran on a self-hosted runner, so hosted-builder (level 3) fails.
     evidence("sbom", "signature", "self-hosted build")
@@ -172,18 +193,7 @@ def test_the_gate_sees_an_exception_expire_when_the_clock_moves(
         PolicyUpdate(environments={"production": 4, "staging": 2, "qa": 3}),
     )
     assert ask("qa").decision == "deny"
-    requester, approver = admin(1, "admin-token"), admin(4, "second-admin")
-    requested = run_use_case(
-        request_exception,
-        requester,
-        ExceptionCreate(
-            service=SERVICE,
-            check="hosted-builder",
-            justification="The hosted runners are being set up; tracked in SEC-1234.",
-            expires_at=clock.now() + timedelta(days=10),
-        ),
-    )
-    run_use_case(approve_exception, approver, requested.id)
+    requested = waive_hosted_builder(timedelta(days=10))
     # The snapshot the approval stored is valid until the exception expires.
     assert stored_snapshots(run_in_session)[-1].valid_until == requested.expires_at
 
@@ -200,23 +210,12 @@ def test_the_gate_sees_an_exception_expire_when_the_clock_moves(
 
 
 def test_a_summary_resting_on_an_exception_ends_when_the_exception_does(
-    ask, evidence, run_use_case, clock, audit_log
+    ask, evidence, run_use_case, audit_log, waive_hosted_builder
 ):
     """Before, a summary carried no end: an allow owed to a waiver outlived the waiver."""
     evidence("sbom", "signature", "self-hosted build")
     run_use_case(change_policy, SERVICE, PolicyUpdate(environments={"production": 3}))
-    requester, approver = admin(1, "admin-token"), admin(4, "second-admin")
-    requested = run_use_case(
-        request_exception,
-        requester,
-        ExceptionCreate(
-            service=SERVICE,
-            check="hosted-builder",
-            justification="The hosted runners are being set up; tracked in SEC-1234.",
-            expires_at=clock.now() + timedelta(hours=2),
-        ),
-    )
-    run_use_case(approve_exception, approver, requested.id)
+    requested = waive_hosted_builder(timedelta(hours=2))
 
     waived = ask()
     assert waived.decision == "allow"

@@ -117,7 +117,6 @@ __all__ = [
     "describe",
     "describe_failure",
     "failure_json",
-    "fetch_key",
     "load_public_key",
     "parse_verdict",
     "prepare",
@@ -410,20 +409,18 @@ def ask(
 
     ``UnknownArtifact`` when attestd holds no evidence for the digest. Unless
     the request says not to verify, the summary key is had first (read from
-    ``--key``, or fetched: ``fetch_key``), and a verdict is returned only once
+    ``--key``, or fetched: ``_fetch_key``), and a verdict is returned only once
     its VSA verifies with it, agrees and is valid at ``clock()``. A
     ``ClientError`` when no decision could be had: a ``ConfigurationError`` for
     what the caller must fix (token, URL, certificate, environment, key), a
     ``ServerError`` for the server, the network or a summary not to be trusted.
     """
-    key_url, key_id = request.key_url, request.key_id
-    by_url = request.public_key is None and key_url is not None and key_id is not None
-    if request.verify_summary and request.public_key is None and not by_url:
+    public_key, key_url, key_id = request.public_key, request.key_url, request.key_id
+    if request.verify_summary and public_key is None and (key_url is None or key_id is None):
         raise UsageError(f"no way to verify the signed summary: {_VERIFY_CHOICE}")
     with http_client(timeout=request.timeout, verify=request.verify, transport=transport) as http:
-        public_key = request.public_key
-        if key_url is not None and key_id is not None and public_key is None:
-            public_key = fetch_key(http, request, key_url, key_id, sleep)
+        if public_key is None and key_url is not None and key_id is not None:
+            public_key = _fetch_key(http, request, key_url, key_id, sleep)
         response, attempt = _exchange(
             request,
             lambda: http.post(
@@ -439,12 +436,12 @@ def ask(
         return answer
 
 
-def fetch_key(
+def _fetch_key(
     http: httpx.Client,
     request: VerdictRequest,
     url: str,
     key_id: str,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None],
 ) -> PublicKey:
     """The summary key of id ``key_id`` that ``GET url`` (attestd's ``/v1/keys``) publishes.
 
