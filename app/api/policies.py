@@ -40,8 +40,7 @@ class PolicyQuery(BaseModel):
         default=None,
         ge=0,
         le=_VERSION_MAX,
-        description="A stored version (receipts name it); "
-        "absent: the version in force.",
+        description="A stored version (receipts name it); absent: the version in force.",
     )
 
 
