@@ -7,6 +7,8 @@ built by the command line or by ``create_app``'s caller, never at import time.
 from __future__ import annotations
 
 import logging
+import stat
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
@@ -16,7 +18,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/attestd.db"
 DEV_SIGNING_KEY_FILE = Path("var/signing-key.pem")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_AUDIT_ORIGIN = "attestd.localhost/audit"
+DAY_SECONDS = 24 * 60 * 60
 MiB = 1024 * 1024
 
 
@@ -54,12 +58,30 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = Field(
         default=None,
         description=(
-            "PEM (PKCS#8) Ed25519 private key of this attestd: signs checkpoints and summaries."
+            "PEM (PKCS#8) Ed25519 private key of this attestd: signs the audit log's"
+            " checkpoints, and the verification summaries unless ATTESTD_VSA_KEY_FILE is set."
             f" Unset in development: {DEV_SIGNING_KEY_FILE}, generated on first use."
         ),
     )
+    vsa_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "PEM (PKCS#8) Ed25519 private key that signs the verification summaries alone."
+            " Unset: the signing key signs them. In production the file must exist and be"
+            " readable by its owner only."
+        ),
+    )
+    vsa_validity_seconds: int = Field(
+        default=DAY_SECONDS,
+        ge=60,
+        le=30 * DAY_SECONDS,
+        description=(
+            "How long a verification summary stays valid (its validUntil), at most; sooner when"
+            " an exception it relied on expires first."
+        ),
+    )
     public_url: str = Field(
-        default="http://127.0.0.1:8000",
+        default=DEFAULT_PUBLIC_URL,
         max_length=512,
         pattern=r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$",
         description=(
@@ -115,6 +137,18 @@ class Settings(BaseSettings):
             )
         if self.log_level == "DEBUG":
             problems.append("ATTESTD_LOG_LEVEL=DEBUG may log request details; use INFO or above")
+        if self.public_url == DEFAULT_PUBLIC_URL:
+            problems.append(
+                "ATTESTD_PUBLIC_URL is the development default; set the URL clients reach "
+                "attestd at (it is the verifier id of every verification summary)"
+            )
+        if self.audit_origin == DEFAULT_AUDIT_ORIGIN:
+            problems.append(
+                "ATTESTD_AUDIT_ORIGIN is the development default; give this deployment's own "
+                "origin (every checkpoint names it)"
+            )
+        if self.vsa_key_file is not None:
+            problems.extend(_private_file_problems(self.vsa_key_file, "ATTESTD_VSA_KEY_FILE"))
         return problems
 
     @property
@@ -123,9 +157,29 @@ class Settings(BaseSettings):
         return self.signing_key_file or DEV_SIGNING_KEY_FILE
 
     @property
+    def vsa_validity(self) -> timedelta:
+        return timedelta(seconds=self.vsa_validity_seconds)
+
+    @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
 
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _private_file_problems(path: Path, variable: str) -> list[str]:
+    """Why ``path`` cannot hold a private key in production: missing, or open to others."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return [f"{variable} {path}: cannot read it ({error.strerror})"]
+    if not stat.S_ISREG(mode):
+        return [f"{variable} {path}: not a file"]
+    if stat.S_IMODE(mode) & (stat.S_IRWXG | stat.S_IRWXO):
+        return [
+            f"{variable} {path}: its mode {stat.S_IMODE(mode):04o} lets users other than its "
+            "owner read or change it; make it 0600 or 0400"
+        ]
+    return []

@@ -1,6 +1,7 @@
-"""The service signing key: one Ed25519 key per attestd deployment.
+"""The signing keys of attestd: Ed25519 keys, each published with its purposes.
 
-It signs audit-log checkpoints (and, later, verification summaries). The
+The service key signs the audit log's checkpoints and, unless a key of their
+own is configured (``ATTESTD_VSA_KEY_FILE``), the verification summaries. A
 private key is read from a PEM file; in development a missing file is
 generated (mode 0600) on first use, in production a key must be configured.
 """
@@ -12,6 +13,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -25,6 +27,13 @@ from app.logs import log_fields
 
 ALGORITHM = "ed25519"
 logger = logging.getLogger("attestd.signing")
+
+
+class KeyPurpose(StrEnum):
+    """What a published key signs; a consumer accepts a key only for its purposes."""
+
+    AUDIT_CHECKPOINTS = "audit-checkpoints"
+    VERIFICATION_SUMMARIES = "verification-summaries"
 
 
 class SigningKeyError(ValueError):

@@ -287,7 +287,11 @@ def test_first_admin_is_never_created_in_production(
     clean_environment, capsys, caplog, database_url, run_in_session, signing_key_file
 ):
     production = Settings(
-        database_url=database_url, environment="production", signing_key_file=signing_key_file
+        database_url=database_url,
+        environment="production",
+        signing_key_file=signing_key_file,
+        public_url="https://attestd.example.com",
+        audit_origin="attestd.example.com/audit",
     )
 
     with caplog.at_level(logging.WARNING, logger="attestd.cli"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from app.config import DEFAULT_DATABASE_URL, Environment, Settings, UnsafeSettin
 from app.db.engine import sqlite_file
 
 POSTGRES_URL = "postgresql+psycopg://attestd@db.internal/attestd"
+PUBLIC_URL = "https://attestd.example.com"
+AUDIT_ORIGIN = "attestd.example.com/audit"
 
 # Every test reads its settings from an environment without the shell's ATTESTD_* variables.
 pytestmark = pytest.mark.usefixtures("clean_environment")
@@ -32,10 +35,16 @@ def test_defaults():
     assert settings.signing_key_file is None
     assert str(settings.signing_key_path) == "var/signing-key.pem"
     assert settings.audit_origin == "attestd.localhost/audit"
-    # Fine for development; production would refuse the default database and the missing key.
-    database, key = settings.production_problems()
+    assert settings.public_url == "http://127.0.0.1:8000"
+    assert settings.vsa_key_file is None
+    assert settings.vsa_validity == timedelta(days=1)
+    # Fine for development; production would refuse the default database, the missing key,
+    # and the default public URL and audit origin.
+    database, key, public_url, origin = settings.production_problems()
     assert "ATTESTD_DATABASE_URL" in database
     assert "ATTESTD_SIGNING_KEY_FILE" in key
+    assert "ATTESTD_PUBLIC_URL" in public_url
+    assert "ATTESTD_AUDIT_ORIGIN" in origin
 
 
 def test_attestd_environment_variables_are_read(clean_environment):
@@ -48,6 +57,8 @@ def test_attestd_environment_variables_are_read(clean_environment):
     clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
     clean_environment.setenv("ATTESTD_SIGNING_KEY_FILE", "/etc/attestd/signing-key.pem")
     clean_environment.setenv("ATTESTD_AUDIT_ORIGIN", "attestd.example.com/audit")
+    clean_environment.setenv("ATTESTD_PUBLIC_URL", PUBLIC_URL)
+    clean_environment.setenv("ATTESTD_VSA_VALIDITY_SECONDS", "3600")
 
     settings = Settings()
 
@@ -62,6 +73,8 @@ def test_attestd_environment_variables_are_read(clean_environment):
     assert settings.db_pool_size == 20
     assert settings.environment is Environment.PRODUCTION
     assert not settings.is_development
+    assert settings.public_url == PUBLIC_URL
+    assert settings.vsa_validity == timedelta(hours=1)
 
 
 def test_variables_without_the_prefix_are_ignored(clean_environment):
@@ -90,6 +103,8 @@ def test_arguments_take_precedence_over_the_environment(clean_environment):
         ("ATTESTD_DB_POOL_SIZE", "0"),
         ("ATTESTD_DB_POOL_SIZE", "101"),
         ("ATTESTD_ENVIRONMENT", "staging"),
+        ("ATTESTD_VSA_VALIDITY_SECONDS", "59"),
+        ("ATTESTD_VSA_VALIDITY_SECONDS", str(30 * 24 * 3600 + 1)),
     ],
 )
 def test_out_of_range_values_are_rejected(clean_environment, variable, value):
@@ -151,6 +166,8 @@ def test_production_with_an_explicit_database_url_and_key_works(clean_environmen
     clean_environment.setenv("ATTESTD_ENVIRONMENT", "production")
     clean_environment.setenv("ATTESTD_DATABASE_URL", POSTGRES_URL)
     clean_environment.setenv("ATTESTD_SIGNING_KEY_FILE", "/etc/attestd/signing-key.pem")
+    clean_environment.setenv("ATTESTD_PUBLIC_URL", PUBLIC_URL)
+    clean_environment.setenv("ATTESTD_AUDIT_ORIGIN", AUDIT_ORIGIN)
 
     settings = Settings()
 
@@ -165,7 +182,7 @@ def test_development_keeps_its_conveniences():
     assert settings.is_development
     assert settings.log_level == "DEBUG"
     # What production would refuse is still reported, without failing.
-    assert len(settings.production_problems()) == 3
+    assert len(settings.production_problems()) == 5
 
 
 @pytest.mark.parametrize("level", ["verbose", "", "CRITICAL", "TRACE", "INFO "])
@@ -246,3 +263,77 @@ def test_production_refuses_to_start_without_a_signing_key(clean_environment):
 def test_unusable_audit_origins_are_rejected(origin):
     with pytest.raises(ValidationError):
         Settings(audit_origin=origin)
+
+
+# --- what the summaries carry and who signs them ---------------------------------------------
+
+
+def production(**changes: object) -> Settings:
+    """Production settings that are fine but for ``changes``."""
+    values: dict[str, object] = {
+        "environment": "production",
+        "database_url": POSTGRES_URL,
+        "signing_key_file": Path("/etc/attestd/signing-key.pem"),
+        "public_url": PUBLIC_URL,
+        "audit_origin": AUDIT_ORIGIN,
+    }
+    values.update(changes)
+    return Settings(**values)
+
+
+@pytest.mark.parametrize(
+    ("setting", "variable"),
+    [
+        ({"public_url": "http://127.0.0.1:8000"}, "ATTESTD_PUBLIC_URL"),
+        ({"audit_origin": "attestd.localhost/audit"}, "ATTESTD_AUDIT_ORIGIN"),
+    ],
+)
+def test_production_refuses_the_default_public_url_and_audit_origin(setting, variable):
+    """Before, both were only advised: summaries named a loopback verifier, checkpoints a
+    placeholder origin that every deployment shares."""
+    with pytest.raises(ValidationError) as caught:
+        production(**setting)
+
+    [error] = caught.value.errors()
+    assert isinstance(error["ctx"]["error"], UnsafeSettingsError)
+    assert f"{variable} is the development default" in error["msg"]
+    assert production().production_problems() == []
+
+
+def key_file(folder: Path, mode: int) -> Path:
+    path = folder / "vsa-key.pem"
+    path.write_text("a key", encoding="ascii")
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400])
+def test_production_takes_a_summary_key_only_its_owner_can_read(tmp_path, mode):
+    settings = production(vsa_key_file=key_file(tmp_path, mode))
+    assert settings.vsa_key_file == tmp_path / "vsa-key.pem"
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o666])
+def test_production_refuses_a_summary_key_others_can_read_or_change(tmp_path, mode):
+    with pytest.raises(ValidationError) as caught:
+        production(vsa_key_file=key_file(tmp_path, mode))
+
+    assert f"ATTESTD_VSA_KEY_FILE {tmp_path / 'vsa-key.pem'}: its mode {mode:04o}" in str(
+        caught.value
+    )
+
+
+def test_production_refuses_a_summary_key_that_is_not_there(tmp_path):
+    with pytest.raises(ValidationError) as caught:
+        production(vsa_key_file=tmp_path / "missing.pem")
+    assert "ATTESTD_VSA_KEY_FILE" in str(caught.value)
+    assert "cannot read it (No such file or directory)" in str(caught.value)
+
+    with pytest.raises(ValidationError, match="not a file"):
+        production(vsa_key_file=tmp_path)
+
+
+def test_development_takes_any_summary_key_file(tmp_path):
+    settings = Settings(vsa_key_file=key_file(tmp_path, 0o644))
+    assert settings.is_development
+    assert any("ATTESTD_VSA_KEY_FILE" in problem for problem in settings.production_problems())

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import ssl
-from datetime import UTC, datetime
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app.clock import utcnow
 from app.scoring import vsa
 from app.signing import ServiceKey
 from tests.cli_runner import CliResult, heavy_modules_after, run_attestd
@@ -49,13 +50,17 @@ def other_key() -> ServiceKey:
     return ServiceKey(Ed25519PrivateKey.generate())
 
 
-def signed_vsa(key: ServiceKey, *, passed: bool, digest: str = DIGEST) -> dict[str, Any]:
+def signed_vsa(
+    key: ServiceKey, *, passed: bool, digest: str = DIGEST, environment: str = "production"
+) -> dict[str, Any]:
+    """A summary issued now, valid for a day: level 4 when it passed, 2 when it failed."""
+    now = utcnow()
     summary = vsa.Summary(
         subject_name="payments-1.4.2.tar.gz",
         subject_digest=digest,
         verifier_id="https://attestd.example/base",
         verifier_version="0.1.0",
-        time_verified=datetime(2025, 3, 4, 10, 30, 15, tzinfo=UTC),
+        time_verified=now,
         resource_uri=f"https://attestd.example/base/v1/artifacts/{DIGEST}",
         policy=vsa.ResourceDigest(
             "https://attestd.example/base/v1/services/payments/policy",
@@ -64,8 +69,24 @@ def signed_vsa(key: ServiceKey, *, passed: bool, digest: str = DIGEST) -> dict[s
         input_attestations=(),
         passed=passed,
         verified_levels=("SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"),
+        gate=vsa.GateDecision(
+            service="payments",
+            environment=environment,
+            required_level=3,
+            level=4 if passed else 2,
+            policy_version=7,
+            valid_until=now + timedelta(days=1),
+        ),
     )
     return vsa.sign_summary(summary, key)
+
+
+@pytest.fixture(scope="module")
+def server_key_file(service_key, tmp_path_factory) -> Path:
+    """The public half of ``service_key``, where no test's own folder holds it."""
+    path = tmp_path_factory.mktemp("server-key") / "attestd.pub"
+    path.write_text(service_key.public.pem, encoding="ascii")
+    return path
 
 
 @pytest.fixture
@@ -117,7 +138,11 @@ def ok(document: Any) -> httpx.Response:
 
 
 @pytest.fixture
-def verdict(clean_environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def verdict(
+    clean_environment: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    server_key_file: Path,
+):
     """``run(script, *args, token=TOKEN)``: ``attestd verdict`` answered by ``script``.
 
     The waits between retries are recorded in ``run.sleeps`` instead of slept.
@@ -137,6 +162,9 @@ def verdict(clean_environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
         )
         if "--digest" not in args:
             args = ("--digest", DIGEST, *args)
+        if not {"--key", "--key-url", "--key-id", "--no-verify-summary"} & set(args):
+            # Summaries are checked with the server's key unless a run says otherwise.
+            args = (*args, "--key", str(server_key_file))
         result = run_attestd(
             capsys, ["verdict", "--server", SERVER, "--token-env", TOKEN_ENV, *args]
         )
@@ -469,7 +497,7 @@ def test_a_vsa_signed_by_another_key_is_a_server_failure(verdict, allowed, tmp_p
     )
     assert "the signature names the key" in lines[0]
     assert lines[0].endswith("; the answer is not trusted")
-    assert "hint: is --key the public key GET /v1/keys of this server publishes?" in result.err
+    assert "hint: is the key the one GET /v1/keys of this server publishes for" in result.err
     assert f"nothing was written to {target}" in result.err
     assert not target.exists()
     # A bad signature is not something a retry mends.
@@ -517,11 +545,13 @@ def test_a_vsa_that_says_otherwise_than_the_answer_is_a_server_failure(
     assert said in result.err
 
 
-def test_without_key_the_vsa_is_not_checked(verdict, allowed, other_key):
-    # Signed by another key and FAILED: only --key makes the client look.
-    result = verdict(Script(ok({**allowed, "vsa": signed_vsa(other_key, passed=False)})))
+def test_with_no_verify_summary_the_vsa_is_not_checked(verdict, allowed, other_key):
+    # Signed by another key and FAILED: only --no-verify-summary lets the client not look.
+    vsa_of_another_key = signed_vsa(other_key, passed=False)
+    result = verdict(Script(ok({**allowed, "vsa": vsa_of_another_key})), "--no-verify-summary")
     assert result.code == 0
     assert "verifies" not in result.err
+    assert verdict_client.NO_VERIFY_WARNING in result.err
 
 
 def ec_public_key_pem() -> bytes:
@@ -568,7 +598,9 @@ def test_a_key_file_that_is_not_an_ed25519_public_key_is_a_usage_error(
 
 def test_check_summary_returns_the_statement(allowed, service_key):
     document = verdict_client.parse_verdict(allowed, digest=DIGEST, environment=None)
-    statement = verdict_client.check_summary(document, service_key.public)
+    statement = verdict_client.check_summary(
+        document, service_key.public, environment="production", now=utcnow()
+    )
     assert statement["subject"][0]["digest"] == {"sha256": DIGEST.removeprefix("sha256:")}
     assert statement["predicate"]["verificationResult"] == "PASSED"
 
@@ -576,7 +608,9 @@ def test_check_summary_returns_the_statement(allowed, service_key):
 def test_check_summary_refuses_another_key(allowed, other_key):
     document = verdict_client.parse_verdict(allowed, digest=DIGEST, environment=None)
     with pytest.raises(vsa.VsaInvalid):
-        verdict_client.check_summary(document, other_key.public)
+        verdict_client.check_summary(
+            document, other_key.public, environment="production", now=utcnow()
+        )
 
 
 # --- plain http ---------------------------------------------------------------------------
@@ -605,7 +639,11 @@ def test_plain_http_to_another_host_warns_about_the_token(verdict, allowed, serv
 
 def test_the_warning_is_the_one_submit_gives():
     options = verdict_client.VerdictOptions(
-        server="http://attestd.internal", token_env=TOKEN_ENV, digest=DIGEST
+        server="http://attestd.internal",
+        token_env=TOKEN_ENV,
+        digest=DIGEST,
+        key_url="http://attestd.internal/v1/keys",
+        key_id="a" * 64,
     )
     prepared = verdict_client.prepare(options, {TOKEN_ENV: TOKEN})
     assert prepared.warnings == (client.PLAIN_HTTP_WARNING,)
@@ -828,5 +866,5 @@ def test_a_server_that_repeats_the_token_does_not_get_it_printed(verdict, denied
 def test_verdict_loads_no_server_code():
     """``attestd verdict`` starts without sigstore, FastAPI, uvicorn or the app's routes."""
     argv = ["verdict", "--server", "http://127.0.0.1:9", "--token-env", "ATTESTD_VERDICT_UNSET"]
-    argv += ["--digest", DIGEST]
+    argv += ["--digest", DIGEST, "--no-verify-summary"]
     assert heavy_modules_after(argv, "ATTESTD_VERDICT_UNSET") == "3 [] False"

@@ -1,4 +1,4 @@
-"""/v1/keys and /v1/audit: the service key, checkpoints, entries and proofs."""
+"""/v1/keys and /v1/audit: the signing keys, checkpoints, entries and proofs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import AuditLogDep, GuardedRoute, Reader, RuntimeDep, SessionDep
-from app.audit.checkpoint import verifier_key
 from app.audit.log import AuditRangeError
 from app.audit.schemas import (
     CheckpointOut,
@@ -19,10 +18,8 @@ from app.audit.schemas import (
     InclusionOut,
     InclusionQuery,
     KeysOut,
-    PublicKeyOut,
 )
 from app.errors import Forbidden, InvalidRequest, Unauthenticated, problem_responses
-from app.signing import ALGORITHM
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 _READ = (Unauthenticated, Forbidden, InvalidRequest, AuditRangeError)
@@ -31,22 +28,14 @@ _READ = (Unauthenticated, Forbidden, InvalidRequest, AuditRangeError)
 @router.get(
     "/keys",
     tags=["keys"],
-    summary="The public signing key of this attestd",
+    summary="The public signing keys of this attestd, each with what it signs",
+    description="The key that signs the audit log's checkpoints comes first. With "
+    "ATTESTD_VSA_KEY_FILE set, the verification summaries are signed by a second key, "
+    "listed after it with the purpose verification-summaries alone.",
     responses=problem_responses(),
 )
 def keys(runtime: RuntimeDep, log: AuditLogDep) -> KeysOut:
-    public = runtime.service_key.public
-    return KeysOut(
-        keys=[
-            PublicKeyOut(
-                key_id=public.key_id,
-                algorithm=ALGORITHM,
-                public_key_pem=public.pem,
-                note_key_name=log.origin,
-                note_verifier_key=verifier_key(log.origin, public),
-            )
-        ]
-    )
+    return KeysOut.of(runtime.service_key.public, runtime.vsa_key.public, log.origin)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import Admin, GuardedRoute, Reader, SessionDep, TrailDep, TrustRootsDep
@@ -19,6 +19,7 @@ from app.errors import (
 )
 from app.policy.errors import PolicyVersionNotFound
 from app.policy.registry import get_policy as policy_version
+from app.policy.registry import policy_document
 from app.policy.schemas import PolicyOut, PolicyUpdate
 from app.services.errors import ServiceNotFound
 from app.workflows.change_policy import change_policy
@@ -26,6 +27,10 @@ from app.workflows.change_policy import change_policy
 router = APIRouter(prefix="/v1/services", tags=["policies"], route_class=GuardedRoute)
 
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
+_VERSION_MAX = 2**31 - 1
+VersionPath = Annotated[
+    int, Path(ge=0, le=_VERSION_MAX, description="A stored version; 0: the default policy.")
+]
 
 
 class PolicyQuery(BaseModel):
@@ -34,9 +39,8 @@ class PolicyQuery(BaseModel):
     version: int | None = Field(
         default=None,
         ge=0,
-        le=2**31 - 1,
-        description="A stored version (receipts and verification summaries name it); "
-        "absent: the version in force.",
+        le=_VERSION_MAX,
+        description="A stored version (receipts name it); absent: the version in force.",
     )
 
 
@@ -49,6 +53,31 @@ def get_policy(
     name: NamePath, session: SessionDep, _: Reader, query: Annotated[PolicyQuery, Query()]
 ) -> PolicyOut:
     return policy_version(session, name, query.version)
+
+
+@router.get(
+    "/{name}/policy/versions/{version}/document",
+    summary="The exact bytes of one policy version: those its digest is the SHA-256 of",
+    description="RFC 8785 canonical JSON of the stored version (absent constraints left out); "
+    "version 0 is the default for the service's repository. Verification summaries name the "
+    "policy they were decided under by this URI and the SHA-256 of these bytes.",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The canonical JSON of the policy version.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **problem_responses(*_AUTH, ServiceNotFound, PolicyVersionNotFound),
+    },
+)
+def get_policy_document(
+    name: NamePath, version: VersionPath, session: SessionDep, _: Reader
+) -> Response:
+    return Response(
+        content=policy_document(session, name, version),
+        media_type="application/json",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.put(

@@ -33,6 +33,7 @@ class Runtime:
     clock: Clock
     metrics: HttpMetrics
     service_key: ServiceKey
+    vsa_key: ServiceKey  # signs the verification summaries: the service key unless configured
     audit_log: AuditLog
     trust_roots: tuple[TrustRoot, ...]
     engine: Engine
@@ -45,6 +46,11 @@ class Runtime:
         key = configured_service_key(
             settings.signing_key_path, create_if_missing=settings.is_development
         )
+        vsa_key = key
+        if settings.vsa_key_file is not None:
+            vsa_key = configured_service_key(
+                settings.vsa_key_file, create_if_missing=settings.is_development
+            )
         trust_roots = tuple(load_trust_roots(settings.trust_roots))
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         return cls(
@@ -52,6 +58,7 @@ class Runtime:
             clock=clock,
             metrics=metrics,
             service_key=key,
+            vsa_key=vsa_key,
             audit_log=AuditLog(origin=settings.audit_origin, key=key, clock=clock),
             trust_roots=trust_roots,
             engine=engine,

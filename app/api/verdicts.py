@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import (
-    AuditLogDep,
-    GateCaller,
-    GuardedRoute,
-    SettingsDep,
-    TrailDep,
-    TrustRootsDep,
-)
+from app.api.deps import GateCaller, GuardedRoute, RuntimeDep, TrailDep
 from app.artifacts.errors import ArtifactNotFound
 from app.errors import (
     Forbidden,
@@ -34,8 +27,9 @@ router = APIRouter(prefix="/v1/verdicts", tags=["verdicts"], route_class=Guarded
     description="allow when the level of the artifact's release reaches the level the "
     "service policy requires for the environment (default production), else deny with "
     "the rule and the failing checks. vsa is a DSSE envelope of an in-toto Statement "
-    "whose predicate is a SLSA Verification Summary v1, signed with the key of /v1/keys. "
-    "Each verdict is an audit-log entry.",
+    "whose predicate is a SLSA Verification Summary v1, signed with the key /v1/keys lists "
+    "for verification-summaries; it names the environment it was issued for and is valid "
+    "until its validUntil. Each verdict is an audit-log entry.",
     responses=problem_responses(
         Unauthenticated,
         Forbidden,
@@ -47,19 +41,14 @@ router = APIRouter(prefix="/v1/verdicts", tags=["verdicts"], route_class=Guarded
     ),
 )
 def issue_verdict(
-    body: VerdictRequest,
-    trail: TrailDep,
-    caller: GateCaller,
-    *,
-    audit_log: AuditLogDep,
-    settings: SettingsDep,
-    trust_roots: TrustRootsDep,
+    body: VerdictRequest, trail: TrailDep, caller: GateCaller, runtime: RuntimeDep
 ) -> VerdictOut:
     return ask_gate(
         trail,
         caller,
         body,
-        key=audit_log.key,
-        public_url=settings.public_url.rstrip("/"),
-        trust_roots=trust_roots,
+        key=runtime.vsa_key,
+        public_url=runtime.settings.public_url.rstrip("/"),
+        validity=runtime.settings.vsa_validity,
+        trust_roots=runtime.trust_roots,
     )

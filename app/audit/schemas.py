@@ -1,10 +1,12 @@
-"""Wire schemas of the audit log and the service key."""
+"""Wire schemas of the audit log and the published signing keys."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.audit.checkpoint import verifier_key
 from app.audit.log import ConsistencyProof, Entry, InclusionProof, SignedCheckpoint
+from app.signing import ALGORITHM, KeyPurpose, PublicKey
 from app.wire import OutputModel
 
 HexHash = str
@@ -14,14 +16,45 @@ class PublicKeyOut(OutputModel):
     key_id: str = Field(description="Hex SHA-256 of the DER SubjectPublicKeyInfo.")
     algorithm: str = Field(examples=["ed25519"])
     public_key_pem: str
-    note_key_name: str = Field(description="Name under which the key signs checkpoint notes.")
-    note_verifier_key: str = Field(
-        description="The key as signed-note verifiers take it: name+hex key ID+base64 key."
+    purposes: list[KeyPurpose] = Field(
+        description="What the key signs: audit-checkpoints (the audit log's checkpoints), "
+        "verification-summaries (the deploy gate's VSAs). Accept a key only for these."
+    )
+    note_key_name: str | None = Field(
+        description="Name under which the key signs checkpoint notes; null for a key that "
+        "signs no checkpoints."
+    )
+    note_verifier_key: str | None = Field(
+        description="The key as signed-note verifiers take it: name+hex key ID+base64 key; "
+        "null for a key that signs no checkpoints."
     )
 
 
 class KeysOut(OutputModel):
     keys: list[PublicKeyOut]
+
+    @classmethod
+    def of(cls, service_key: PublicKey, vsa_key: PublicKey, origin: str) -> KeysOut:
+        """The service key first; the summaries' key after it when it is another key."""
+        audit = KeyPurpose.AUDIT_CHECKPOINTS
+        summaries = KeyPurpose.VERIFICATION_SUMMARIES
+        if vsa_key.key_id == service_key.key_id:
+            return cls(keys=[_published(service_key, [audit, summaries], origin)])
+        return cls(
+            keys=[_published(service_key, [audit], origin), _published(vsa_key, [summaries], None)]
+        )
+
+
+def _published(key: PublicKey, purposes: list[KeyPurpose], origin: str | None) -> PublicKeyOut:
+    """``key`` as /v1/keys lists it; ``origin`` names the checkpoints it signs, if any."""
+    return PublicKeyOut(
+        key_id=key.key_id,
+        algorithm=ALGORITHM,
+        public_key_pem=key.pem,
+        purposes=purposes,
+        note_key_name=origin,
+        note_verifier_key=verifier_key(origin, key) if origin is not None else None,
+    )
 
 
 class CheckpointOut(OutputModel):

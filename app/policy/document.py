@@ -16,8 +16,10 @@ policy stored before a field existed does not change:
 * ``environments``, ``min_sbom_quality``, ``coverage_window_days`` and
   ``check_weights``: the maturity rules.
 
-The stored form is ``model_dump(mode="json", exclude_none=True)``, and
-``policy_digest`` is the sha256 of its RFC 8785 canonical JSON.
+The stored form is ``model_dump(mode="json", exclude_none=True)``;
+``canonical_policy`` is its RFC 8785 canonical JSON, the exact bytes
+``policy_digest`` is the sha256 of (and ``GET …/policy/versions/N/document``
+serves).
 """
 
 from __future__ import annotations
@@ -140,13 +142,17 @@ def apply_update(current: PolicyT, update: PolicyT) -> PolicyT:
     return type(current).model_validate({**current.model_dump(), **given})
 
 
+def canonical_policy(policy: IdentityPolicy) -> bytes:
+    """The RFC 8785 canonical JSON of ``policy``, absent constraints (``None``) left out."""
+    return rfc8785.dumps(policy.model_dump(mode="json", exclude_none=True))
+
+
 def policy_digest(policy: IdentityPolicy) -> str:
-    """``sha256:<hex>`` of the RFC 8785 canonical JSON of ``policy``.
+    """``sha256:<hex>`` of ``canonical_policy(policy)``.
 
     Absent constraints (``None``) are left out, so the digest does not depend
     on whether a client spelled them ``null`` or omitted them, nor change when
     a new optional constraint is added to the schema; every value that takes
     effect, defaults included, is covered. The order of ``identities`` counts.
     """
-    document = policy.model_dump(mode="json", exclude_none=True)
-    return content_digest(rfc8785.dumps(document))
+    return content_digest(canonical_policy(policy))

@@ -19,7 +19,13 @@ from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.db.base import CREATED_BY_MAX
-from app.policy.document import PolicyVersion, ServicePolicyDocument, apply_update, policy_digest
+from app.policy.document import (
+    PolicyVersion,
+    ServicePolicyDocument,
+    apply_update,
+    canonical_policy,
+    policy_digest,
+)
 from app.policy.errors import InvalidPolicy, PolicyVersionNotFound
 from app.policy.maturity import CHECK_LEVELS
 from app.policy.models import ServicePolicy
@@ -59,6 +65,23 @@ def get_policy(session: Session, service_name: str, version: int | None = None) 
             )
         )
     return _out(service, checked_version(service, stored), stored)
+
+
+def policy_document(session: Session, service_name: str, version: int) -> bytes:
+    """The exact bytes whose sha256 is the digest of ``version`` (0: the default policy).
+
+    Version 0 is the default for the service's repository, served whether or not
+    versions were stored since, so that a summary decided under it stays checkable.
+    """
+    service = ServiceRepository(session).require(service_name)
+    if version == 0:
+        return canonical_policy(default_policy(service))
+    stored = PolicyRepository(session).version(service.id, version)
+    if stored is None:
+        raise PolicyVersionNotFound(
+            f"Service {service_name!r} has no stored policy version {version}."
+        )
+    return canonical_policy(checked_version(service, stored).policy)
 
 
 def update_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) -> PolicyChange:

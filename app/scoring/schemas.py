@@ -20,6 +20,7 @@ from app.digests import ARTIFACT_DIGEST_PATTERN
 from app.pagination import PageQuery
 from app.policy.maturity import EnvironmentName
 from app.scoring.models import JUSTIFICATION_MAX
+from app.scoring.vsa import is_bare_digest
 from app.services.names import SERVICE_NAME_MAX, SERVICE_NAME_PATTERN
 from app.wire import InputModel, OutputModel
 
@@ -207,6 +208,8 @@ class ExceptionQuery(PageQuery):
 def _is_uri(value: str) -> str:
     if not urlsplit(value).scheme:
         raise ValueError("resource_uri must be a URI with a scheme (oci://…, pkg:…, https://…)")
+    if is_bare_digest(value):
+        raise ValueError("resource_uri must name the resource (oci://…, pkg:…), not be a digest")
     return value
 
 
@@ -226,8 +229,9 @@ class VerdictRequest(InputModel):
     )
     resource_uri: ResourceUri | None = Field(
         default=None,
-        description="The VSA's resourceUri (an OCI reference, a purl…); default: the "
-        "artifact's name, or its digest.",
+        description="The VSA's resourceUri (an OCI reference, a purl…; not a bare digest); "
+        "default: the artifact's name when it is a pkg:, oci:// or https:// URI, else "
+        "attestd's URI of the artifact (…/v1/artifacts/{digest}).",
     )
 
 
@@ -243,7 +247,12 @@ class VerdictOut(OutputModel):
     waived: list[str] = Field(description="Checks that hold only by an exception.")
     vsa: dict[str, Any] = Field(
         description="DSSE envelope of an in-toto Statement with a SLSA verification summary "
-        "(https://slsa.dev/verification_summary/v1), signed by the key of /v1/keys."
+        "(https://slsa.dev/verification_summary/v1), signed by the key /v1/keys lists for "
+        "verification-summaries. Its predicate's urn:attestd:gate:v1 field names the "
+        "environment, the required and reached levels, the policy version and validUntil."
     )
     audit_index: int
     verified_at: datetime
+    valid_until: datetime = Field(
+        description="When the summary stops being valid (its validUntil): act on it only before."
+    )

@@ -9,6 +9,15 @@ summary offline; ``open_summary`` is that check. It lives in the pipeline client
 it, and is used from there, so that the server and the client refuse the same
 envelopes for the same reasons; this module makes and signs the summaries.
 
+Besides the VSA v1 fields, the predicate carries ``GATE_FIELD``
+(``urn:attestd:gate:v1``), an extension field as the spec allows them (a field
+named by a URI): the service, the environment the summary was issued for, the
+level that environment required, the level reached, the policy version applied
+and ``validUntil``. They are not put in ``policy`` (a ResourceDescriptor of the
+policy document, whose annotations consumers may drop) because they say what
+was asked and decided, not what the policy is; a field of its own is signed
+with the rest and read by name.
+
 Pure: no FastAPI, SQLAlchemy or settings; plain values in, plain values out.
 """
 
@@ -23,6 +32,7 @@ from urllib.parse import urlsplit
 
 import rfc8785
 from attestd_client.vsa import (
+    GATE_FIELD,
     PAYLOAD_TYPE,
     STATEMENT_TYPE,
     VSA_PREDICATE_TYPE,
@@ -31,15 +41,19 @@ from attestd_client.vsa import (
     pae,
 )
 
+from app.policy.maturity import MAX_LEVEL
 from app.signing import ServiceKey
 
 __all__ = [
+    "GATE_FIELD",
     "PAYLOAD_TYPE",
     "STATEMENT_TYPE",
     "VSA_PREDICATE_TYPE",
+    "GateDecision",
     "ResourceDigest",
     "Summary",
     "VsaInvalid",
+    "is_bare_digest",
     "open_summary",
     "pae",
     "sign_summary",
@@ -56,6 +70,13 @@ _RESERVED_PREFIX = "SLSA_"
 
 # Only what attestd itself writes: lower-case hex of the algorithm's length.
 _DIGEST = re.compile(r"^(?:(sha256):([0-9a-f]{64})|(sha512):([0-9a-f]{128}))$")
+# ``alg:hex``: parses as a URI with the scheme ``alg``, but names no resource.
+_BARE_DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[0-9A-Fa-f]{32,}$")
+
+
+def is_bare_digest(text: str) -> bool:
+    """Whether ``text`` is a digest such as ``sha256:<hex>`` rather than a resource's URI."""
+    return _BARE_DIGEST.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,34 @@ class ResourceDigest:
     def __post_init__(self) -> None:
         _require_uri(self.uri, "a resource URI")
         _digest_set(self.digest)
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """What the gate was asked and answered: the predicate's ``GATE_FIELD``."""
+
+    service: str
+    environment: str
+    """The environment the summary was issued for; it is good for no other."""
+    required_level: int
+    """The maturity level that environment required under the policy applied."""
+    level: int
+    """The maturity level the artifact reached."""
+    policy_version: int
+    """The policy version applied, the one ``Summary.policy`` names (0: the default)."""
+    valid_until: datetime
+    """Timezone-aware; after it a consumer must not act on the summary."""
+
+    def __post_init__(self) -> None:
+        for what, text in (("service", self.service), ("environment", self.environment)):
+            if not isinstance(text, str) or not text or not _is_token(text):
+                raise ValueError(f"the {what} must be a non-empty string without spaces")
+        for what, level in (("required level", self.required_level), ("level", self.level)):
+            if not _is_int(level) or not 0 <= level <= MAX_LEVEL:
+                raise ValueError(f"the {what} must be a maturity level 0-5, not {level!r:.20}")
+        if not _is_int(self.policy_version) or self.policy_version < 0:
+            raise ValueError(f"the policy version must be 0 or more, not {self.policy_version!r}")
+        _require_aware(self.valid_until, "the end of validity")
 
 
 @dataclass(frozen=True)
@@ -89,6 +138,7 @@ class Summary:
     passed: bool
     verified_levels: tuple[str, ...]
     """Given levels; a failed summary says ``["FAILED"]`` whatever they are."""
+    gate: GateDecision
 
     def __post_init__(self) -> None:
         if not isinstance(self.subject_name, str) or not self.subject_name:
@@ -97,9 +147,13 @@ class Summary:
         _require_uri(self.verifier_id, "the verifier id")
         if not isinstance(self.verifier_version, str) or not self.verifier_version:
             raise ValueError("the verifier version must be a non-empty string")
-        if not isinstance(self.time_verified, datetime) or self.time_verified.utcoffset() is None:
-            raise ValueError("the verification time must be a timezone-aware datetime")
+        _require_aware(self.time_verified, "the verification time")
         _require_uri(self.resource_uri, "the resource URI")
+        if is_bare_digest(self.resource_uri):
+            raise ValueError(
+                f"the resource URI must name the resource, not be a bare digest: "
+                f"{self.resource_uri!r:.80}"
+            )
         if not isinstance(self.policy, ResourceDigest):
             raise TypeError("the policy must be a ResourceDigest")
         if not isinstance(self.input_attestations, tuple) or not all(
@@ -107,6 +161,23 @@ class Summary:
         ):
             raise TypeError("the input attestations must be a tuple of ResourceDigest")
         _check_levels(self.verified_levels, passed=self.passed)
+        if not isinstance(self.gate, GateDecision):
+            raise TypeError("the gate decision must be a GateDecision")
+        if _to_the_second(self.gate.valid_until) <= _to_the_second(self.time_verified):
+            raise ValueError("the summary must stay valid for at least a second after it is made")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_token(text: str) -> bool:
+    return not any(char.isspace() or not char.isprintable() for char in text)
+
+
+def _require_aware(moment: datetime, what: str) -> None:
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime")
 
 
 def _digest_set(digest: str) -> dict[str, str]:
@@ -122,7 +193,7 @@ def _digest_set(digest: str) -> dict[str, str]:
 def _require_uri(value: str, what: str) -> None:
     if not isinstance(value, str) or not urlsplit(value).scheme:
         raise ValueError(f"{what} must be a URI with a scheme, not {value!r:.80}")
-    if any(char.isspace() or not char.isprintable() for char in value):
+    if not _is_token(value):
         raise ValueError(f"{what} must not contain spaces or control characters: {value!r:.80}")
 
 
@@ -134,7 +205,7 @@ def _check_levels(levels: tuple[str, ...], *, passed: bool) -> None:
     for level in levels:
         if not isinstance(level, str) or not level:
             raise ValueError(f"a verified level must be a non-empty string, not {level!r:.80}")
-        if any(char.isspace() or not char.isprintable() for char in level):
+        if not _is_token(level):
             raise ValueError(f"the verified level {level!r:.80} has spaces or control characters")
         if level.startswith(_RESERVED_PREFIX) and level not in _SLSA_BUILD_LEVELS:
             raise ValueError(
@@ -155,8 +226,12 @@ def _descriptor(resource: ResourceDigest) -> dict[str, Any]:
     return {"uri": resource.uri, "digest": _digest_set(resource.digest)}
 
 
+def _to_the_second(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _to_the_second(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def summary_statement(summary: Summary) -> dict[str, Any]:
@@ -179,7 +254,19 @@ def summary_statement(summary: Summary) -> dict[str, Any]:
             "verificationResult": _PASSED if summary.passed else _FAILED,
             "verifiedLevels": levels,
             "slsaVersion": _SLSA_VERSION,
+            GATE_FIELD: _gate(summary.gate),
         },
+    }
+
+
+def _gate(gate: GateDecision) -> dict[str, Any]:
+    return {
+        "service": gate.service,
+        "environment": gate.environment,
+        "requiredLevel": gate.required_level,
+        "level": gate.level,
+        "policyVersion": gate.policy_version,
+        "validUntil": _rfc3339(gate.valid_until),
     }
 
 

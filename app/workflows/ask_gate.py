@@ -7,10 +7,12 @@
       -> evidence judged under another policy or other trust roots: checked again
          (app.workflows.recheck)
       -> the facts of its release, evaluated (app.scoring) -> allow or deny
-      -> a SLSA Verification Summary signed with attestd's key -> audit leaf
+      -> a SLSA Verification Summary signed with attestd's summary key -> audit leaf
 
-The summary says PASSED or FAILED, names the policy version it was decided
-under and the evidence it was computed from; the audit leaf holds its digest.
+The summary says PASSED or FAILED for one environment, with the level it
+required and every level reached, until when it holds, the policy version it
+was decided under (by the URI of that version's exact bytes and their digest)
+and the evidence it was computed from; the audit leaf holds its digest.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
@@ -38,8 +41,14 @@ from app.sboms.repository import SbomRepository
 from app.scoring.checks import evaluate
 from app.scoring.gathering import gather, judged_artifacts
 from app.scoring.schemas import VerdictOut, VerdictRequest
-from app.scoring.verdicts import deny_reasons, required_level, resource_uri, verified_levels
-from app.scoring.vsa import ResourceDigest, Summary, sign_summary
+from app.scoring.verdicts import (
+    deny_reasons,
+    required_level,
+    resource_uri,
+    summary_expiry,
+    verified_levels,
+)
+from app.scoring.vsa import GateDecision, ResourceDigest, Summary, sign_summary
 from app.services.models import Service
 from app.signing import ServiceKey
 from app.workflows.recheck import bring_up_to_date, in_force
@@ -54,9 +63,13 @@ def ask_gate(
     *,
     key: ServiceKey,
     public_url: str,
+    validity: timedelta,
     trust_roots: Sequence[TrustRoot],
 ) -> VerdictOut:
-    """Judge the artifact for the environment, sign the summary and record the verdict."""
+    """Judge the artifact for the environment, sign the summary and record the verdict.
+
+    ``key`` signs the summary, which holds for ``validity`` at most.
+    """
     session = trail.session
     digest = normalise_digest(request.digest)
     found = ArtifactRepository(session).by_digest(digest)
@@ -85,16 +98,25 @@ def ask_gate(
         verifier_id=public_url,
         verifier_version=installed_version(),
         time_verified=now,
-        resource_uri=request.resource_uri or resource_uri(found.name, digest),
+        resource_uri=request.resource_uri or resource_uri(found.name, digest, public_url),
+        # The exact bytes the digest is of: GET …/document serves them.
         policy=ResourceDigest(
-            uri=f"{public_url}/v1/services/{quote(service.name)}/policy"
-            f"?version={gathered.policy.version}",
+            uri=f"{public_url}/v1/services/{quote(service.name)}/policy/versions/"
+            f"{gathered.policy.version}/document",
             digest=gathered.policy.digest,
         ),
         input_attestations=_inputs(session, found.id, public_url),
         passed=allowed,
         verified_levels=(
             verified_levels(gathered.facts.target, maturity, digest) if allowed else ()
+        ),
+        gate=GateDecision(
+            service=service.name,
+            environment=environment,
+            required_level=required,
+            level=maturity.level,
+            policy_version=gathered.policy.version,
+            valid_until=summary_expiry(now, validity, gathered.valid_until),
         ),
     )
     envelope = sign_summary(summary, key)
@@ -134,6 +156,7 @@ def ask_gate(
         vsa=envelope,
         audit_index=audit_index,
         verified_at=now,
+        valid_until=summary.gate.valid_until,
     )
 
 

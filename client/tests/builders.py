@@ -12,19 +12,22 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from attestd_client.vsa import PAYLOAD_TYPE, STATEMENT_TYPE, VSA_PREDICATE_TYPE, pae
+from attestd_client.vsa import GATE_FIELD, PAYLOAD_TYPE, STATEMENT_TYPE, VSA_PREDICATE_TYPE, pae
 
 SERVER = "https://attestd.example/base"
 TOKEN = "atd_" + "s" * 43
 DIGEST_HEX = hashlib.sha256(b"payments-1.4.2.tar.gz").hexdigest()
 DIGEST = f"sha256:{DIGEST_HEX}"
 PROBLEM_HEADERS = {"content-type": "application/problem+json"}
+# When the summaries of these tests stop being valid: a day after the run started.
+VALID_UNTIL = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 Step = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
@@ -100,8 +103,14 @@ def key_id(key: Ed25519PrivateKey) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
-def statement(*, passed: bool, digest_hex: str = DIGEST_HEX) -> dict[str, Any]:
-    """A VSA statement about ``sha256:digest_hex``, PASSED or FAILED."""
+def statement(
+    *,
+    passed: bool,
+    digest_hex: str = DIGEST_HEX,
+    environment: str = "production",
+    valid_until: str = VALID_UNTIL,
+) -> dict[str, Any]:
+    """A VSA statement about ``sha256:digest_hex``, PASSED (level 4) or FAILED (level 2)."""
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": "payments-1.4.2.tar.gz", "digest": {"sha256": digest_hex}}],
@@ -118,6 +127,14 @@ def statement(*, passed: bool, digest_hex: str = DIGEST_HEX) -> dict[str, Any]:
             "verificationResult": "PASSED" if passed else "FAILED",
             "verifiedLevels": ["SLSA_BUILD_LEVEL_3"] if passed else ["FAILED"],
             "slsaVersion": "1.0",
+            GATE_FIELD: {
+                "service": "payments",
+                "environment": environment,
+                "requiredLevel": 3,
+                "level": 4 if passed else 2,
+                "policyVersion": 7,
+                "validUntil": valid_until,
+            },
         },
     }
 
@@ -156,7 +173,7 @@ def answer(
         "level": 4 if allowed else 2,
         "level_name": "Improve" if allowed else "Operate",
         "reasons": list(reasons),
-        "vsa": envelope(key, statement(passed=allowed)),
+        "vsa": envelope(key, statement(passed=allowed, environment=environment)),
         "audit_index": 17,
         "verified_at": "2025-03-04T10:30:15Z",
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from builders import DIGEST, TOKEN, Runner, Script, answer
+from builders import DIGEST, TOKEN, Runner, Script, answer, public_pem
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from attestd_client.errors import ExitCode
@@ -89,12 +89,14 @@ def test_submit_needs_no_flag_beyond_its_files(cli: Runner, sbom: str) -> None:
     assert ran.err.startswith("attestd-client submit: 1 file: 1 accepted")
 
 
-def test_verdict_needs_no_flag_beyond_the_digest(
-    cli: Runner, signing_key: Ed25519PrivateKey
+def test_verdict_needs_no_flag_beyond_the_digest_and_the_key(
+    cli: Runner, signing_key: Ed25519PrivateKey, tmp_path: Path
 ) -> None:
+    key = tmp_path / "attestd.pub"
+    key.write_bytes(public_pem(signing_key))
     script = Script(httpx.Response(200, json=answer(signing_key, decision="allow")))
     ran = cli(
-        script, "verdict", "--digest", DIGEST,
+        script, "verdict", "--digest", DIGEST, "--key", str(key),
         env={"ATTESTD_SERVER": ENV_SERVER, "ATTESTD_TOKEN": TOKEN},
     )  # fmt: skip
     assert ran.code == 0, ran.err
@@ -148,7 +150,9 @@ def test_no_token_is_configuration_in_both_commands(
     if token is not None:
         env["ATTESTD_TOKEN"] = token
     args = (
-        ["--service", "payments", "--sbom", sbom] if command == "submit" else ["--digest", DIGEST]
+        ["--service", "payments", "--sbom", sbom]
+        if command == "submit"
+        else ["--digest", DIGEST, "--no-verify-summary"]
     )
     script = Script()
     ran = cli(script, command, *args, env=env)
@@ -159,7 +163,10 @@ def test_no_token_is_configuration_in_both_commands(
 
 
 def test_the_default_variable_says_how_to_name_another(cli: Runner) -> None:
-    ran = cli(Script(), "verdict", "--digest", DIGEST, env={"ATTESTD_SERVER": ENV_SERVER})
+    ran = cli(
+        Script(), "verdict", "--digest", DIGEST, "--no-verify-summary",
+        env={"ATTESTD_SERVER": ENV_SERVER},
+    )  # fmt: skip
     assert "(or give --token-env VAR to read it from another variable)" in ran.err
 
 

@@ -19,6 +19,7 @@ EXPECTED: dict[type[ClientError], tuple[int, str]] = {
     errors.UntrustedCertificate: (3, "untrusted-certificate"),
     errors.RequestRefused: (3, "request-refused"),
     errors.OutputNotWritten: (3, "output-not-written"),
+    errors.UntrustedKey: (3, "untrusted-key"),
     errors.EvidenceRefused: (1, "evidence-refused"),
     errors.Unreachable: (4, "unreachable"),
     errors.ServerFailure: (4, "server-failure"),

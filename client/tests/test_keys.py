@@ -1,4 +1,5 @@
-"""attestd's public key read from PEM without a cryptography library, checked against one."""
+"""attestd's public key read from PEM without a cryptography library, checked against one;
+and the summary key picked from a ``GET /v1/keys`` answer."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from attestd_client.keys import InvalidPublicKey, PublicKey
+from attestd_client.keys import InvalidPublicKey, PublicKey, published_key
 
 # RFC 8410, 10.1: an example Ed25519 public key.
 RFC_8410_EXAMPLE = b"""-----BEGIN PUBLIC KEY-----
@@ -128,3 +129,83 @@ def test_anything_but_one_ed25519_public_key_is_refused(text: bytes, why: str) -
 def test_the_well_formed_spki_of_the_tests_reads() -> None:
     """The refusals above differ from a key that reads in the one place they name."""
     assert PublicKey.from_pem(pem(SPKI_PREFIX + KEY)).raw == KEY
+
+
+# --- published_key: the summary key of an expected id in a GET /v1/keys answer ---------------
+
+
+def listed(key: Ed25519PrivateKey, *purposes: str) -> dict[str, object]:
+    """One entry of ``GET /v1/keys``, as attestd lists a key."""
+    return {
+        "key_id": key_id(key),
+        "algorithm": "ed25519",
+        "public_key_pem": public_pem(key).decode(),
+        "purposes": list(purposes),
+    }
+
+
+@pytest.fixture(scope="module")
+def audit_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="module")
+def summary_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def keys(audit_key: Ed25519PrivateKey, summary_key: Ed25519PrivateKey) -> dict[str, object]:
+    """A deployment with a key of its own for summaries."""
+    return {
+        "keys": [
+            listed(audit_key, "audit-checkpoints"),
+            listed(summary_key, "verification-summaries"),
+        ]
+    }
+
+
+def test_the_summary_key_of_the_expected_id_is_picked(
+    keys: dict[str, object], summary_key: Ed25519PrivateKey
+) -> None:
+    assert published_key(keys, key_id(summary_key)).raw == raw_public(summary_key)
+
+
+def test_one_key_for_both_purposes_is_a_summary_key(audit_key: Ed25519PrivateKey) -> None:
+    both = {"keys": [listed(audit_key, "audit-checkpoints", "verification-summaries")]}
+    assert published_key(both, key_id(audit_key)).raw == raw_public(audit_key)
+
+
+def test_the_audit_key_is_refused_for_summaries(
+    keys: dict[str, object], audit_key: Ed25519PrivateKey
+) -> None:
+    with pytest.raises(InvalidPublicKey, match="published for audit-checkpoints, not for"):
+        published_key(keys, key_id(audit_key))
+
+
+def test_a_key_without_purposes_is_refused(summary_key: Ed25519PrivateKey) -> None:
+    entry = listed(summary_key)
+    del entry["purposes"]
+    with pytest.raises(InvalidPublicKey, match="published for none"):
+        published_key({"keys": [entry]}, key_id(summary_key))
+
+
+def test_the_id_is_recomputed_from_the_pem_not_read_from_the_answer(
+    summary_key: Ed25519PrivateKey, other_key: Ed25519PrivateKey
+) -> None:
+    """An answer that lists another key under the expected id does not pass it off."""
+    disguised = {**listed(other_key, "verification-summaries"), "key_id": key_id(summary_key)}
+    with pytest.raises(InvalidPublicKey, match=f"no key of id {key_id(summary_key)}") as refused:
+        published_key({"keys": [disguised]}, key_id(summary_key))
+    assert key_id(other_key) in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [[], {}, {"keys": "x"}, {"keys": [1, {"public_key_pem": 3}, {"public_key_pem": "x"}]}],
+)
+def test_answers_without_the_key_are_refused(
+    document: object, summary_key: Ed25519PrivateKey
+) -> None:
+    with pytest.raises(InvalidPublicKey):
+        published_key(document, key_id(summary_key))

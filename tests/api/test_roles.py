@@ -38,6 +38,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/services/{name}"): READ,
     ("PATCH", "/v1/services/{name}"): ADMIN,
     ("GET", "/v1/services/{name}/policy"): READ,
+    ("GET", "/v1/services/{name}/policy/versions/{version}/document"): READ,
     ("PUT", "/v1/services/{name}/policy"): ADMIN,
     ("GET", "/v1/services/{name}/releases"): READ,
     ("GET", "/v1/keys"): PUBLIC,
@@ -70,6 +71,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
 # A value for each path parameter, so protected routes can be called.
 PATH_EXAMPLES = {
     "name": "payments",
+    "version": "1",
     "sbom_id": "1",
     "attestation_id": "1",
     "exception_id": "1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -424,3 +425,70 @@ def test_versions_never_stored_are_not_found(client, admin_headers, auditor_head
     for params in ({"version": -1}, {"version": 2**31}, {"version": "one"}, {"revision": 1}):
         response = client.get(policy_url("payments"), params=params, headers=auditor_headers)
         assert response.status_code == 422, response.text
+
+
+# --- the exact bytes of a version -------------------------------------------------------------
+
+
+def document_url(name: str, version: int | str) -> str:
+    return f"{policy_url(name)}/versions/{version}/document"
+
+
+def test_each_version_serves_the_bytes_its_digest_is_of(client, admin_headers, auditor_headers):
+    """Before, the only URI of a version served a wrapper, whose SHA-256 was never the digest."""
+    register(client, admin_headers, "payments", GITHUB_REPOSITORY)
+    first = get_policy(client, auditor_headers, "payments")
+    second = put_policy(client, admin_headers, "payments", {"identities": [RELEASES]})
+    for version in (first, second):
+        served = client.get(document_url("payments", version["version"]), headers=auditor_headers)
+        assert served.status_code == 200, served.text
+        assert served.headers["content-type"] == "application/json"
+        assert f"sha256:{hashlib.sha256(served.content).hexdigest()}" == version["digest"]
+        assert ServicePolicyDocument.model_validate_json(served.content).identities
+    wrapper = client.get(policy_url("payments"), params={"version": 1}, headers=auditor_headers)
+    assert f"sha256:{hashlib.sha256(wrapper.content).hexdigest()}" != first["digest"]
+
+
+def test_version_0_serves_the_default_even_after_versions_were_stored(
+    client, admin_headers, auditor_headers
+):
+    """A summary decided under the default stays checkable once a version is stored."""
+    register(client, admin_headers, "billing", GITLAB_REPOSITORY)
+    default = get_policy(client, auditor_headers, "billing")
+    assert default["version"] == 0
+    before = client.get(document_url("billing", 0), headers=auditor_headers)
+    put_policy(client, admin_headers, "billing", {"identities": [EMAIL]})
+    after = client.get(document_url("billing", 0), headers=auditor_headers)
+    assert before.content == after.content
+    assert f"sha256:{hashlib.sha256(after.content).hexdigest()}" == default["digest"]
+
+
+def test_a_document_that_is_not_there_is_not_found(client, admin_headers, auditor_headers):
+    register(client, admin_headers, "payments", GITHUB_REPOSITORY)
+    assert_problem(
+        client.get(document_url("payments", 2), headers=auditor_headers),
+        404,
+        "policy-version-not-found",
+    )
+    assert_problem(
+        client.get(document_url("nobody", 1), headers=auditor_headers), 404, "service-not-found"
+    )
+    for version in (-1, 2**31, "one"):
+        response = client.get(document_url("payments", version), headers=auditor_headers)
+        assert response.status_code == 422, response.text
+
+
+def test_a_version_whose_stored_document_was_altered_is_not_served(
+    client, admin_headers, auditor_headers, run_in_session
+):
+    register(client, admin_headers, "payments", GITHUB_REPOSITORY)
+
+    def alter(session) -> None:
+        row = session.scalars(select(ServicePolicy)).one()
+        row.document = {**row.document, "reproducibility_quorum": 1}
+
+    run_in_session(alter)
+    # Fail closed: bytes that are not the recorded version's are never served as it.
+    response = client.get(document_url("payments", 1), headers=auditor_headers)
+    assert_problem(response, 500, "internal-error")
+    assert "reproducibility_quorum" not in response.text

@@ -14,6 +14,7 @@ import pytest
 import rfc8785
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi.testclient import TestClient
 
 from app.audit import merkle
 from app.audit.checkpoint import Checkpoint, open_signed_note, verifier_key, verify_signature
@@ -22,7 +23,8 @@ from app.audit.log import MAX_ENTRIES_PAGE
 from app.auth.credentials import Role, new_token, token_digest
 from app.auth.models import ApiToken
 from app.clock import utcnow
-from app.signing import PublicKey, load_service_key
+from app.main import create_app
+from app.signing import PublicKey, load_or_create_service_key, load_service_key
 from tests.builders.credentials import bearer
 from tests.problems import assert_problem
 
@@ -111,8 +113,36 @@ def test_keys_publish_one_ed25519_key_without_a_token(client, settings):
     public = PublicKey(loaded)
     assert key["note_key_name"] == settings.audit_origin
     assert key["note_verifier_key"] == verifier_key(settings.audit_origin, public)
+    # Without a key of their own, the service key signs the summaries too.
+    assert key["purposes"] == ["audit-checkpoints", "verification-summaries"]
     # It is the key the server was configured with, not some other key.
     assert public.raw == load_service_key(settings.signing_key_path).public.raw
+
+
+def test_a_summary_key_of_its_own_is_listed_after_the_service_key(settings, clock, tmp_path):
+    vsa_key_file = tmp_path / "vsa-key.pem"
+    summary_key, _ = load_or_create_service_key(vsa_key_file)
+    app = create_app(settings.model_copy(update={"vsa_key_file": vsa_key_file}), clock=clock)
+    with TestClient(app) as client:
+        audit, summaries = client.get(KEYS).json()["keys"]
+
+    service_key = load_service_key(settings.signing_key_path).public
+    assert (audit["key_id"], audit["purposes"]) == (service_key.key_id, ["audit-checkpoints"])
+    assert audit["note_verifier_key"] == verifier_key(settings.audit_origin, service_key)
+    assert summaries["key_id"] == summary_key.public.key_id
+    assert summaries["public_key_pem"] == summary_key.public.pem
+    assert summaries["purposes"] == ["verification-summaries"]
+    # It signs no checkpoints, so signed-note verifiers are given nothing to take it for.
+    assert (summaries["note_key_name"], summaries["note_verifier_key"]) == (None, None)
+
+
+def test_the_service_key_named_as_the_summary_key_is_listed_once(settings, clock):
+    app = create_app(
+        settings.model_copy(update={"vsa_key_file": settings.signing_key_path}), clock=clock
+    )
+    with TestClient(app) as client:
+        (key,) = client.get(KEYS).json()["keys"]
+    assert key["purposes"] == ["audit-checkpoints", "verification-summaries"]
 
 
 # /v1/audit/checkpoint

@@ -210,15 +210,19 @@ def test_the_gate_allows_what_the_environment_requires_and_signs_it(payments, ru
     assert vsa["predicateType"] == "https://slsa.dev/verification_summary/v1"
     predicate = vsa["predicate"]
     assert predicate["verificationResult"] == "PASSED"
-    assert predicate["verifiedLevels"] == ["SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"]
+    assert predicate["verifiedLevels"] == [
+        "SLSA_BUILD_LEVEL_3",
+        *(f"ATTESTD_MATURITY_LEVEL_{level}" for level in range(1, 5)),
+    ]
     assert predicate["verifier"]["id"] == "http://127.0.0.1:8000"
     policy = payments.client.get(f"/v1/services/{SERVICE}/policy", headers=payments.auditor).json()
     assert predicate["policy"]["digest"] == {"sha256": policy["digest"].removeprefix("sha256:")}
-    assert predicate["policy"]["uri"].endswith(f"policy?version={policy['version']}")
+    assert predicate["policy"]["uri"].endswith(f"policy/versions/{policy['version']}/document")
+    # What the policy URI serves are the very bytes its digest is of.
     pinned = payments.client.get(
         predicate["policy"]["uri"].removeprefix("http://127.0.0.1:8000"), headers=payments.auditor
     )
-    assert pinned.json() == policy
+    assert hashlib.sha256(pinned.content).hexdigest() == predicate["policy"]["digest"]["sha256"]
     inputs = predicate["inputAttestations"]
     assert len(inputs) == 2 + 1 + 3  # two SBOMs, the signature, three provenances
     for item in inputs:
@@ -307,11 +311,12 @@ def test_the_gate_names_the_resource_it_was_asked_about(payments):
     )
     assert response.status_code == 200, response.text
     assert verify_vsa(response.json()["vsa"], keys)["predicate"]["resourceUri"] == image
-    # Without one, the artifact's name is no URI, so the digest names it.
+    # Without one, the artifact's name is no URI, so attestd's URI of the artifact names it.
     default = verify_vsa(payments.verdict("staging")["vsa"], keys)["predicate"]
-    assert default["resourceUri"] == DIGEST
+    assert default["resourceUri"] == f"http://127.0.0.1:8000/v1/artifacts/{DIGEST}"
 
-    for bad in ("payments", "oci://registry.example/a b", "pkg:pypi/x\n", "", "x" * 3000):
+    bad_uris = ("payments", "oci://registry.example/a b", "pkg:pypi/x\n", "", "x" * 3000, DIGEST)
+    for bad in bad_uris:
         refused = payments.client.post(
             "/v1/verdicts", json={"digest": DIGEST, "resource_uri": bad}, headers=payments.pipeline
         )

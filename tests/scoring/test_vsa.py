@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.scoring import vsa
-from app.scoring.vsa import ResourceDigest, Summary, VsaInvalid
+from app.scoring.vsa import GateDecision, ResourceDigest, Summary, VsaInvalid
 from app.signing import ServiceKey
 
 ARTIFACT_HEX = hashlib.sha256(b"payments-1.4.2.tar.gz").hexdigest()
@@ -25,7 +25,21 @@ SBOM_HEX = hashlib.sha256(b"an sbom").hexdigest()
 PROVENANCE_HEX = hashlib.sha512(b"a provenance bundle").hexdigest()
 # 12:30:15.987654 at UTC+02:00 is 10:30:15 UTC; the fraction is dropped.
 VERIFIED_AT = datetime(2025, 3, 4, 12, 30, 15, 987654, tzinfo=timezone(timedelta(hours=2)))
+VALID_UNTIL = datetime(2025, 3, 5, 10, 30, 15, tzinfo=UTC)
 RFC3339_UTC_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def gate(**changes: Any) -> GateDecision:
+    values: dict[str, Any] = {
+        "service": "payments",
+        "environment": "production",
+        "required_level": 4,
+        "level": 5,
+        "policy_version": 7,
+        "valid_until": VALID_UNTIL,
+    }
+    values.update(changes)
+    return GateDecision(**values)
 
 
 def summary(**changes: Any) -> Summary:
@@ -37,7 +51,7 @@ def summary(**changes: Any) -> Summary:
         "time_verified": VERIFIED_AT,
         "resource_uri": f"https://attestd.example.com/v1/artifacts/sha256:{ARTIFACT_HEX}",
         "policy": ResourceDigest(
-            "https://attestd.example.com/v1/services/payments/policy?version=7",
+            "https://attestd.example.com/v1/services/payments/policy/versions/7/document",
             f"sha256:{POLICY_HEX}",
         ),
         "input_attestations": (
@@ -48,6 +62,7 @@ def summary(**changes: Any) -> Summary:
         ),
         "passed": True,
         "verified_levels": ("SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"),
+        "gate": gate(),
     }
     values.update(changes)
     return Summary(**values)
@@ -162,7 +177,7 @@ def test_the_predicate_has_every_vsa_v1_field():
         "timeVerified": "2025-03-04T10:30:15Z",
         "resourceUri": f"https://attestd.example.com/v1/artifacts/sha256:{ARTIFACT_HEX}",
         "policy": {
-            "uri": "https://attestd.example.com/v1/services/payments/policy?version=7",
+            "uri": "https://attestd.example.com/v1/services/payments/policy/versions/7/document",
             "digest": {"sha256": POLICY_HEX},
         },
         "inputAttestations": [
@@ -175,7 +190,30 @@ def test_the_predicate_has_every_vsa_v1_field():
         "verificationResult": "PASSED",
         "verifiedLevels": ["SLSA_BUILD_LEVEL_3", "ATTESTD_MATURITY_LEVEL_4"],
         "slsaVersion": "1.0",
+        "urn:attestd:gate:v1": {
+            "service": "payments",
+            "environment": "production",
+            "requiredLevel": 4,
+            "level": 5,
+            "policyVersion": 7,
+            "validUntil": "2025-03-05T10:30:15Z",
+        },
     }
+
+
+def test_the_gate_extension_is_named_by_a_uri_as_vsa_v1_allows():
+    """Producers may add fields named by URIs; consumers ignore the ones they do not know."""
+    predicate = vsa.summary_statement(summary())["predicate"]
+    extensions = [name for name in predicate if ":" in name]
+    assert extensions == [vsa.GATE_FIELD]
+    assert vsa.GATE_FIELD.startswith("urn:attestd:")
+
+
+def test_a_failed_summary_still_names_its_environment_and_levels():
+    predicate = vsa.summary_statement(summary(passed=False, gate=gate(level=2)))["predicate"]
+    assert predicate["verifiedLevels"] == ["FAILED"]
+    named = predicate[vsa.GATE_FIELD]
+    assert (named["environment"], named["requiredLevel"], named["level"]) == ("production", 4, 2)
 
 
 def test_the_time_is_rfc3339_utc_to_the_second():
@@ -270,6 +308,58 @@ def test_malformed_digests_are_refused_everywhere(digest):
 
 
 @pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"environment": ""}, "environment must be a non-empty string"),
+        ({"environment": "prod uction"}, "environment must be a non-empty string"),
+        ({"service": None}, "service must be a non-empty string"),
+        ({"required_level": 6}, "required level must be a maturity level 0-5"),
+        ({"level": -1}, "level must be a maturity level 0-5"),
+        ({"level": True}, "level must be a maturity level 0-5"),
+        ({"policy_version": -1}, "policy version must be 0 or more"),
+        ({"valid_until": datetime(2025, 3, 5)}, "timezone-aware"),  # noqa: DTZ001 - the point
+    ],
+)
+def test_a_gate_decision_that_says_nothing_usable_is_refused(changes, why):
+    with pytest.raises(ValueError, match=re.escape(why)):
+        gate(**changes)
+
+
+@pytest.mark.parametrize(
+    "valid_until",
+    [VERIFIED_AT, VERIFIED_AT + timedelta(microseconds=1), VERIFIED_AT - timedelta(days=1)],
+)
+def test_a_summary_must_be_valid_for_a_second_at_least(valid_until):
+    with pytest.raises(ValueError, match="valid for at least a second"):
+        summary(gate=gate(valid_until=valid_until))
+    assert summary(gate=gate(valid_until=VERIFIED_AT + timedelta(seconds=1)))
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [f"sha256:{ARTIFACT_HEX}", f"sha512:{PROVENANCE_HEX}", f"SHA256:{ARTIFACT_HEX.upper()}"],
+)
+def test_a_bare_digest_is_no_resource_uri(uri):
+    """A digest parses as a URI with the scheme sha256, but names no resource."""
+    assert vsa.is_bare_digest(uri)
+    with pytest.raises(ValueError, match="not be a bare digest"):
+        summary(resource_uri=uri)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"https://attestd.example.com/v1/artifacts/sha256:{ARTIFACT_HEX}",
+        f"oci://registry.example/acme/payments@sha256:{ARTIFACT_HEX}",
+        "pkg:npm/left-pad@1.3.0",
+    ],
+)
+def test_uris_that_name_the_resource_are_no_bare_digests(uri):
+    assert not vsa.is_bare_digest(uri)
+    assert summary(resource_uri=uri).resource_uri == uri
+
+
+@pytest.mark.parametrize(
     "changes",
     [
         {"subject_name": ""},
@@ -291,6 +381,8 @@ def test_wrong_types_are_refused():
         summary(verified_levels=["SLSA_BUILD_LEVEL_3"])
     with pytest.raises(TypeError):
         summary(policy=f"sha256:{POLICY_HEX}")
+    with pytest.raises(TypeError):
+        summary(gate={"environment": "production"})
 
 
 # --- what open_summary refuses --------------------------------------------------------------

@@ -7,13 +7,15 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.artifacts.errors import ArtifactNotFound
 from app.errors import Forbidden
 from app.policy.schemas import PolicyUpdate
 from app.scoring.schemas import ExceptionCreate, VerdictRequest
 from app.scoring.verdicts import UnknownEnvironment
-from app.scoring.vsa import open_summary
+from app.scoring.vsa import GATE_FIELD, VsaInvalid, open_summary
+from app.signing import ServiceKey
 from app.workflows.accept_bundle import accept_bundle
 from app.workflows.accept_sbom import accept_sbom
 from app.workflows.ask_gate import ask_gate
@@ -31,6 +33,7 @@ from tests.scoring.release_pipeline import SBOMS
 PIPELINE = pipeline(SERVICE)
 UNKNOWN = "sha256:" + "3" * 64
 PUBLIC_URL = "https://attestd.example"
+VALIDITY = timedelta(days=1)
 
 
 @pytest.fixture
@@ -59,13 +62,42 @@ def evidence(run_use_case, service, trust_roots, local_sigstore):
 
 @pytest.fixture
 def ask(run_use_case, audit_log):
-    """``ask(environment=None, digest=DIGEST, principal=PIPELINE)``: the verdict, signed."""
+    """``ask(environment=None, digest=DIGEST, principal=PIPELINE, key=None)``: the verdict,
+    signed with ``key`` (default: the audit log's key, as when no summary key is configured)."""
 
-    def run(environment=None, digest=DIGEST, principal=PIPELINE):
+    def run(environment=None, digest=DIGEST, principal=PIPELINE, key=None):
         request = VerdictRequest(digest=digest, environment=environment)
-        return run_use_case(ask_gate, principal, request, key=audit_log.key, public_url=PUBLIC_URL)
+        return run_use_case(
+            ask_gate,
+            principal,
+            request,
+            key=key or audit_log.key,
+            public_url=PUBLIC_URL,
+            validity=VALIDITY,
+        )
 
     return run
+
+
+@pytest.fixture
+def waive_hosted_builder(run_use_case, clock):
+    """``waive_hosted_builder(lasting)``: an approved exception for hosted-builder, ending then."""
+
+    def waive(lasting):
+        requested = run_use_case(
+            request_exception,
+            admin(1, "admin-token"),
+            ExceptionCreate(
+                service=SERVICE,
+                check="hosted-builder",
+                justification="The hosted runners are being set up; tracked in SEC-1234.",
+                expires_at=clock.now() + lasting,
+            ),
+        )
+        run_use_case(approve_exception, admin(4, "second-admin"), requested.id)
+        return requested
+
+    return waive
 
 
 def verdicts(run_in_session):
@@ -126,7 +158,18 @@ def test_the_gate_denies_with_reasons_then_allows_once_the_evidence_arrives(
     predicate = summary["predicate"]
     assert predicate["verificationResult"] == "PASSED"
     assert predicate["verifier"]["id"] == PUBLIC_URL
-    assert predicate["policy"]["uri"] == f"{PUBLIC_URL}/v1/services/{SERVICE}/policy?version=1"
+    assert predicate["policy"]["uri"] == (
+        f"{PUBLIC_URL}/v1/services/{SERVICE}/policy/versions/1/document"
+    )
+    assert predicate[GATE_FIELD] == {
+        "service": SERVICE,
+        "environment": "staging",
+        "requiredLevel": 2,
+        "level": allowed.level,
+        "policyVersion": 1,
+        "validUntil": (allowed.verified_at + VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    assert allowed.valid_until == allowed.verified_at + VALIDITY
     # The SBOM and the two verified bundles, each by its raw URI and digest.
     assert len(predicate["inputAttestations"]) == 3
 
@@ -140,7 +183,7 @@ def test_the_gate_denies_with_reasons_then_allows_once_the_evidence_arrives(
 
 
 def test_the_gate_sees_an_exception_expire_when_the_clock_moves(
-    ask, evidence, run_use_case, run_in_session, clock
+    ask, evidence, run_use_case, run_in_session, clock, waive_hosted_builder
 ):
     # Level 2: the only build ran on a self-hosted runner, so hosted-builder (level 3) fails.
     evidence("sbom", "signature", "self-hosted build")
@@ -150,18 +193,7 @@ def test_the_gate_sees_an_exception_expire_when_the_clock_moves(
         PolicyUpdate(environments={"production": 4, "staging": 2, "qa": 3}),
     )
     assert ask("qa").decision == "deny"
-    requester, approver = admin(1, "admin-token"), admin(4, "second-admin")
-    requested = run_use_case(
-        request_exception,
-        requester,
-        ExceptionCreate(
-            service=SERVICE,
-            check="hosted-builder",
-            justification="The hosted runners are being set up; tracked in SEC-1234.",
-            expires_at=clock.now() + timedelta(days=10),
-        ),
-    )
-    run_use_case(approve_exception, approver, requested.id)
+    requested = waive_hosted_builder(timedelta(days=10))
     # The snapshot the approval stored is valid until the exception expires.
     assert stored_snapshots(run_in_session)[-1].valid_until == requested.expires_at
 
@@ -175,3 +207,27 @@ def test_the_gate_sees_an_exception_expire_when_the_clock_moves(
     assert expired.waived == []
     assert any(reason.startswith("hosted-builder: ") for reason in expired.reasons)
     assert expired.verified_at - waived.verified_at >= timedelta(days=11)
+
+
+def test_a_summary_resting_on_an_exception_ends_when_the_exception_does(
+    ask, evidence, run_use_case, audit_log, waive_hosted_builder
+):
+    """Before, a summary carried no end: an allow owed to a waiver outlived the waiver."""
+    evidence("sbom", "signature", "self-hosted build")
+    run_use_case(change_policy, SERVICE, PolicyUpdate(environments={"production": 3}))
+    requested = waive_hosted_builder(timedelta(hours=2))
+
+    waived = ask()
+    assert waived.decision == "allow"
+    assert waived.valid_until == requested.expires_at
+    gate = open_summary(waived.vsa, audit_log.key.public)["predicate"][GATE_FIELD]
+    assert gate["validUntil"] == requested.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_summary_is_signed_with_the_key_given_for_summaries(ask, evidence, audit_log):
+    evidence("sbom")
+    summary_key = ServiceKey(Ed25519PrivateKey.generate())
+    verdict = ask(key=summary_key)
+    assert open_summary(verdict.vsa, summary_key.public)["predicate"][GATE_FIELD]
+    with pytest.raises(VsaInvalid, match="names the key"):
+        open_summary(verdict.vsa, audit_log.key.public)

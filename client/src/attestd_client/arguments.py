@@ -37,6 +37,7 @@ __all__ = [
     "TOKEN_VARIABLE",
     "ArgumentProblems",
     "check_digest",
+    "check_key_id",
     "check_server_url",
     "is_artifact_digest",
     "is_service_name",
@@ -60,6 +61,8 @@ _SERVICE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # RFC 6750 b64token: what a bearer token may contain.
 _BEARER_TOKEN = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A key id as GET /v1/keys gives it: the hex SHA-256 of the DER SubjectPublicKeyInfo.
+_KEY_ID = re.compile(r"^[0-9A-Fa-f]{64}$")
 _TOKEN_PREFIX = "atd_"  # noqa: S105 - a prefix, not a secret
 
 T = TypeVar("T")
@@ -198,6 +201,16 @@ def check_digest(text: str, *, option: str) -> str:
     if not is_artifact_digest(text):
         raise UsageError(
             f"{option} {quoted(text)} is not sha256:<64 hex digits> or sha512:<128 hex digits>"
+        )
+    return text.lower()
+
+
+def check_key_id(text: str) -> str:
+    """``--key-id``: a key id as ``GET /v1/keys`` gives it, in lower case."""
+    if not _KEY_ID.fullmatch(text):
+        raise UsageError(
+            f"--key-id {quoted(text)} is not a key id: 64 hex digits, the SHA-256 of the key's "
+            "DER SubjectPublicKeyInfo (the key_id of GET /v1/keys)"
         )
     return text.lower()
 

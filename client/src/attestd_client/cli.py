@@ -85,9 +85,18 @@ output:
       - reason
     deny sha256:… production: unknown to attestd (no evidence recorded)
   The token is never printed. --vsa-out writes the VSA for a denial too: it is
-  evidence either way; a digest attestd holds no evidence for has no VSA. With
-  --key (the public_key_pem of GET /v1/keys) the VSA must verify before the
-  answer counts.
+  evidence either way; a digest attestd holds no evidence for has no VSA.
+
+verifying the summary (one of these is required):
+  --key FILE               attestd's public key for verification summaries
+                           (PEM: the public_key_pem of GET /v1/keys)
+  --key-url URL --key-id ID
+                           fetch GET /v1/keys from URL and use the key of that
+                           id, only if it is published for verification-summaries
+  --no-verify-summary      act on the answer unchecked (a warning says so)
+  The answer counts only once its VSA verifies with the key and names the
+  digest, the decision, the level and the environment asked (production when
+  none is given), and its validUntil has not passed.
 
 --json:
   exactly one JSON object on standard output, whatever the outcome: the
@@ -100,15 +109,17 @@ output:
 exit codes:
   0  allow
   1  deny, also for a digest attestd holds no evidence for
-  2  usage error: bad --digest, --server, --key or other argument; nothing was
-     sent
+  2  usage error: bad --digest, --server, --key, --key-id or other argument,
+     or none of --key, --key-url with --key-id, --no-verify-summary; nothing
+     was sent
   3  configuration: the token variable unset, empty or malformed (nothing
      sent); 401, 403, another 404 (a wrong --server), 422 (an environment the
      policy does not name), another 4xx, a redirect or an untrusted TLS
-     certificate; or --vsa-out could not be written
+     certificate; --key-url does not publish the --key-id key for summaries
+     (nothing asked); or --vsa-out could not be written
   4  server or transport failure: 5xx, 429, connection refused, timeout or an
      answer that is not a verdict, after bounded retries; or a VSA that does
-     not verify with --key or disagrees with the answer
+     not verify with the key, disagrees with the answer or has expired
 """
 
 
@@ -289,7 +300,23 @@ def add_verdict_arguments(command: argparse.ArgumentParser) -> None:
         "--key",
         type=Path,
         metavar="FILE",
-        help="attestd's Ed25519 public key (PEM); the VSA must verify with it",
+        help="attestd's Ed25519 public key for summaries (PEM); the VSA must verify with it",
+    )
+    command.add_argument(
+        "--key-url",
+        metavar="URL",
+        help="fetch attestd's keys from URL (its GET /v1/keys); needs --key-id",
+    )
+    command.add_argument(
+        "--key-id",
+        metavar="ID",
+        help="the id (hex SHA-256 of the DER public key) the key from --key-url must have",
+    )
+    command.add_argument(
+        "--no-verify-summary",
+        dest="verify_summary",
+        action="store_false",
+        help="act on the answer without verifying its signed summary (not for production)",
     )
     command.add_argument(
         "--json",
@@ -330,5 +357,8 @@ def _verdict(args: argparse.Namespace, name: str) -> int:
         ca_bundle=args.ca_bundle,
         timeout=args.timeout,
         key=args.key,
+        key_url=args.key_url,
+        key_id=args.key_id,
+        verify_summary=args.verify_summary,
     )
     return verdict.run(options, environ=os.environ, out=sys.stdout, err=sys.stderr, name=name)

@@ -12,13 +12,14 @@ leaves, and the class decides the exit code::
     │   ├── Redirected            3 redirected             3xx: --server is not where it answers
     │   ├── UntrustedCertificate  3 untrusted-certificate  its TLS certificate is not trusted
     │   ├── RequestRefused        3 request-refused        another 4xx, e.g. an unknown environment
-    │   └── OutputNotWritten      3 output-not-written     --vsa-out could not be written
+    │   ├── OutputNotWritten      3 output-not-written     --vsa-out could not be written
+    │   └── UntrustedKey          3 untrusted-key          --key-url lacks the --key-id summary key
     ├── EvidenceRefused           1 evidence-refused       submit: 400, 409, 413, 415, 422
     └── ServerError               4                        the server or the network:
         ├── Unreachable           4 unreachable            no connection, a timeout (after retries)
         ├── ServerFailure         4 server-failure         5xx, 429 (after retries)
         ├── MalformedAnswer       4 malformed-answer       an answer that is not attestd's
-        └── UntrustedSummary      4 untrusted-summary      --key: the VSA fails or disagrees
+        └── UntrustedSummary      4 untrusted-summary      the VSA fails, disagrees or expired
 
 The middle column is ``kind``, the stable name ``verdict --json`` prints in its
 ``error`` object. ``ConfigurationError`` and ``ServerError`` group leaves; they
@@ -37,7 +38,8 @@ Every run ends in one exit code; 0 and 1 are answers, not failures::
 of all its files; ``verdict`` raises the first failure and stops.
 
 The pure checks below the commands raise ``ValueError`` subclasses of their own
-(``vsa.VsaInvalid``, ``keys.InvalidPublicKey``, ``verdict.MalformedVerdict``);
+(``vsa.VsaInvalid``, ``keys.InvalidPublicKey``, ``verdict.MalformedVerdict``,
+``verdict.ExpiredSummary``);
 the commands turn each into the leaf above that says what it means for the run.
 """
 
@@ -65,6 +67,7 @@ __all__ = [
     "TokenMissing",
     "Unreachable",
     "UntrustedCertificate",
+    "UntrustedKey",
     "UntrustedSummary",
     "UsageError",
 ]
@@ -182,6 +185,12 @@ class OutputNotWritten(ConfigurationError):
     kind = "output-not-written"
 
 
+class UntrustedKey(ConfigurationError):
+    """``--key-url`` does not publish the key ``--key-id`` names for verification summaries."""
+
+    kind = "untrusted-key"
+
+
 class EvidenceRefused(ClientError):
     """The server refused a file as evidence: 400, 409, 413, 415 or 422, with its reasons."""
 
@@ -215,6 +224,6 @@ class MalformedAnswer(ServerError):
 
 
 class UntrustedSummary(ServerError):
-    """With ``--key``: the signed summary does not verify, or does not say what the answer says."""
+    """The signed summary does not verify, does not say what the answer says, or has expired."""
 
     kind = "untrusted-summary"

@@ -1,4 +1,9 @@
-"""attestd's public key as ``GET /v1/keys`` publishes it: an Ed25519 key in a PEM file.
+"""attestd's public keys as ``GET /v1/keys`` publishes them: Ed25519 keys in PEM.
+
+``published_key`` picks, from a ``GET /v1/keys`` answer, the key with an
+expected id, and only when it is published for verification summaries: the
+id is recomputed from the PEM, never taken from the answer, so whoever serves
+the answer cannot pass another key off as the expected one.
 
 The file holds one ``PUBLIC KEY`` block: base64 of a DER SubjectPublicKeyInfo
 (RFC 5280, 4.1) whose algorithm is id-Ed25519, OID 1.3.101.112, with no
@@ -24,9 +29,11 @@ from dataclasses import dataclass, field
 
 from attestd_client import ed25519
 
-__all__ = ["InvalidPublicKey", "PublicKey"]
+__all__ = ["SUMMARY_PURPOSE", "InvalidPublicKey", "PublicKey", "published_key"]
 
 ED25519_OID = "1.3.101.112"
+# The purpose GET /v1/keys gives the key that signs verification summaries.
+SUMMARY_PURPOSE = "verification-summaries"
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 _BASE64 = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
 _SEQUENCE, _OID, _BIT_STRING = 0x30, 0x06, 0x03
@@ -85,6 +92,37 @@ class PublicKey:
         except (binascii.Error, ValueError):
             raise InvalidPublicKey("not a PEM public key: the block is not base64") from None
         return cls(_ed25519_key(der))
+
+
+def published_key(document: object, key_id: str) -> PublicKey:
+    """The key of id ``key_id`` in a ``GET /v1/keys`` answer, published for verification summaries.
+
+    ``InvalidPublicKey`` says why there is none: not such an answer, no key of
+    that id (keys that do not parse are passed over), or one for other purposes.
+    """
+    entries = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise InvalidPublicKey("the answer is not GET /v1/keys's: it has no list of keys")
+    published: list[str] = []
+    for entry in entries:
+        pem = entry.get("public_key_pem") if isinstance(entry, dict) else None
+        try:
+            key = PublicKey.from_pem(pem.encode("ascii")) if isinstance(pem, str) else None
+        except (InvalidPublicKey, UnicodeEncodeError):
+            key = None
+        if key is None or key.key_id != key_id:
+            published.append(key.key_id if key is not None else "(not an Ed25519 key)")
+            continue
+        purposes = entry.get("purposes")
+        if not isinstance(purposes, list) or SUMMARY_PURPOSE not in purposes:
+            said = ", ".join(str(p) for p in purposes) if isinstance(purposes, list) else "none"
+            raise InvalidPublicKey(
+                f"the key {key_id} is published for {said[:200]}, not for {SUMMARY_PURPOSE}"
+            )
+        return key
+    raise InvalidPublicKey(
+        f"no key of id {key_id} is published there (it lists {', '.join(published) or 'none'})"
+    )
 
 
 def _ed25519_key(der: bytes) -> bytes:

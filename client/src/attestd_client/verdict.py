@@ -3,8 +3,16 @@
 It asks (``POST /v1/verdicts``), prints one line a CI log can act on with each
 reason once on the lines after it, and can keep the signed verification
 summary (the VSA, a DSSE envelope) as evidence, for a denial as much as for an
-approval. Given ``--key``, attestd's public key, it trusts an answer only once
-its summary verifies with that key and says what the answer says.
+approval.
+
+It trusts an answer only once its summary verifies with attestd's summary key
+and says what the answer says: the digest, the decision, the level, the
+environment asked about (the server's default, production, when none was),
+and a ``validUntil`` still to come. The key is given as a PEM file
+(``--key``), or fetched from ``GET /v1/keys`` (``--key-url``) and accepted
+only when its id is ``--key-id`` and it is published for verification
+summaries. Without either, the run is a usage error unless
+``--no-verify-summary`` says to act on the answer unchecked.
 
 Every run ends in one exit code (``errors.ExitCode``)::
 
@@ -12,14 +20,16 @@ Every run ends in one exit code (``errors.ExitCode``)::
     1  deny           the server denies it. Also a digest attestd holds no evidence for
                       (404 artifact-not-found): a gate denies what it knows nothing of;
                       there is no VSA then
-    2  usage          UsageError: an argument or --key is wrong; nothing was sent
+    2  usage          UsageError: an argument or --key is wrong, or no way to verify the
+                      summary was given; nothing was sent
     3  configuration  a ConfigurationError: the token variable (nothing sent), 401, 403,
                       any other 404, 422 (an environment the policy does not name),
-                      another 4xx, a redirect, an untrusted certificate; or the VSA
-                      could not be written
+                      another 4xx, a redirect, an untrusted certificate; --key-url that
+                      does not publish the --key-id key for summaries; or the VSA could
+                      not be written
     4  server         a ServerError: 5xx, 429, no connection, a timeout, a 200 that is
-                      not a verdict on this digest, after the retries; or, with --key,
-                      a VSA that does not verify with the key or disagrees with the answer
+                      not a verdict on this digest, after the retries; or a VSA that
+                      does not verify with the key, disagrees with the answer or expired
 
 With ``--json`` standard output holds exactly one JSON object, whatever the
 outcome: the server's answer as it came for allow and deny; for a digest
@@ -43,6 +53,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TextIO, TypeVar
 
@@ -53,6 +64,8 @@ from attestd_client.arguments import (
     TOKEN_VARIABLE,
     ArgumentProblems,
     check_digest,
+    check_key_id,
+    check_server_url,
     read_token,
     resolve_server,
     sends_token_in_clear,
@@ -70,10 +83,11 @@ from attestd_client.errors import (
     ServerFailure,
     Unreachable,
     UntrustedCertificate,
+    UntrustedKey,
     UntrustedSummary,
     UsageError,
 )
-from attestd_client.keys import InvalidPublicKey, PublicKey
+from attestd_client.keys import InvalidPublicKey, PublicKey, published_key
 from attestd_client.safe_text import printable, quoted, reason_lines, shown
 from attestd_client.transport import (
     ACCEPT,
@@ -87,11 +101,12 @@ from attestd_client.transport import (
     status_line,
     transport_failure,
 )
-from attestd_client.vsa import VerifyingKey, VsaInvalid, open_summary
+from attestd_client.vsa import GATE_FIELD, VerifyingKey, VsaInvalid, open_summary
 
 __all__ = [
     "Answer",
     "Decision",
+    "ExpiredSummary",
     "MalformedVerdict",
     "UnknownArtifact",
     "Verdict",
@@ -123,6 +138,15 @@ UNKNOWN_ENVIRONMENT_SLUG = "unknown-environment"
 _REDACTED = "[token]"
 # The VSA is signed, public evidence: readable by the later steps of the job.
 _VSA_FILE_MODE = 0o644
+NO_VERIFY_WARNING = (
+    "warning: --no-verify-summary: the answer is acted on without checking its signed "
+    "summary; anyone who can answer in the server's name decides this gate"
+)
+_VERIFY_CHOICE = (
+    "give --key FILE (attestd's public key for verification summaries, PEM), or --key-url "
+    "URL with --key-id ID (the GET /v1/keys of the server and the id of its summary key), "
+    "or --no-verify-summary to act on the answer without checking it"
+)
 
 T = TypeVar("T")
 
@@ -142,9 +166,13 @@ class Decision(enum.StrEnum):
 class MalformedVerdict(ValueError):
     """A 200 answer that is not a verdict on the digest asked about; the message says why.
 
-    With ``--key``, also a verdict whose signed summary says something else. The
-    run turns it into ``MalformedAnswer`` or ``UntrustedSummary``.
+    Also a verdict whose signed summary says something else. The run turns it
+    into ``MalformedAnswer`` or ``UntrustedSummary``.
     """
+
+
+class ExpiredSummary(ValueError):
+    """A signed summary whose ``validUntil`` has passed; the run makes it ``UntrustedSummary``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,7 +191,12 @@ class VerdictOptions:
     timeout: float = DEFAULT_TIMEOUT
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     key: Path | None = None
-    """attestd's Ed25519 public key (PEM): the VSA must verify with it."""
+    """attestd's Ed25519 public key for summaries (PEM): the VSA must verify with it."""
+    key_url: str | None = None
+    """Where ``GET /v1/keys`` answers; the key of id ``key_id`` there must sign the VSA."""
+    key_id: str | None = None
+    verify_summary: bool = True
+    """False (``--no-verify-summary``): act on the answer without checking its VSA."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +215,24 @@ class VerdictRequest:
     key: Path | None = None
     public_key: VerifyingKey | None = field(default=None, repr=False)
     """The key read from ``key``; when set, only a VSA that verifies with it is trusted."""
+    key_url: str | None = None
+    key_id: str | None = None
+    """With ``key_url``: the key fetched from there must have this id, or nothing is asked."""
+    verify_summary: bool = True
+    """False: act on the answer unchecked; else ``public_key``, or ``key_url`` with ``key_id``."""
     warnings: tuple[str, ...] = ()
+
+    @property
+    def expected_environment(self) -> str:
+        """The environment the summary must name: the one asked, else the server's default."""
+        return self.environment or DEFAULT_ENVIRONMENT
+
+    @property
+    def key_source(self) -> str:
+        """The key the summary is checked with, as messages name it."""
+        if self.key is not None:
+            return str(self.key)
+        return f"the key {self.key_id} of {self.key_url}"
 
     @property
     def body(self) -> dict[str, str]:
@@ -275,6 +325,15 @@ def prepare(options: VerdictOptions, environ: Mapping[str, str]) -> VerdictReque
     public_key = None
     if (key := options.key) is not None:
         public_key = problems.check(lambda: load_public_key(key))
+    key_url = key_id = None
+    if (given_url := options.key_url) is not None:
+        key_url = problems.check(lambda: check_server_url(given_url, source="--key-url"))
+    if (given_id := options.key_id) is not None:
+        key_id = problems.check(lambda: check_key_id(given_id))
+    for problem in _verify_choice_problems(options):
+        problems.add(problem)
+    if not options.verify_summary:
+        warnings.append(NO_VERIFY_WARNING)
     token = problems.check(lambda: read_token(options.token_env, environ))
     if problems or token is None or server is None or digest is None:
         raise problems.error()
@@ -290,8 +349,27 @@ def prepare(options: VerdictOptions, environ: Mapping[str, str]) -> VerdictReque
         vsa_out=options.vsa_out,
         key=options.key,
         public_key=public_key,
+        key_url=key_url,
+        key_id=key_id,
+        verify_summary=options.verify_summary,
         warnings=tuple(warnings),
     )
+
+
+def _verify_choice_problems(options: VerdictOptions) -> list[str]:
+    """What is wrong with how the summary is to be verified: one way exactly, or none at all."""
+    by_url = options.key_url is not None or options.key_id is not None
+    if not options.verify_summary:
+        if options.key is not None or by_url:
+            return ["--no-verify-summary cannot be given with --key, --key-url or --key-id"]
+        return []
+    if options.key is not None and by_url:
+        return ["give --key FILE or --key-url URL with --key-id ID, not both"]
+    if by_url and (options.key_url is None or options.key_id is None):
+        return ["--key-url and --key-id go together: the key fetched must have the id expected"]
+    if options.key is None and not by_url:
+        return [f"no way to verify the signed summary: {_VERIFY_CHOICE}"]
+    return []
 
 
 def load_public_key(path: Path) -> PublicKey:
@@ -325,53 +403,115 @@ def ask(
     *,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Answer:
     """The server's verdict on ``request.digest``; transient failures are retried.
 
-    ``UnknownArtifact`` when attestd holds no evidence for the digest. With
-    ``request.public_key``, a verdict is returned only once its VSA verifies.
-    A ``ClientError`` when no decision could be had: a ``ConfigurationError``
-    for what the caller must fix (token, URL, certificate, environment), a
-    ``ServerError`` for the server, the network or a summary that does not verify.
+    ``UnknownArtifact`` when attestd holds no evidence for the digest. Unless
+    the request says not to verify, the summary key is had first (read from
+    ``--key``, or fetched: ``_fetch_key``), and a verdict is returned only once
+    its VSA verifies with it, agrees and is valid at ``clock()``. A
+    ``ClientError`` when no decision could be had: a ``ConfigurationError`` for
+    what the caller must fix (token, URL, certificate, environment, key), a
+    ``ServerError`` for the server, the network or a summary not to be trusted.
     """
+    public_key, key_url, key_id = request.public_key, request.key_url, request.key_id
+    if request.verify_summary and public_key is None and (key_url is None or key_id is None):
+        raise UsageError(f"no way to verify the signed summary: {_VERIFY_CHOICE}")
     with http_client(timeout=request.timeout, verify=request.verify, transport=transport) as http:
-        attempt = 1
-        while True:
-            response: httpx.Response | None = None
-            try:
-                response = http.post(
-                    request.server + ENDPOINT,
-                    json=request.body,
-                    headers={"Authorization": f"Bearer {request.token}", "Accept": ACCEPT},
-                )
-            except RETRY_ERRORS as error:
-                if is_certificate_failure(error):
-                    raise UntrustedCertificate(
-                        transport_failure(error, request.timeout), hint=TLS_HINT, attempts=attempt
-                    ) from None
-                failure = transport_failure(error, request.timeout)
-            except httpx.TransportError as error:
-                raise Unreachable(
-                    transport_failure(error, request.timeout), attempts=attempt
+        if public_key is None and key_url is not None and key_id is not None:
+            public_key = _fetch_key(http, request, key_url, key_id, sleep)
+        response, attempt = _exchange(
+            request,
+            lambda: http.post(
+                request.server + ENDPOINT,
+                json=request.body,
+                headers={"Authorization": f"Bearer {request.token}", "Accept": ACCEPT},
+            ),
+            sleep,
+        )
+        answer = _judge(response, request, attempt)
+        if isinstance(answer, Verdict) and public_key is not None:
+            _trust(answer, public_key, request, clock(), attempt)
+        return answer
+
+
+def _fetch_key(
+    http: httpx.Client,
+    request: VerdictRequest,
+    url: str,
+    key_id: str,
+    sleep: Callable[[float], None],
+) -> PublicKey:
+    """The summary key of id ``key_id`` that ``GET url`` (attestd's ``/v1/keys``) publishes.
+
+    Fetched without the token (the URL may be another host), with the TLS
+    settings and retries of the run; ``UntrustedKey`` unless the answer lists a
+    key whose id, recomputed from its PEM, is ``key_id`` and whose purposes
+    include verification summaries.
+    """
+    response, attempt = _exchange(
+        request, lambda: http.get(url, headers={"Accept": "application/json"}), sleep
+    )
+    hint = "give --key-url as GET /v1/keys of the attestd server and --key-id as its summary key"
+    if response.status_code != 200:
+        raise UntrustedKey(
+            f"--key-url {url} answered {status_line(response)}, not the keys of GET /v1/keys",
+            hint=hint + " (redirects are not followed)",
+            status=response.status_code,
+            attempts=attempt,
+        )
+    try:
+        return published_key(_json_body(response), key_id)
+    except (InvalidPublicKey, MalformedVerdict) as error:
+        raise UntrustedKey(
+            f"--key-url {url}: {printable(str(error))}; nothing was asked",
+            hint=hint,
+            status=200,
+            attempts=attempt,
+        ) from None
+
+
+def _exchange(
+    request: VerdictRequest, send: Callable[[], httpx.Response], sleep: Callable[[float], None]
+) -> tuple[httpx.Response, int]:
+    """The first answer to ``send()`` that is no transient failure, and its attempt number.
+
+    Connection failures, timeouts, 429 and 5xx are retried as ``request.retry``
+    says; once the retries are spent they end the run (``Unreachable``,
+    ``ServerFailure``), as an untrusted certificate does at once.
+    """
+    attempt = 1
+    while True:
+        response: httpx.Response | None = None
+        try:
+            response = send()
+        except RETRY_ERRORS as error:
+            if is_certificate_failure(error):
+                raise UntrustedCertificate(
+                    transport_failure(error, request.timeout), hint=TLS_HINT, attempts=attempt
                 ) from None
-            else:
-                if not _is_transient(response.status_code):
-                    return _judge(response, request, attempt)
-                failure = f"the server answered {status_line(response)}"
-            if attempt > request.retry.retries:
-                if attempt > 1:
-                    failure += f" (after {attempt} attempts)"
-                if response is None:
-                    raise Unreachable(failure, attempts=attempt)
-                raise ServerFailure(
-                    failure,
-                    problem=Problem.from_response(response),
-                    status=response.status_code,
-                    attempts=attempt,
-                )
-            retry_after = response.headers.get("retry-after") if response is not None else None
-            sleep(request.retry.wait(attempt, retry_after))
-            attempt += 1
+            failure = transport_failure(error, request.timeout)
+        except httpx.TransportError as error:
+            raise Unreachable(transport_failure(error, request.timeout), attempts=attempt) from None
+        else:
+            if not _is_transient(response.status_code):
+                return response, attempt
+            failure = f"the server answered {status_line(response)}"
+        if attempt > request.retry.retries:
+            if attempt > 1:
+                failure += f" (after {attempt} attempts)"
+            if response is None:
+                raise Unreachable(failure, attempts=attempt)
+            raise ServerFailure(
+                failure,
+                problem=Problem.from_response(response),
+                status=response.status_code,
+                attempts=attempt,
+            )
+        retry_after = response.headers.get("retry-after") if response is not None else None
+        sleep(request.retry.wait(attempt, retry_after))
+        attempt += 1
 
 
 def _is_transient(status: int) -> bool:
@@ -392,8 +532,6 @@ def _judge(response: httpx.Response, request: VerdictRequest, attempt: int) -> A
                 status=status,
                 attempts=attempt,
             ) from None
-        if request.public_key is not None:
-            _trust(verdict, request.public_key, request.key, attempt)
         return verdict
     if 300 <= status < 400:
         location = response.headers.get("location", "(no Location)")
@@ -488,12 +626,16 @@ def _optional_field(document: Mapping[str, Any], name: str, kind: type[T]) -> T 
     return None if document.get(name) is None else _field(document, name, kind)
 
 
-def check_summary(verdict: Verdict, public_key: VerifyingKey) -> dict[str, Any]:
-    """The statement of ``verdict.vsa`` once it verifies with ``public_key`` and agrees.
+def check_summary(
+    verdict: Verdict, public_key: VerifyingKey, *, environment: str, now: datetime
+) -> dict[str, Any]:
+    """The statement of ``verdict.vsa`` once it verifies with ``public_key``, agrees and holds.
 
     ``VsaInvalid`` when the envelope is not a VSA signed by that key;
-    ``MalformedVerdict`` when none of its subjects is the verdict's digest, or
-    its ``verificationResult`` is not PASSED for allow and FAILED for deny.
+    ``MalformedVerdict`` when none of its subjects is the verdict's digest, its
+    ``verificationResult`` is not PASSED for allow and FAILED for deny, or its
+    ``GATE_FIELD`` does not name ``environment`` and the verdict's level;
+    ``ExpiredSummary`` when its ``validUntil`` is not after ``now``.
     """
     statement = open_summary(verdict.vsa, public_key)
     algorithm, _, value = verdict.digest.partition(":")
@@ -507,30 +649,63 @@ def check_summary(verdict: Verdict, public_key: VerifyingKey) -> dict[str, Any]:
         said = ", ".join(shown(digest) for digest in named) or "no digest"
         raise MalformedVerdict(f"its subject is {said}, not {verdict.digest}")
     predicate = statement.get("predicate")
-    result = predicate.get("verificationResult") if isinstance(predicate, dict) else None
+    if not isinstance(predicate, dict):
+        raise MalformedVerdict("its predicate is not an object")
+    result = predicate.get("verificationResult")
     expected = "PASSED" if verdict.decision is Decision.ALLOW else "FAILED"
     if result != expected:
         raise MalformedVerdict(
             f"its verificationResult is {shown(result)}, not {expected} as a decision of "
             f"{verdict.decision.value} needs"
         )
+    gate = predicate.get(GATE_FIELD)
+    if not isinstance(gate, dict):
+        raise MalformedVerdict(f"it names no environment: it has no {GATE_FIELD} object")
+    if gate.get("environment") != environment:
+        raise MalformedVerdict(
+            f"it was issued for the environment {shown(gate.get('environment'))}, not {environment}"
+        )
+    level = gate.get("level")
+    if not isinstance(level, int) or isinstance(level, bool) or level != verdict.level:
+        raise MalformedVerdict(f"it says level {shown(level)}, not {verdict.level}")
+    valid_until = _timestamp(gate.get("validUntil"))
+    if now >= valid_until:
+        raise ExpiredSummary(f"it expired at {_utc(valid_until)} (it is now {_utc(now)})")
     return statement
 
 
-def _trust(verdict: Verdict, public_key: VerifyingKey, key: Path | None, attempt: int) -> None:
-    """Nothing when ``verdict``'s VSA verifies with ``public_key`` (from ``key``) and agrees.
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _timestamp(value: object) -> datetime:
+    """An RFC 3339 time with its offset; ``MalformedVerdict`` for anything else."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise MalformedVerdict(f"its validUntil is {shown(value)}, not a time with an offset")
+    return moment
+
+
+def _trust(
+    verdict: Verdict, public_key: VerifyingKey, request: VerdictRequest, now: datetime, attempt: int
+) -> None:
+    """Nothing when ``verdict``'s VSA verifies with ``public_key``, agrees and holds at ``now``.
 
     Else ``UntrustedSummary``: a gate must not act on an answer whose signature
     fails, so that is a server failure (exit 4), not a decision.
     """
-    named = key if key is not None else "the given key"
+    named = request.key_source
     try:
-        check_summary(verdict, public_key)
+        check_summary(verdict, public_key, environment=request.expected_environment, now=now)
     except VsaInvalid as error:
         raise UntrustedSummary(
             f"the verification summary does not verify with {named}: "
             f"{printable(str(error))}; the answer is not trusted",
-            hint="is --key the public key GET /v1/keys of this server publishes?",
+            hint="is the key the one GET /v1/keys of this server publishes for "
+            "verification-summaries?",
             status=200,
             attempts=attempt,
         ) from None
@@ -538,6 +713,15 @@ def _trust(verdict: Verdict, public_key: VerifyingKey, key: Path | None, attempt
         raise UntrustedSummary(
             f"the verification summary signed with {named} does not agree with the "
             f"answer: {error}; the answer is not trusted",
+            status=200,
+            attempts=attempt,
+        ) from None
+    except ExpiredSummary as error:
+        raise UntrustedSummary(
+            f"the verification summary signed with {named} is no longer valid: {error}; "
+            "the answer is not trusted",
+            hint="a summary holds until its validUntil; is this an old answer replayed, or is "
+            "a clock wrong?",
             status=200,
             attempts=attempt,
         ) from None
@@ -631,6 +815,7 @@ def run(
     err: TextIO,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     name: str = "attestd verdict",
 ) -> int:
     """Check, ask, report, keep the VSA; the exit code.
@@ -651,7 +836,7 @@ def run(
 
     write(err, (f"{name}: {warning}" for warning in request.warnings))
     try:
-        answer = ask(request, transport=transport, sleep=sleep)
+        answer = ask(request, transport=transport, sleep=sleep, clock=clock)
     except ClientError as error:
         if options.json_output:
             write(out, [json.dumps(failure_json(error), sort_keys=True)])
@@ -683,7 +868,9 @@ def _keep_vsa(
             f"{name}: attestd signs no VSA for a digest it holds no evidence for; nothing "
             f"was written to {request.vsa_out}"
         ]
-    notes = [f"{name}: the VSA verifies with {request.key}"] if request.key is not None else []
+    notes = (
+        [f"{name}: the VSA verifies with {request.key_source}"] if request.verify_summary else []
+    )
     if request.vsa_out is None:
         return None, notes
     try:

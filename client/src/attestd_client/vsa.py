@@ -11,6 +11,14 @@ same words.
 The key is anything with a ``key_id`` and a ``verify(signature, data)``
 (``VerifyingKey``): the client's ``keys.PublicKey``, or the server's own.
 
+What the deploy gate was asked and answered travels in one extension field of
+the predicate, ``GATE_FIELD``: the SLSA VSA v1 parsing rules let a producer add
+fields whose names are URIs, and tell consumers to ignore fields they do not
+know, so readers of plain VSAs are not disturbed by it::
+
+    "urn:attestd:gate:v1": {"service", "environment", "requiredLevel", "level",
+                            "policyVersion", "validUntil"}
+
 Pure: plain values in, plain values out; ``VsaInvalid`` says what is wrong.
 """
 
@@ -23,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 __all__ = [
+    "GATE_FIELD",
     "PAYLOAD_TYPE",
     "STATEMENT_TYPE",
     "VSA_PREDICATE_TYPE",
@@ -35,6 +44,7 @@ __all__ = [
 VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
+GATE_FIELD = "urn:attestd:gate:v1"
 _ED25519_SIGNATURE_BYTES = 64
 _DSSE_PREFIX = b"DSSEv1"
 
