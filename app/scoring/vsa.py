@@ -12,11 +12,13 @@ envelopes for the same reasons; this module makes and signs the summaries.
 Besides the VSA v1 fields, the predicate carries ``GATE_FIELD``
 (``urn:attestd:gate:v1``), an extension field as the spec allows them (a field
 named by a URI): the service, the environment the summary was issued for, the
-level that environment required, the level reached, the policy version applied
-and ``validUntil``. They are not put in ``policy`` (a ResourceDescriptor of the
-policy document, whose annotations consumers may drop) because they say what
-was asked and decided, not what the policy is; a field of its own is signed
-with the rest and read by name.
+level that environment required, the level reached, the policy version applied,
+``validUntil``, and ``waivers``: every exception the decision relied on (the
+check, the exception, its approver and expiry), so that a consumer tells a PASS
+on evidence alone from one that rests on waivers. They are not put in ``policy``
+(a ResourceDescriptor of the policy document, whose annotations consumers may
+drop) because they say what was asked and decided, not what the policy is; a
+field of its own is signed with the rest and read by name.
 
 Pure: no FastAPI, SQLAlchemy or settings; plain values in, plain values out.
 """
@@ -93,6 +95,25 @@ class ResourceDigest:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An exception the decision relied on: the check it waived, who approved it, until when."""
+
+    check: str
+    exception_id: int
+    approved_by: str
+    expires_at: datetime
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.check, str) or not _is_token(self.check):
+            raise ValueError("a waiver names the check it waives")
+        if not _is_int(self.exception_id) or self.exception_id < 1:
+            raise ValueError(f"a waiver names its exception, not {self.exception_id!r:.20}")
+        if not isinstance(self.approved_by, str) or not self.approved_by:
+            raise ValueError("a waiver names who approved it")
+        _require_aware(self.expires_at, "the waiver's expiry")
+
+
+@dataclass(frozen=True)
 class GateDecision:
     """What the gate was asked and answered: the predicate's ``GATE_FIELD``."""
 
@@ -107,8 +128,14 @@ class GateDecision:
     """The policy version applied, the one ``Summary.policy`` names (0: the default)."""
     valid_until: datetime
     """Timezone-aware; after it a consumer must not act on the summary."""
+    waivers: tuple[Waiver, ...] = ()
+    """Every exception the decision relied on; none: the checks held on evidence alone."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.waivers, tuple) or not all(
+            isinstance(waiver, Waiver) for waiver in self.waivers
+        ):
+            raise TypeError("the waivers must be a tuple of Waiver")
         for what, text in (("service", self.service), ("environment", self.environment)):
             if not isinstance(text, str) or not text or not _is_token(text):
                 raise ValueError(f"the {what} must be a non-empty string without spaces")
@@ -267,6 +294,15 @@ def _gate(gate: GateDecision) -> dict[str, Any]:
         "level": gate.level,
         "policyVersion": gate.policy_version,
         "validUntil": _rfc3339(gate.valid_until),
+        "waivers": [
+            {
+                "check": waiver.check,
+                "exception": waiver.exception_id,
+                "approvedBy": waiver.approved_by,
+                "expires": _rfc3339(waiver.expires_at),
+            }
+            for waiver in gate.waivers
+        ],
     }
 
 

@@ -38,8 +38,8 @@ from app.errors import Forbidden
 from app.package import installed_version
 from app.policy.maturity import DEFAULT_ENVIRONMENT, LEVEL_NAMES
 from app.sboms.repository import SbomRepository
-from app.scoring.checks import evaluate
-from app.scoring.gathering import gather, judged_artifacts
+from app.scoring.checks import Maturity, evaluate
+from app.scoring.gathering import Gathered, gather, judged_artifacts
 from app.scoring.schemas import VerdictOut, VerdictRequest
 from app.scoring.verdicts import (
     deny_reasons,
@@ -48,7 +48,7 @@ from app.scoring.verdicts import (
     summary_expiry,
     verified_levels,
 )
-from app.scoring.vsa import GateDecision, ResourceDigest, Summary, sign_summary
+from app.scoring.vsa import GateDecision, ResourceDigest, Summary, Waiver, sign_summary
 from app.services.models import Service
 from app.signing import ServiceKey
 from app.workflows.recheck import bring_up_to_date, in_force
@@ -117,6 +117,7 @@ def ask_gate(
             level=maturity.level,
             policy_version=gathered.policy.version,
             valid_until=summary_expiry(now, validity, gathered.valid_until),
+            waivers=_waivers(gathered, maturity, required),
         ),
     )
     envelope = sign_summary(summary, key)
@@ -174,3 +175,21 @@ def _inputs(session: Session, artifact_id: int, public_url: str) -> tuple[Resour
         if receipt.verified
     ]
     return (*sboms, *bundles)
+
+
+def _waivers(gathered: Gathered, maturity: Maturity, required: int) -> tuple[Waiver, ...]:
+    """The exceptions the decision relied on: those waiving a check at or below ``required``."""
+    exceptions = {e.id: e for e in gathered.facts.exceptions}
+    return tuple(
+        Waiver(
+            check=check.id,
+            exception_id=waiver.id,
+            approved_by=waiver.approved_by or "",
+            expires_at=waiver.expires_at,
+        )
+        for check in maturity.checks
+        if check.status == "waived"
+        and check.level <= required
+        and check.waived_by is not None
+        and (waiver := exceptions[check.waived_by])
+    )

@@ -9,7 +9,9 @@ next to the legitimate case that still passes.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +85,30 @@ def test_an_exception_scoped_to_one_environment_does_not_open_another(level_3, c
     assert check_of(maturity, "build-level-3")["status"] == "fail"
 
 
-def test_an_unscoped_exception_still_waives_everywhere(level_3, clock):
+def gate_of(verdict: dict[str, Any]) -> dict[str, Any]:
+    """The gate field of the verdict's signed summary (its signature is checked elsewhere)."""
+    statement = json.loads(base64.b64decode(verdict["vsa"]["payload"]))
+    gate: dict[str, Any] = statement["predicate"]["urn:attestd:gate:v1"]
+    return gate
+
+
+def test_an_unscoped_exception_still_waives_everywhere_and_the_summary_says_so(level_3, clock):
+    """Before: a PASS that rested on a waiver read like one on evidence alone."""
     exception = granted(level_3, clock)
     for environment in ("canary", "production"):
         verdict = level_3.verdict(environment)
         assert verdict["decision"] == "allow"
         assert verdict["waived"] == [f"build-level-3: exception {exception['id']}"]
+        (waiver,) = gate_of(verdict)["waivers"]
+        assert (waiver["check"], waiver["exception"], waiver["approvedBy"]) == (
+            "build-level-3",
+            exception["id"],
+            exception["approved_by"],
+        )
+        expires = datetime.fromisoformat(exception["expires_at"]).replace(microsecond=0)
+        assert datetime.fromisoformat(waiver["expires"]) == expires
     assert level_3.maturity()["level"] == 4
+    assert gate_of(level_3.verdict("staging"))["waivers"] == []
 
 
 def test_an_exception_scoped_to_another_artifact_does_not_waive_this_one(level_3, clock):

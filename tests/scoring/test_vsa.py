@@ -197,6 +197,7 @@ def test_the_predicate_has_every_vsa_v1_field():
             "level": 5,
             "policyVersion": 7,
             "validUntil": "2025-03-05T10:30:15Z",
+            "waivers": [],
         },
     }
 

@@ -168,6 +168,7 @@ def test_the_gate_denies_with_reasons_then_allows_once_the_evidence_arrives(
         "level": allowed.level,
         "policyVersion": 1,
         "validUntil": (allowed.verified_at + VALIDITY).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "waivers": [],
     }
     assert allowed.valid_until == allowed.verified_at + VALIDITY
     # The SBOM and the two verified bundles, each by its raw URI and digest.
@@ -222,6 +223,15 @@ def test_a_summary_resting_on_an_exception_ends_when_the_exception_does(
     assert waived.valid_until == requested.expires_at
     gate = open_summary(waived.vsa, audit_log.key.public)["predicate"][GATE_FIELD]
     assert gate["validUntil"] == requested.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The summary says it rests on a waiver, and whose.
+    assert gate["waivers"] == [
+        {
+            "check": "hosted-builder",
+            "exception": requested.id,
+            "approvedBy": "second-admin",
+            "expires": requested.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    ]
 
 
 def test_the_summary_is_signed_with_the_key_given_for_summaries(ask, evidence, audit_log):
