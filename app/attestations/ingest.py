@@ -15,7 +15,7 @@ Every refusal is an ``AppError``; the use case records the rejection.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from app.attestations.bundles import BundleRejected, ParsedBundle, Reason
 from app.attestations.models import SUBJECT_NAME_MAX, Attestation, VerificationReceipt
 from app.attestations.repository import AttestationRepository
 from app.attestations.trust import TrustRoot
-from app.attestations.verification import Verified, verify
+from app.attestations.verification import Verified, signer_of, verify
 from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
@@ -35,7 +35,7 @@ from app.blobs.repository import BlobRepository
 from app.errors import Conflict
 from app.policy.document import PolicyVersion
 from app.policy.errors import EmptyPolicy
-from app.policy.identities import to_sigstore
+from app.policy.identities import matched_identity, to_sigstore
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 
@@ -87,7 +87,7 @@ def verify_for_service(
                 )
             ]
         ) from None
-    return verify(
+    verified = verify(
         parsed,
         trust_roots=trust_roots,
         policy=identities,
@@ -95,6 +95,21 @@ def verify_for_service(
         artifact=artifact,
         now=now,
     )
+    return _with_signer_kind(verified, parsed, policy)
+
+
+def _with_signer_kind(verified: Verified, parsed: ParsedBundle, policy: PolicyVersion) -> Verified:
+    """``verified`` with the identity that accepted its signer, and the signer's kind."""
+    receipt = verified.receipt
+    identity = matched_identity(policy.policy, parsed.certificate)
+    kind = policy.policy.signer_kind(
+        identity,
+        receipt.signer_subject,
+        receipt.signer_issuer,
+        receipt.claims,
+        uri_subject=signer_of(parsed.certificate).uri_subject,
+    )
+    return replace(verified, receipt=replace(receipt, identity=identity, signer_kind=kind))
 
 
 def subjects_of(verified: Verified) -> dict[str, str | None]:
@@ -244,6 +259,8 @@ def receipt_row(
         sigstore_version=receipt.sigstore_version,
         verified_at=receipt.verified_at,
         audit_index=-1,
+        matched_identity=receipt.identity,
+        signer_kind=receipt.signer_kind,
     )
 
 
@@ -256,6 +273,8 @@ def receipt_out(receipt: VerificationReceipt) -> dict[str, object]:
             "subject": receipt.signer_subject,
             "issuer": receipt.signer_issuer,
             "claims": dict(receipt.claims),
+            "identity": receipt.matched_identity,
+            "kind": receipt.signer_kind,
         },
         "tlog": {
             "log_index": receipt.log_index,

@@ -48,6 +48,8 @@ class BundleRow:
     verified: bool
     signer_subject: str
     signer_issuer: str
+    signer_kind: str | None
+    claims: dict[str, str]
 
     def fact(self) -> BundleFact:
         return BundleFact(
@@ -57,6 +59,10 @@ class BundleRow:
             verified=self.verified,
             signer_subject=self.signer_subject,
             signer_issuer=self.signer_issuer,
+            signer_kind=self.signer_kind,
+            # Source Repository Ref (1.14), else the deprecated GitHub Workflow Ref (1.6).
+            signer_ref=self.claims.get("source_repository_ref")
+            or self.claims.get("github_workflow_ref"),
         )
 
 
@@ -204,13 +210,18 @@ class MaturityRepository:
                 VerificationReceipt.verified,
                 VerificationReceipt.signer_subject,
                 VerificationReceipt.signer_issuer,
+                VerificationReceipt.signer_kind,
+                VerificationReceipt.claims,
             )
             .join(Attestation, Attestation.id == AttestationSubject.attestation_id)
             .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_of(Attestation.id))
             .where(AttestationSubject.artifact_id.in_(sorted(artifact_ids)))
             .order_by(Attestation.id)
         )
-        return [BundleRow(*row) for row in self.session.execute(query)]
+        return [
+            BundleRow(*row[:8], signer_kind=row[8], claims=row[9])
+            for row in self.session.execute(query)
+        ]
 
     def builds(self, artifact_ids: Collection[int]) -> list[BuildRow]:
         """Every provenance naming one of the artifacts, with its latest check and receipt."""

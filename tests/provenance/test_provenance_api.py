@@ -244,7 +244,14 @@ def test_a_builder_the_service_trusts_vouches_for_its_level(
     assert changed.status_code == 200, changed.text
     assert changed.json()["trusted_builders"] == [
         {**HERMETIC_RULE, "id": None, "builder_is_signer": False}
-        | {"signer": {**HERMETIC_RULE["signer"], "subject_regex": None, "runner_environment": None}}
+        | {
+            "signer": {
+                **HERMETIC_RULE["signer"],
+                "subject_regex": None,
+                "runner_environment": None,
+                "kind": None,
+            }
+        }
     ]
 
     document = statement("good-unknown-builder.json")
