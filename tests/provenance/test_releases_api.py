@@ -11,7 +11,7 @@ from app.config import Settings
 from tests.attestations.submissions import allow, register, submit
 from tests.builders.identities import FORK, GENERATOR, GENERATOR_IDENTITY, RELEASE
 from tests.problems import assert_problem
-from tests.provenance.statements import statement
+from tests.provenance.statements import RUN_ID, statement
 from tests.sigstore_local import GITHUB_ACTIONS_ISSUER, LocalSigstore, SignerIdentity, dsse_bundle
 
 HOSTED = "good-attest-build-provenance-runner.json"
@@ -174,6 +174,7 @@ def test_releases_page_newest_first(
             "acme/payments",
             ref=f"refs/tags/{version}",
             sha="5b0a8e6f2d7c41398e1f6a2b9c0d3e4f5a6b7c8d",
+            run_id=RUN_ID,
         )
         workflow = document["predicate"]["buildDefinition"]["externalParameters"]["workflow"]
         workflow["ref"] = f"refs/tags/{version}"
