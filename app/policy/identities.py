@@ -370,9 +370,7 @@ class AllowedIdentity(InputModel):
             raise ValueError("give exactly one of subject and subject_regex")
         if self.ref is not None and self.ref_regex is not None:
             raise ValueError("give at most one of ref and ref_regex")
-        if self.build_trigger is not None and len(set(self.build_trigger)) < len(
-            self.build_trigger
-        ):
+        if self.build_trigger and len(set(self.build_trigger)) < len(self.build_trigger):
             raise ValueError("build_trigger lists a trigger twice")
         if (refused := runner_refusal(self.runner_environment, self.issuer)) is not None:
             raise ValueError(refused)
@@ -602,7 +600,8 @@ class TriggerAllowed:
 
     def verify(self, cert: x509.Certificate) -> None:
         current = _claim(cert, OIDCBuildTrigger.oid)
-        stated = {value for value in (current, _legacy_trigger(cert)) if value is not None}
+        legacy = _claim(cert, GITHUB_WORKFLOW_TRIGGER_OID, der=False)
+        stated = {value for value in (current, legacy) if value is not None}
         if self._allowed is None:
             refused = sorted(stated & REFUSED_TRIGGERS)
             if refused:
@@ -643,23 +642,15 @@ def _has_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> bool:
     return True
 
 
-def _claim(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
-    """A Fulcio v2 claim as text; ``None`` when absent, ValueError when badly encoded."""
+def _claim(cert: x509.Certificate, oid: x509.ObjectIdentifier, *, der: bool = True) -> str | None:
+    """A Fulcio claim as text (a DER UTF8String, or raw UTF-8 for the deprecated 1.2-1.6);
+    ``None`` when absent, ValueError when badly encoded."""
     try:
         extension = cert.extensions.get_extension_for_oid(oid).value
     except x509.ExtensionNotFound:
         return None
     if not isinstance(extension, x509.UnrecognizedExtension):
         raise VerificationError(f"extension {oid.dotted_string} is not a Fulcio claim")
-    return asn1.decode_der(str, extension.value)
-
-
-def _legacy_trigger(cert: x509.Certificate) -> str | None:
-    """The deprecated GitHub Workflow Trigger (1.2, raw UTF-8 bytes); None when absent."""
-    try:
-        extension = cert.extensions.get_extension_for_oid(GITHUB_WORKFLOW_TRIGGER_OID).value
-    except x509.ExtensionNotFound:
-        return None
-    if not isinstance(extension, x509.UnrecognizedExtension):
-        raise VerificationError("extension 1.3.6.1.4.1.57264.1.2 is not a Fulcio claim")
-    return extension.value.decode("utf-8")  # a UnicodeDecodeError is a ValueError: refused
+    if der:
+        return asn1.decode_der(str, extension.value)
+    return extension.value.decode("utf-8")  # a UnicodeDecodeError is a ValueError
