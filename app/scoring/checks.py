@@ -240,7 +240,7 @@ def provenance_present(facts: ServiceFacts, *_: object) -> Outcome:
     )
 
 
-def from_release_ref(bundle: BundleFact, release_refs: str) -> bool:
+def _from_release_ref(bundle: BundleFact, release_refs: str) -> bool:
     """The signer's run was for a release ref, or its certificate names no ref at all."""
     return bundle.signer_ref is None or re.fullmatch(release_refs, bundle.signer_ref) is not None
 
@@ -263,7 +263,7 @@ def workload_identity(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -
     released = [
         b
         for b in bundles
-        if b.signer_kind == "workload" and from_release_ref(b, policy.release_refs)
+        if b.signer_kind == "workload" and _from_release_ref(b, policy.release_refs)
     ]
     used = [f"attestation:{b.attestation_id}" for b in bundles]
     if people:
