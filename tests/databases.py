@@ -13,6 +13,8 @@ import os
 import shutil
 import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,3 +99,26 @@ def build_template(directory: Path) -> SqliteTemplate | PostgresTemplate:
     if url:
         return PostgresTemplate.build(url)
     return SqliteTemplate.build(directory)
+
+
+@contextmanager
+def migrated_to(revision: str, directory: Path) -> Iterator[str]:
+    """The URL of a new database migrated as far as ``revision`` only, on the test back end."""
+    server = os.environ.get(TEST_DATABASE_URL_VARIABLE)
+    if not server:
+        url = f"sqlite:///{directory / f'at-{revision}.db'}"
+        migrate.upgrade(url, revision)
+        yield url
+        return
+    name = f"attestd_m_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(url, revision)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -15,7 +15,7 @@ Every refusal is an ``AppError``; the use case records the rejection.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from app.attestations.bundles import BundleRejected, ParsedBundle, Reason
 from app.attestations.models import SUBJECT_NAME_MAX, Attestation, VerificationReceipt
 from app.attestations.repository import AttestationRepository
 from app.attestations.trust import TrustRoot
-from app.attestations.verification import Receipt, Verified, verify
+from app.attestations.verification import Receipt, Verified, signer_of, verify
 from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
@@ -37,7 +37,7 @@ from app.blobs.repository import BlobRepository
 from app.errors import Conflict
 from app.policy.document import PolicyVersion
 from app.policy.errors import EmptyPolicy
-from app.policy.identities import to_sigstore
+from app.policy.identities import matched_identity, to_sigstore
 from app.services.models import Service
 from app.services.repository import ServiceRepository
 
@@ -77,7 +77,7 @@ def verify_for_service(
     now: datetime,
 ) -> Verified:
     """``parsed`` verified against ``trust_roots`` and the policy ``service`` has in force."""
-    return verify(
+    verified = verify(
         parsed,
         trust_roots=trust_roots,
         policy=identity_policy(service, policy),
@@ -85,6 +85,7 @@ def verify_for_service(
         artifact=artifact,
         now=now,
     )
+    return with_signer_kind(verified, parsed, policy)
 
 
 def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPolicy:
@@ -101,6 +102,20 @@ def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPoli
                 )
             ]
         ) from None
+
+
+def with_signer_kind(verified: Verified, parsed: ParsedBundle, policy: PolicyVersion) -> Verified:
+    """``verified`` with the identity that accepted its signer, and the signer's kind."""
+    receipt = verified.receipt
+    identity = matched_identity(policy.policy, parsed.certificate)
+    kind = policy.policy.signer_kind(
+        identity,
+        receipt.signer_subject,
+        receipt.signer_issuer,
+        receipt.claims,
+        uri_subject=signer_of(parsed.certificate).uri_subject,
+    )
+    return replace(verified, receipt=replace(receipt, identity=identity, signer_kind=kind))
 
 
 def subjects_of(verified: Verified) -> dict[str, str | None]:
@@ -251,6 +266,8 @@ def receipt_row(
         sigstore_version=receipt.sigstore_version,
         verified_at=receipt.verified_at,
         audit_index=-1,
+        matched_identity=receipt.identity,
+        signer_kind=receipt.signer_kind,
     )
 
 
@@ -270,6 +287,8 @@ def receipt_from_row(row: VerificationReceipt) -> Receipt:
         policy_digest=row.policy_digest,
         sigstore_version=row.sigstore_version,
         verified_at=row.verified_at,
+        identity=row.matched_identity,
+        signer_kind=row.signer_kind,
     )
 
 
@@ -282,6 +301,8 @@ def receipt_out(receipt: VerificationReceipt) -> dict[str, object]:
             "subject": receipt.signer_subject,
             "issuer": receipt.signer_issuer,
             "claims": dict(receipt.claims),
+            "identity": receipt.matched_identity,
+            "kind": receipt.signer_kind,
         },
         "tlog": {
             "log_index": receipt.log_index,

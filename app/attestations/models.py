@@ -25,6 +25,7 @@ LOG_ID_MAX = 128  # hex of a SHA-256 (Rekor v1) or longer key ids
 SIGSTORE_VERSION_MAX = 32
 PREDICATE_TYPE_MAX = 500
 SUBJECT_NAME_MAX = 500
+SIGNER_KIND_MAX = 16
 
 
 class Attestation(Base):
@@ -85,3 +86,7 @@ class VerificationReceipt(Base):
     sigstore_version: Mapped[str] = mapped_column(String(SIGSTORE_VERSION_MAX))
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     audit_index: Mapped[int] = mapped_column(BigInteger)
+    # The policy identity (index in its identities) that accepted the signer, and whether
+    # that policy makes the signer a workload or a person; None when not verified.
+    matched_identity: Mapped[int | None] = mapped_column(Integer)
+    signer_kind: Mapped[str | None] = mapped_column(String(SIGNER_KIND_MAX))

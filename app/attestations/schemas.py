@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -21,6 +22,18 @@ class SignerOut(OutputModel):
     claims: dict[str, str] = Field(
         description="Workload claims in the certificate (Fulcio OIDs 1.3.6.1.4.1.57264.1.2-22), "
         "e.g. source_repository_uri, source_repository_ref, runner_environment."
+    )
+    identity: int | None = Field(
+        default=None,
+        description="Index (from 0) of the policy identity that accepted the signer, in the "
+        "policy version the receipt names; null when it did not verify or was verified "
+        "before this was recorded.",
+    )
+    kind: Literal["workload", "person"] | None = Field(
+        default=None,
+        description="workload (a CI run, a build service) or person, as the policy says of the "
+        "identity that accepted the signer and of the trusted builders it signs for; null "
+        "when the bundle did not verify.",
     )
 
 

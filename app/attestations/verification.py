@@ -165,19 +165,22 @@ class Signer:
     subject: str | None
     issuer: str | None
     claims: dict[str, str]
+    uri_subject: bool = False  # the SAN is a URI (a CI run), not an e-mail address or username
 
 
 def signer_of(certificate: x509.Certificate) -> Signer:
     """The SAN, the OIDC issuer and the workload claims a Fulcio certificate carries."""
     subject: str | None = None
+    uris: list[str] = []
     issuer_v1: str | None = None
     issuer_v2: str | None = None
     claims: dict[str, str] = {}
     for extension in certificate.extensions:
         value = extension.value
         if isinstance(value, x509.SubjectAlternativeName):
+            uris = value.get_values_for_type(x509.UniformResourceIdentifier)
             names = [
-                *value.get_values_for_type(x509.UniformResourceIdentifier),
+                *uris,
                 *value.get_values_for_type(x509.RFC822Name),
                 *(
                     _der_utf8_string(other.value) or _raw_utf8(other.value)
@@ -197,7 +200,12 @@ def signer_of(certificate: x509.Certificate) -> Signer:
             text = _der_utf8_string(value.value) if der else _raw_utf8(value.value)
             if text is not None:
                 claims[name] = text
-    return Signer(subject=subject, issuer=issuer_v2 or issuer_v1, claims=claims)
+    return Signer(
+        subject=subject,
+        issuer=issuer_v2 or issuer_v1,
+        claims=claims,
+        uri_subject=subject is not None and subject in uris,
+    )
 
 
 # --- results --------------------------------------------------------------------------------
@@ -220,6 +228,8 @@ class Receipt:
     policy_digest: str
     sigstore_version: str
     verified_at: datetime
+    identity: int | None = None  # index of the policy identity that accepted the signer
+    signer_kind: str | None = None  # "workload" or "person", as that policy says
 
     def as_dict(self) -> dict[str, Any]:
         """The receipt as JSON-ready values (times in RFC 3339)."""
@@ -229,6 +239,8 @@ class Receipt:
                 "subject": self.signer_subject,
                 "issuer": self.signer_issuer,
                 "claims": dict(self.claims),
+                "identity": self.identity,
+                "kind": self.signer_kind,
             },
             "tlog": {
                 "log_index": self.log_index,

@@ -73,7 +73,15 @@ import rfc8785
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from app.digests import content_digest
-from app.policy.identities import GITHUB_ACTIONS_ISSUER, Issuer, Subject, SubjectRegex
+from app.policy.identities import (
+    GITHUB_ACTIONS_ISSUER,
+    Issuer,
+    KindField,
+    RunnerEnvironment,
+    Subject,
+    SubjectRegex,
+    runner_refusal,
+)
 from app.wire import PRINTABLE_PATTERN, InputModel
 
 BUILDER_ID_MAX: Final = 2048
@@ -140,20 +148,23 @@ class BuilderSigner(InputModel):
     issuer: Issuer
     subject: Subject | None = None
     subject_regex: SubjectRegex | None = None
-    runner_environment: Literal["github-hosted", "self-hosted"] | None = Field(
+    runner_environment: RunnerEnvironment | None = Field(
         default=None,
-        description="Runner Environment claim (1.11) required of GitHub Actions signers.",
+        description="Runner Environment claim (1.11) required of the signer: github-hosted "
+        "(GitHub Actions only), gitlab-hosted or self-hosted.",
+    )
+    kind: KindField = Field(
+        default=None,
+        description="workload or person for the workload-identity check; default workload: "
+        "a trusted builder's signer is a build service.",
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> BuilderSigner:
         if (self.subject is None) == (self.subject_regex is None):
             raise ValueError("give exactly one of subject and subject_regex")
-        if self.runner_environment is not None and self.issuer != GITHUB_ACTIONS_ISSUER:
-            raise ValueError(
-                "runner_environment can only be required of GitHub Actions identities "
-                f"(issuer {GITHUB_ACTIONS_ISSUER})"
-            )
+        if (refused := runner_refusal(self.runner_environment, self.issuer)) is not None:
+            raise ValueError(refused)
         return self
 
     def describe(self) -> str:

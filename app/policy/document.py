@@ -24,6 +24,7 @@ serves).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final, NamedTuple, TypeVar
 
 import rfc8785
@@ -31,7 +32,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.digests import content_digest
 from app.policy.builders import DEFAULT_TRUST_MAP, MAX_BUILDERS, TrustedBuilderRule, TrustMap
-from app.policy.identities import IdentityPolicy, RefRegex
+from app.policy.identities import IdentityPolicy, Kind, RefRegex, default_kind
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     CheckWeights,
@@ -100,6 +101,35 @@ class ServicePolicyDocument(IdentityPolicy):
         added = tuple(rule.trusted_builder() for rule in self.trusted_builders or ())
         return TrustMap(builders=(*DEFAULT_TRUST_MAP.builders, *added))
 
+    def signer_kind(
+        self,
+        identity: int | None,
+        subject: str,
+        issuer: str,
+        claims: Mapping[str, str],
+        *,
+        uri_subject: bool,
+    ) -> Kind:
+        """Whether a signer that ``identities[identity]`` accepted is a workload or a person.
+
+        The kinds stated by that identity and by every trusted builder whose signer
+        it is decide: ``person`` if any says so, else ``workload`` if any says so or
+        the signer is a trusted builder's; with neither, ``default_kind``.
+        """
+        builders = [
+            entry.signer
+            for entry in self.trust_map().builders
+            if entry.signer.refusal(subject, issuer, claims) is None
+        ]
+        stated = {signer.kind for signer in builders if signer.kind is not None}
+        if identity is not None and (kind := self.identities[identity].kind) is not None:
+            stated.add(kind)
+        if "person" in stated:
+            return "person"
+        if stated or builders:
+            return "workload"
+        return default_kind(issuer, uri_subject=uri_subject)
+
     @property
     def effective_release_refs(self) -> str:
         return self.release_refs if self.release_refs is not None else DEFAULT_RELEASE_REFS
@@ -115,6 +145,7 @@ class ServicePolicyDocument(IdentityPolicy):
             coverage_window_days=self.coverage_window_days,
             check_weights=self.check_weights,
             quorum=self.effective_quorum,
+            release_refs=self.effective_release_refs,
         )
 
     @property

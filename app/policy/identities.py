@@ -28,13 +28,37 @@ it in the SAN), while the build config is still the caller in the repository.
 Claims are compared case-sensitively, as GitHub spells them. A certificate that
 lacks a constrained claim (an older Fulcio certificate without 1.12, say) is
 refused.
+
+Fulcio's provider-neutral claims, which GitHub Actions and GitLab CI both fill,
+may be required of any identity, each exactly:
+
+* ``build_signer_digest``: Build Signer Digest (1.10), the commit of the
+  workflow that signed: pins a reusable workflow (or a GitLab CI config) to one
+  reviewed commit, so that a new commit of it cannot sign for the service.
+* ``build_trigger``: Build Trigger (1.20) is one of the listed events. Without
+  the list, a certificate whose trigger is ``pull_request_target`` (in 1.20 or
+  the deprecated 1.2) is refused: such runs have the base repository's
+  credentials while building a pull request's code (a "pwn request").
+* ``source_repository_id`` / ``source_repository_owner_id``: Source Repository
+  Identifier (1.15) / Owner Identifier (1.17), the immutable numeric ids: a
+  repository deleted and re-created under the same name (repojacking) has
+  another id.
+* ``runner_environment``: Runner Environment (1.11); ``github-hosted`` only with
+  the GitHub Actions issuer, ``gitlab-hosted`` only with another.
+* ``source_repository_visibility``: Source Repository Visibility At Signing (1.22).
+
+``kind`` says whether the identity is a **workload** (a CI run, a build
+service's account) or a **person**; the ``workload-identity`` maturity check
+reads it (``app.policy.document.ServicePolicyDocument.signer_kind``). Absent, it
+is ``workload`` for the CI issuers of ``WORKLOAD_ISSUERS`` when the certificate
+names the signer by a URI (a pipeline run), and ``person`` otherwise.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Collection, Sequence
+from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -52,10 +76,16 @@ from sigstore.verify.policy import (
     AnyOf,
     Identity,
     OIDCBuildConfigURI,
+    OIDCBuildSignerDigest,
+    OIDCBuildTrigger,
     OIDCIssuer,
     OIDCIssuerV2,
+    OIDCRunnerEnvironment,
+    OIDCSourceRepositoryIdentifier,
+    OIDCSourceRepositoryOwnerIdentifier,
     OIDCSourceRepositoryRef,
     OIDCSourceRepositoryURI,
+    OIDCSourceRepositoryVisibility,
     VerificationPolicy,
 )
 
@@ -63,6 +93,19 @@ from app.policy.errors import EmptyPolicy
 from app.wire import PRINTABLE_PATTERN, InputModel
 
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+GITLAB_ISSUER = "https://gitlab.com"
+# OIDC issuers of CI services whose tokens stand for a pipeline run, not a person.
+WORKLOAD_ISSUERS: Final = frozenset(
+    {
+        GITHUB_ACTIONS_ISSUER,
+        GITLAB_ISSUER,
+        "https://agent.buildkite.com",
+        "https://oidc.codefresh.io",
+    }
+)
+WORKLOAD_ISSUER_PREFIXES: Final = ("https://oidc.circleci.com/org/",)
+# Build triggers refused unless an identity's build_trigger allows them.
+REFUSED_TRIGGERS: Final = frozenset({"pull_request_target"})
 MAX_IDENTITIES = 50
 ISSUER_MAX = 512
 SUBJECT_MAX = 2048
@@ -90,6 +133,13 @@ REF_PROBES = (
     "refs/tags/v1.0.0",
     "refs/pull/1/merge",
 )
+
+Kind = Literal["workload", "person"]
+RunnerEnvironment = Literal["github-hosted", "gitlab-hosted", "self-hosted"]
+MAX_TRIGGERS = 20
+
+# The deprecated GitHub Workflow Trigger claim (raw bytes; 1.20 succeeds it).
+GITHUB_WORKFLOW_TRIGGER_OID = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.2")
 
 _GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 
@@ -154,6 +204,29 @@ def _check_repository(value: str) -> str:
     if not _GITHUB_REPOSITORY.fullmatch(value) or value.split("/")[1] in {".", ".."}:
         raise ValueError("repository is a GitHub OWNER/NAME, e.g. acme/payments")
     return value
+
+
+def runner_refusal(runner: str | None, issuer: str) -> str | None:
+    """Why ``runner`` cannot be required of ``issuer``'s certificates; None when it can."""
+    github = issuer == GITHUB_ACTIONS_ISSUER
+    if runner == "github-hosted" and not github:
+        return (
+            "runner_environment can only be required of GitHub Actions identities "
+            f"(issuer {GITHUB_ACTIONS_ISSUER}) when it is github-hosted"
+        )
+    if runner == "gitlab-hosted" and github:
+        return "runner_environment gitlab-hosted is never stated by GitHub Actions"
+    return None
+
+
+def is_workload_issuer(issuer: str) -> bool:
+    """Whether ``issuer`` is the OIDC issuer of a CI service attestd knows (its runs sign)."""
+    return issuer in WORKLOAD_ISSUERS or issuer.startswith(WORKLOAD_ISSUER_PREFIXES)
+
+
+def default_kind(issuer: str, *, uri_subject: bool) -> Kind:
+    """A signer's kind when no policy entry states one: a CI issuer's URI subject is a run."""
+    return "workload" if uri_subject and is_workload_issuer(issuer) else "person"
 
 
 Issuer = Annotated[
@@ -221,6 +294,35 @@ Workflow = Annotated[
         examples=[".github/workflows/release.yml"],
     ),
 ]
+KindField = Annotated[
+    Kind | None,
+    Field(
+        description=(
+            "workload (a CI run, a build service's account) or person; the workload-identity "
+            "check counts only workloads. Default: workload for the CI issuers attestd knows "
+            "(GitHub Actions, GitLab.com, Buildkite, Codefresh, CircleCI) when the "
+            "certificate names a URI, person otherwise."
+        ),
+    ),
+]
+CommitDigest = Annotated[
+    str,
+    StringConstraints(pattern=r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$"),
+    Field(
+        description="Build Signer Digest (claim 1.10): the commit of the signing workflow.",
+        examples=["5b0a8e6f2d7c41398e1f6a2b9c0d3e4f5a6b7c8d"],
+    ),
+]
+Trigger = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$"),
+    Field(examples=["push", "release", "workflow_dispatch"]),
+]
+NumericId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[1-9][0-9]{0,19}$"),
+    Field(examples=["702145876"]),
+]
 
 
 # --- the policy -------------------------------------------------------------------------------
@@ -238,6 +340,29 @@ class AllowedIdentity(InputModel):
     ref: Ref | None = None
     ref_regex: RefRegex | None = None
     workflow: Workflow | None = None
+    kind: KindField = None
+    build_signer_digest: CommitDigest | None = None
+    build_trigger: tuple[Trigger, ...] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TRIGGERS,
+        description=(
+            "Build Trigger (claim 1.20) values accepted, e.g. push, release. Absent: any "
+            "trigger but pull_request_target."
+        ),
+    )
+    source_repository_id: NumericId | None = Field(
+        default=None, description="Immutable Source Repository Identifier (claim 1.15)."
+    )
+    source_repository_owner_id: NumericId | None = Field(
+        default=None, description="Immutable Source Repository Owner Identifier (claim 1.17)."
+    )
+    runner_environment: RunnerEnvironment | None = Field(
+        default=None, description="Runner Environment (claim 1.11)."
+    )
+    source_repository_visibility: Literal["public", "private", "internal"] | None = Field(
+        default=None, description="Source Repository Visibility At Signing (claim 1.22)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AllowedIdentity:
@@ -245,6 +370,10 @@ class AllowedIdentity(InputModel):
             raise ValueError("give exactly one of subject and subject_regex")
         if self.ref is not None and self.ref_regex is not None:
             raise ValueError("give at most one of ref and ref_regex")
+        if self.build_trigger and len(set(self.build_trigger)) < len(self.build_trigger):
+            raise ValueError("build_trigger lists a trigger twice")
+        if (refused := runner_refusal(self.runner_environment, self.issuer)) is not None:
+            raise ValueError(refused)
         github = [
             name
             for name in ("repository", "ref", "ref_regex", "workflow")
@@ -354,7 +483,40 @@ def identity_checks(identity: AllowedIdentity) -> AllOf:
                 re.compile(re.escape(build_config) + ".+"),
             )
         )
+    checks.append(TriggerAllowed(identity.build_trigger))
+    exact = (
+        (OIDCBuildSignerDigest, identity.build_signer_digest),
+        (OIDCSourceRepositoryIdentifier, identity.source_repository_id),
+        (OIDCSourceRepositoryOwnerIdentifier, identity.source_repository_owner_id),
+        (OIDCRunnerEnvironment, identity.runner_environment),
+        (OIDCSourceRepositoryVisibility, identity.source_repository_visibility),
+    )
+    checks.extend(claim(value) for claim, value in exact if value is not None)
     return AllOf(checks)
+
+
+def matched_identity(policy: IdentityPolicy, cert: x509.Certificate) -> int | None:
+    """The index of the first identity of ``policy`` that accepts ``cert``; None if none does."""
+    index, _ = _first_match([identity_checks(i) for i in policy.identities], cert)
+    return index
+
+
+def _first_match(
+    identities: Sequence[VerificationPolicy], cert: x509.Certificate
+) -> tuple[int | None, list[str]]:
+    """The index of the first of ``identities`` that accepts ``cert``, or why each refused."""
+    failures: list[str] = []
+    for index, child in enumerate(identities):
+        try:
+            child.verify(cert)
+        except VerificationError as error:
+            failures.append(f"identity {index + 1}: {error}")
+        except (ValueError, x509.ExtensionNotFound) as error:
+            # A missing SAN or a badly encoded claim: a refusal, not a crash.
+            failures.append(f"identity {index + 1}: unreadable certificate: {error}")
+        else:
+            return index, failures
+    return None, failures
 
 
 class AnyAllowedIdentity(AnyOf):
@@ -366,17 +528,9 @@ class AnyAllowedIdentity(AnyOf):
 
     def verify(self, cert: x509.Certificate) -> None:
         """Return when one identity accepts ``cert``; raise ``VerificationError`` otherwise."""
-        failures: list[str] = []
-        for number, child in enumerate(self._identities, start=1):
-            try:
-                child.verify(cert)
-            except VerificationError as error:
-                failures.append(f"identity {number}: {error}")
-            except (ValueError, x509.ExtensionNotFound) as error:
-                # A missing SAN or a badly encoded claim: a refusal, not a crash.
-                failures.append(f"identity {number}: unreadable certificate: {error}")
-            else:
-                return
+        index, failures = _first_match(self._identities, cert)
+        if index is not None:
+            return
         raise VerificationError(
             "the signing certificate matches no allowed identity: " + "; ".join(failures)
         )
@@ -433,6 +587,40 @@ class ClaimMatches:
             )
 
 
+class TriggerAllowed:
+    """The Build Trigger is in ``allowed``; with no list, it is none of ``REFUSED_TRIGGERS``.
+
+    The trigger is read from Build Trigger (1.20) and from the deprecated GitHub
+    Workflow Trigger (1.2) when the certificate has it: every value stated must
+    pass. An allow-list needs 1.20.
+    """
+
+    def __init__(self, allowed: Collection[str] | None) -> None:
+        self._allowed = None if allowed is None else frozenset(allowed)
+
+    def verify(self, cert: x509.Certificate) -> None:
+        current = _claim(cert, OIDCBuildTrigger.oid)
+        legacy = _claim(cert, GITHUB_WORKFLOW_TRIGGER_OID, der=False)
+        stated = {value for value in (current, legacy) if value is not None}
+        if self._allowed is None:
+            refused = sorted(stated & REFUSED_TRIGGERS)
+            if refused:
+                raise VerificationError(
+                    f"build trigger {refused[0]!r} is refused unless the identity lists it "
+                    "in build_trigger"
+                )
+            return
+        if current is None:
+            raise VerificationError(
+                f"certificate has no build trigger (extension {OIDCBuildTrigger.oid.dotted_string})"
+            )
+        outside = sorted(stated - self._allowed)
+        if outside:
+            raise VerificationError(
+                f"build trigger {outside[0]!r} is not one of {sorted(self._allowed)}"
+            )
+
+
 def certificate_subjects(cert: x509.Certificate) -> list[str]:
     """The certificate's SAN identities: URIs, e-mail addresses and Sigstore usernames."""
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -454,12 +642,15 @@ def _has_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> bool:
     return True
 
 
-def _claim(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
-    """A Fulcio v2 claim as text; ``None`` when absent, ValueError when badly encoded."""
+def _claim(cert: x509.Certificate, oid: x509.ObjectIdentifier, *, der: bool = True) -> str | None:
+    """A Fulcio claim as text (a DER UTF8String, or raw UTF-8 for the deprecated 1.2-1.6);
+    ``None`` when absent, ValueError when badly encoded."""
     try:
         extension = cert.extensions.get_extension_for_oid(oid).value
     except x509.ExtensionNotFound:
         return None
     if not isinstance(extension, x509.UnrecognizedExtension):
         raise VerificationError(f"extension {oid.dotted_string} is not a Fulcio claim")
-    return asn1.decode_der(str, extension.value)
+    if der:
+        return asn1.decode_der(str, extension.value)
+    return extension.value.decode("utf-8")  # a UnicodeDecodeError is a ValueError

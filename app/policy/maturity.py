@@ -120,6 +120,7 @@ class MaturityPolicy:
     coverage_window: timedelta
     weights: Mapping[str, float]
     quorum: int
+    release_refs: str  # git refs releases are built from: a signer elsewhere is no release's
 
     def weight(self, check_id: str) -> float:
         """The weight of a check in the score: the policy's, else its level's default."""
@@ -132,6 +133,7 @@ def maturity_policy(
     coverage_window_days: int | None,
     check_weights: Mapping[str, float] | None,
     quorum: int,
+    release_refs: str,
 ) -> MaturityPolicy:
     """The rules the checks apply, defaults filled in."""
     return MaturityPolicy(
@@ -147,4 +149,5 @@ def maturity_policy(
         ),
         weights=dict(check_weights or {}),
         quorum=quorum,
+        release_refs=release_refs,
     )

@@ -11,8 +11,9 @@ signed by anyone else gets no level from that builder.
 * **L1**: provenance is present (and its signature verified).
 * **L2**: provenance signed by a hosted build platform: the GitHub Actions issuer
   with the certificate's Runner Environment claim (1.3.6.1.4.1.57264.1.11)
-  ``github-hosted``; or a trust-map entry granting 2 or more matches the builder
-  id and the signer.
+  ``github-hosted``, or GitLab.com's issuer with ``gitlab-hosted``; or a
+  trust-map entry granting 2 or more matches the builder id and the signer (a
+  self-managed GitLab's hosted runners, for instance).
 * **L3**: a trust-map entry granting 3 matches both the builder id and the signer.
 
 The entry that vouches is the matching one granting the highest level, a
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from app.policy.builders import (
     DEFAULT_TRUST_MAP,
@@ -38,8 +40,14 @@ from app.policy.builders import (
     TrustMap,
     quoted,
 )
-from app.policy.identities import GITHUB_ACTIONS_ISSUER
+from app.policy.identities import GITHUB_ACTIONS_ISSUER, GITLAB_ISSUER
 from app.provenance.slsa import Provenance
+
+# Hosted build platforms: issuer -> (the runner environment of their own runners, name).
+HOSTED_PLATFORMS: Final = {
+    GITHUB_ACTIONS_ISSUER: (HOSTED_RUNNER, "GitHub Actions"),
+    GITLAB_ISSUER: ("gitlab-hosted", "GitLab.com"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +62,24 @@ class LevelResult:
 
 def _hosted(issuer: str, claims: Mapping[str, str]) -> tuple[bool, str]:
     """Whether the signer is a hosted build platform, and the reason saying so."""
-    if issuer != GITHUB_ACTIONS_ISSUER:
+    platform = HOSTED_PLATFORMS.get(issuer)
+    if platform is None:
         return False, (
             f"not-hosted: the signer's issuer {quoted(issuer)} is not a hosted build platform "
-            "attestd recognises (GitHub Actions)"
+            "attestd recognises (GitHub Actions, GitLab.com)"
         )
+    hosted, name = platform
     runner = claims.get("runner_environment")
-    if runner == HOSTED_RUNNER:
-        return True, "hosted-builder: signed by GitHub Actions on a GitHub-hosted runner"
+    if runner == hosted:
+        return True, f"hosted-builder: signed by {name} on a {hosted} runner"
     if runner is None:
         return False, (
             "runner-unknown: the certificate has no runner environment claim, so the build "
-            "is not shown to have run on a GitHub-hosted runner"
+            f"is not shown to have run on a {hosted} runner"
         )
     return False, (
         f"self-hosted-runner: the certificate says the job ran on a {quoted(runner)} runner, "
-        "not a GitHub-hosted one"
+        f"not a {hosted} one"
     )
 
 

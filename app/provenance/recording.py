@@ -52,7 +52,7 @@ def evaluate(
     level = slsa_level(
         record, receipt.signer_subject, receipt.signer_issuer, receipt.claims, trust_map
     )
-    binding = source_binding(record, service_repository, release_refs)
+    binding = source_binding(record, service_repository, release_refs, claims=receipt.claims)
     return Evaluation(level, binding, trust_map_digest(trust_map))
 
 
@@ -184,6 +184,19 @@ def summary(checked: Checked) -> dict[str, object]:
     }
 
 
+def claimed_fields(provenance: Provenance, check: ProvenanceCheck) -> list[str]:
+    """The times the provenance states that only the job being built vouches for.
+
+    No certificate claim or log entry says when a build started or finished. Below
+    Build L3 the provenance is written in the tenant's own job, so its times are the
+    tenant's word; an L3 builder writes them in a job the tenant cannot change.
+    """
+    if check.slsa_level >= 3:
+        return []
+    times = (("started_on", provenance.started_on), ("finished_on", provenance.finished_on))
+    return [name for name, value in times if value is not None]
+
+
 def provenance_out(found: tuple[Provenance, ProvenanceCheck] | None) -> ProvenanceOut | None:
     """A stored provenance with its check, as the wire shows it."""
     if found is None:
@@ -204,6 +217,7 @@ def provenance_out(found: tuple[Provenance, ProvenanceCheck] | None) -> Provenan
         invocation_id=provenance.invocation_id,
         started_on=provenance.started_on,
         finished_on=provenance.finished_on,
+        claimed=claimed_fields(provenance, check),
         source=source,
         slsa_level=check.slsa_level,
         trusted_builder=check.trusted_builder,

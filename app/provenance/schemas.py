@@ -25,8 +25,14 @@ class ProvenanceOut(OutputModel):
     builder_id: str
     build_type: str | None
     invocation_id: str | None
-    started_on: datetime | None
-    finished_on: datetime | None
+    started_on: datetime | None = Field(description="When the build started, as stated.")
+    finished_on: datetime | None = Field(description="When the build finished, as stated.")
+    claimed: list[str] = Field(
+        default_factory=list,
+        description="Fields above (started_on, finished_on) that only the tenant's own job "
+        "states: nothing attestd verified vouches for them (provenance below Build L3).",
+        examples=[["started_on", "finished_on"]],
+    )
     source: SourceOut | None = Field(
         description="The source the build names, when its build parameters, resolved "
         "dependencies and signing certificate agree; null otherwise."

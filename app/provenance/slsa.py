@@ -3,7 +3,9 @@
 ``extract_provenance`` takes the predicate type, the predicate and the Fulcio
 claims of the certificate that signed it, and returns a ``Provenance``: the
 builder id, build type, external parameters, resolved dependencies, invocation
-id, start and finish times, and the source (repository, ref, commit).
+id, the event that triggered the build, start and finish times, and the source
+(repository, ref, commit). ``app.provenance.binding`` compares the workflow, run,
+trigger and builder it names with the certificate.
 
 The predicate is untrusted input even after its signature verified: any field
 may be missing or of another JSON type. Only two faults refuse the predicate,
@@ -186,6 +188,7 @@ class Provenance:
     started_on: datetime | None  # in UTC
     finished_on: datetime | None  # in UTC
     entry_point: str | None  # the workflow file (path / entryPoint) when the build type says
+    trigger: str | None  # the event that started the run (event_name) when the build type says
     source: Source | None  # None unless the places that name one agree
     source_claims: tuple[SourceClaim, ...]
     findings: tuple[str, ...]
@@ -541,6 +544,7 @@ class _Read:
     started_on: datetime | None = None
     finished_on: datetime | None = None
     entry_point: str | None = None
+    trigger: str | None = None
     known: bool = False
     claims: tuple[SourceClaim, ...] = ()
 
@@ -590,6 +594,9 @@ def _read_v1(predicate: Mapping[str, Any], findings: _Findings) -> tuple[str, _R
         path = "externalParameters.workflow"
         workflow = findings.member(parameters, "workflow", path)
         read.entry_point = findings.text(workflow, "path", f"{path}.path")
+        internal = findings.member(definition, "internalParameters", "internalParameters")
+        github = findings.member(internal, "github", "internalParameters.github")
+        read.trigger = findings.text(github, "event_name", "internalParameters.github.event_name")
         claim = _claim(
             path,
             findings,
@@ -629,6 +636,10 @@ def _read_v02(predicate: Mapping[str, Any], findings: _Findings) -> tuple[str, _
         read.known = True
         path = "invocation.configSource"
         read.entry_point = findings.text(config_source, "entryPoint", f"{path}.entryPoint")
+        environment = findings.member(invocation, "environment", "invocation.environment")
+        read.trigger = findings.text(
+            environment, "github_event_name", "invocation.environment.github_event_name"
+        )
         claim = _claim(
             path,
             findings,
@@ -717,6 +728,7 @@ def extract_provenance(
         started_on=read.started_on,
         finished_on=read.finished_on,
         entry_point=None if read.entry_point is None else _clip(read.entry_point),
+        trigger=None if read.trigger is None else _clip(read.trigger, NAME_MAX),
         source=source,
         source_claims=tuple(source_claims),
         findings=findings.result(),

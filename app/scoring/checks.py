@@ -33,6 +33,7 @@ cannot be waived (an exception to the rules on exceptions would be circular).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
@@ -46,16 +47,6 @@ MAX_ACTIVE_EXCEPTIONS: Final = 1
 # A fall of the score by less than this (out of 100) is rounding, not a trend.
 SCORE_TOLERANCE: Final = 0.5
 
-# OIDC issuers whose tokens belong to CI workloads, not to people.
-WORKLOAD_ISSUERS: Final = frozenset(
-    {
-        "https://token.actions.githubusercontent.com",
-        "https://gitlab.com",
-        "https://agent.buildkite.com",
-        "https://oidc.codefresh.io",
-    }
-)
-WORKLOAD_ISSUER_PREFIXES: Final = ("https://oidc.circleci.com/org/",)
 _DETAIL_ITEMS = 3
 
 
@@ -253,15 +244,17 @@ def provenance_present(facts: ServiceFacts, *_: object) -> Outcome:
     )
 
 
-def is_workload(bundle: BundleFact) -> bool:
-    """Signed by a CI workload identity (a URI SAN from a CI issuer), not by a person."""
-    issuer_is_ci = bundle.signer_issuer in WORKLOAD_ISSUERS or bundle.signer_issuer.startswith(
-        WORKLOAD_ISSUER_PREFIXES
-    )
-    return issuer_is_ci and "://" in bundle.signer_subject
+def _from_release_ref(bundle: BundleFact, release_refs: str) -> bool:
+    """The signer's run was for a release ref, or its certificate names no ref at all."""
+    return bundle.signer_ref is None or re.fullmatch(release_refs, bundle.signer_ref) is not None
 
 
-def workload_identity(facts: ServiceFacts, *_: object) -> Outcome:
+def workload_identity(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Outcome:
+    """Signed by workloads (the receipt's kind, from the policy), at least one at a release ref.
+
+    A person's signature fails the check. A workload's from another ref (a branch,
+    a pull request) counts neither way: it cannot lift the level by itself.
+    """
     release = facts.target
     if release is None:
         return _no_release(facts)
@@ -269,13 +262,26 @@ def workload_identity(facts: ServiceFacts, *_: object) -> Outcome:
     if not bundles:
         return _fail(0, f"release {release.key}: no verified signature or attestation")
     people = sorted(
-        {f"{b.signer_subject} ({b.signer_issuer})" for b in bundles if not is_workload(b)}
+        {f"{b.signer_subject} ({b.signer_issuer})" for b in bundles if b.signer_kind != "workload"}
     )
+    released = [
+        b
+        for b in bundles
+        if b.signer_kind == "workload" and _from_release_ref(b, policy.release_refs)
+    ]
     used = [f"attestation:{b.attestation_id}" for b in bundles]
     if people:
-        share = sum(1 for b in bundles if is_workload(b)) / len(bundles)
+        share = len(released) / len(bundles)
         return _fail(10 * share, f"release {release.key}: signed by {_listed(people)}", used)
-    signers = sorted({b.signer_subject for b in bundles})
+    if not released:
+        refs = sorted({b.signer_ref or "" for b in bundles})
+        return _fail(
+            0,
+            f"release {release.key}: signed by CI workloads only for {_listed(refs)}, none of "
+            f"the release refs {policy.release_refs!r}",
+            used,
+        )
+    signers = sorted({b.signer_subject for b in released})
     return _pass(f"release {release.key}: signed by CI workloads {_listed(signers)}", used)
 
 

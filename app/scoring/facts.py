@@ -39,6 +39,8 @@ class BundleFact:
     verified: bool
     signer_subject: str
     signer_issuer: str
+    signer_kind: str | None = None  # "workload" or "person", per the receipt's policy
+    signer_ref: str | None = None  # the git ref the certificate says the run was for
 
 
 @dataclass(frozen=True, slots=True)

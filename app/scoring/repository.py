@@ -50,6 +50,8 @@ class BundleRow:
     verified: bool
     signer_subject: str
     signer_issuer: str
+    signer_kind: str | None
+    claims: dict[str, str]
 
     def fact(self) -> BundleFact:
         return BundleFact(
@@ -59,6 +61,10 @@ class BundleRow:
             verified=self.verified,
             signer_subject=self.signer_subject,
             signer_issuer=self.signer_issuer,
+            signer_kind=self.signer_kind,
+            # Source Repository Ref (1.14), else the deprecated GitHub Workflow Ref (1.6).
+            signer_ref=self.claims.get("source_repository_ref")
+            or self.claims.get("github_workflow_ref"),
         )
 
 
@@ -217,6 +223,8 @@ class MaturityRepository:
                 _verified_under(judged_under),
                 VerificationReceipt.signer_subject,
                 VerificationReceipt.signer_issuer,
+                VerificationReceipt.signer_kind,
+                VerificationReceipt.claims,
             )
             .join(Attestation, Attestation.id == AttestationSubject.attestation_id)
             .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_of(Attestation.id))

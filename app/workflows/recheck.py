@@ -42,6 +42,7 @@ from app.attestations.ingest import (
     receipt_from_row,
     receipt_row,
     verify_for_service,
+    with_signer_kind,
 )
 from app.attestations.models import Attestation, VerificationReceipt
 from app.attestations.repository import AttestationRepository
@@ -300,13 +301,14 @@ def _policy_again(
 ) -> Verified:
     """The policy in force applied to a bundle verified under the roots still loaded."""
     policy = judged_under.policy
-    return verify_policy_again(
+    verified = verify_policy_again(
         parsed,
         receipt_from_row(before),
         policy=identity_policy(service, policy),
         policy_digest=policy.digest,
         now=now,
     )
+    return with_signer_kind(verified, parsed, policy)
 
 
 def _refused(

@@ -31,7 +31,9 @@ def upgrade() -> None:
     for table in _TABLES:
         op.add_column(
             table,
-            sa.Column("trust_roots_digest", sa.String(length=71), nullable=False, server_default=""),
+            sa.Column(
+                "trust_roots_digest", sa.String(length=71), nullable=False, server_default=""
+            ),
         )
 
 

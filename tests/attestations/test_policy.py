@@ -1,4 +1,4 @@
-"""Identity policies (app/attestations/policy.py): validation, digest, updates, sigstore form.
+"""Identity policies (app/policy/identities.py): validation, digest, updates, sigstore form.
 
 The sigstore form is checked with real verification: bundles of the local test
 Sigstore verified offline by sigstore-python against ``to_sigstore(policy)``.
@@ -38,6 +38,7 @@ from app.policy.identities import (
     AllowedIdentity,
     IdentityPolicy,
     default_policy_for,
+    matched_identity,
     to_sigstore,
 )
 from app.wire import InputModel
@@ -86,6 +87,15 @@ BAD_POLICIES = {
     "bad-unknown-field-identity.json": ("identities.0.audience", "Extra inputs"),
     "bad-unknown-field-policy.json": ("allow_any_signer", "Extra inputs"),
     "bad-identities-null.json": ("identities", "valid array"),
+    "bad-kind-unknown.json": ("identities.0.kind", "'workload' or 'person'"),
+    "bad-build-trigger-empty.json": ("identities.0.build_trigger", "at least 1 item"),
+    "bad-build-trigger-repeated.json": ("identities.0", "build_trigger lists a trigger twice"),
+    "bad-build-signer-digest-short.json": ("identities.0.build_signer_digest", "match pattern"),
+    "bad-source-repository-id-name.json": ("identities.0.source_repository_id", "match pattern"),
+    "bad-runner-github-hosted-other-issuer.json": (
+        "identities.0",
+        "runner_environment can only be required of GitHub Actions identities",
+    ),
 }
 GOOD_POLICIES = sorted(path.name for path in POLICIES.glob("good-*.json"))
 
@@ -622,3 +632,117 @@ def test_sigstore_username_san_is_matched_by_regex() -> None:
     allowed = identity(issuer=GOOGLE, subject_regex=r"release-bot!acme\.example")
     cert = certificate([username], {FULCIO_ISSUER_V2_OID: utf8_string(GOOGLE)})
     to_sigstore(policy(allowed)).verify(cert)
+
+
+# --- the Fulcio claims an identity may require ------------------------------------------------
+
+# What GitHubClaims.for_workflow certifies for RELEASE's run.
+RUN = {
+    "build_signer_digest": "0123456789abcdef0123456789abcdef01234567",
+    "build_trigger": ("push",),
+    "source_repository_id": "100001",
+    "source_repository_owner_id": "200002",
+    "runner_environment": "github-hosted",
+    "source_repository_visibility": "public",
+}
+# Another value of each, and the words of the refusal.
+OTHER_RUN = {
+    "build_signer_digest": ("f" * 40, "OIDCBuildSignerDigest does not match"),
+    "build_trigger": (("release", "workflow_dispatch"), "build trigger 'push' is not one of"),
+    "source_repository_id": ("100002", "OIDCSourceRepositoryIdentifier does not match"),
+    "source_repository_owner_id": ("200003", "OIDCSourceRepositoryOwnerIdentifier does not"),
+    "runner_environment": ("self-hosted", "OIDCRunnerEnvironment does not match"),
+    "source_repository_visibility": ("private", "OIDCSourceRepositoryVisibility does not match"),
+}
+PULL_REQUEST_TARGET = SignerIdentity.github_workflow(
+    "attestd/demo", ref="refs/heads/main", trigger="pull_request_target"
+)
+BUILD_TRIGGER_OID = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.20")
+LEGACY_TRIGGER_OID = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.2")
+
+
+def test_each_claim_the_run_has_verifies_and_all_of_them_together(verify) -> None:
+    for field, value in RUN.items():
+        verify(policy(GITHUB_DEMO.model_copy(update={field: value})), RELEASE)
+    verify(policy(GITHUB_DEMO.model_copy(update=RUN)), RELEASE)
+
+
+@pytest.mark.parametrize("field", sorted(OTHER_RUN))
+def test_another_value_of_a_claim_is_refused(verify, field: str) -> None:
+    value, reason = OTHER_RUN[field]
+    with pytest.raises(VerificationError, match=re.escape(reason)):
+        verify(policy(GITHUB_DEMO.model_copy(update={field: value})), RELEASE)
+
+
+@pytest.mark.parametrize("field", sorted(RUN))
+def test_a_certificate_without_the_claim_is_refused(field: str) -> None:
+    allowed = GITHUB_DEMO.model_copy(update={field: RUN[field]})
+    with pytest.raises(VerificationError, match=r"does not contain|has no build trigger"):
+        to_sigstore(policy(allowed)).verify(certificate(SAN, ISSUER_V2))
+
+
+def test_pull_request_target_is_refused_unless_the_identity_lists_it(verify) -> None:
+    with pytest.raises(VerificationError, match="'pull_request_target' is refused unless"):
+        verify(policy(GITHUB_DEMO), PULL_REQUEST_TARGET)
+    listed = GITHUB_DEMO.model_copy(update={"build_trigger": ("pull_request_target",)})
+    verify(policy(listed), PULL_REQUEST_TARGET)
+    # Any other trigger needs no list.
+    verify(policy(GITHUB_DEMO), RELEASE)
+
+
+@pytest.mark.parametrize(
+    ("claims", "refused"),
+    [
+        pytest.param({BUILD_TRIGGER_OID: utf8_string("pull_request_target")}, True, id="1.20"),
+        pytest.param({LEGACY_TRIGGER_OID: b"pull_request_target"}, True, id="only-the-old-1.2"),
+        pytest.param(
+            {BUILD_TRIGGER_OID: utf8_string("push"), LEGACY_TRIGGER_OID: b"pull_request_target"},
+            True,
+            id="either-says-so",
+        ),
+        pytest.param({LEGACY_TRIGGER_OID: b"push"}, False, id="old-1.2-push"),
+        pytest.param({}, False, id="no-trigger-claim"),
+    ],
+)
+def test_the_default_refusal_reads_both_trigger_claims(claims, refused: bool) -> None:
+    cert = certificate(SAN, {**ISSUER_V2, **claims})
+    if refused:
+        with pytest.raises(VerificationError, match="pull_request_target"):
+            to_sigstore(policy(GITHUB_DEMO)).verify(cert)
+    else:
+        to_sigstore(policy(GITHUB_DEMO)).verify(cert)
+
+
+def test_a_trigger_list_is_checked_against_both_trigger_claims() -> None:
+    allowed = GITHUB_DEMO.model_copy(update={"build_trigger": ("push",)})
+    agreeing = {BUILD_TRIGGER_OID: utf8_string("push"), LEGACY_TRIGGER_OID: b"push"}
+    to_sigstore(policy(allowed)).verify(certificate(SAN, {**ISSUER_V2, **agreeing}))
+    disagreeing = {BUILD_TRIGGER_OID: utf8_string("push"), LEGACY_TRIGGER_OID: b"issue_comment"}
+    with pytest.raises(VerificationError, match="'issue_comment' is not one of"):
+        to_sigstore(policy(allowed)).verify(certificate(SAN, {**ISSUER_V2, **disagreeing}))
+    garbled = {BUILD_TRIGGER_OID: utf8_string("push"), LEGACY_TRIGGER_OID: b"\xff"}
+    with pytest.raises(VerificationError, match="unreadable certificate"):
+        to_sigstore(policy(allowed)).verify(certificate(SAN, {**ISSUER_V2, **garbled}))
+
+
+def test_new_constraints_left_out_keep_the_digest_and_each_one_given_changes_it() -> None:
+    stored = IdentityPolicy.model_validate_json(load("good-github-default.json"))
+    (fields,) = json.loads(load("good-github-default.json"))["identities"]
+    nulls = dict.fromkeys([*RUN, "kind"])
+    spelled_out = IdentityPolicy.model_validate({"identities": [fields | nulls]})
+    assert policy_digest(spelled_out) == policy_digest(stored)
+    (only,) = stored.identities
+    given = [only.model_copy(update={field: value}) for field, value in RUN.items()]
+    given.append(only.model_copy(update={"kind": "workload"}))
+    digests = {policy_digest(policy(variant)) for variant in given}
+    assert len(digests) == len(given)
+    assert policy_digest(stored) not in digests
+
+
+def test_matched_identity_is_the_first_that_accepts_the_certificate(bundles) -> None:
+    cert = bundles(RELEASE).signing_certificate
+    wrong = identity(issuer=GOOGLE, subject=EMAIL.identity)
+    pinned = GITHUB_DEMO.model_copy(update={"ref": "refs/tags/v1.2.3"})
+    assert matched_identity(policy(wrong, GITHUB_DEMO, pinned), cert) == 1
+    assert matched_identity(policy(pinned, GITHUB_DEMO), cert) == 0
+    assert matched_identity(policy(wrong), cert) is None

@@ -149,6 +149,13 @@ def test_a_github_service_stores_its_default_as_version_1_at_registration(
             "ref": None,
             "ref_regex": None,
             "workflow": None,
+            "kind": None,
+            "build_signer_digest": None,
+            "build_trigger": None,
+            "source_repository_id": None,
+            "source_repository_owner_id": None,
+            "runner_environment": None,
+            "source_repository_visibility": None,
         }
     ]
     assert body["created_by"] == "admin-token"

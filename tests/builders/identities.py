@@ -1,11 +1,13 @@
 """Who signs the builds of acme/payments, as the local test Sigstore certifies them.
 
-Each is a ``SignerIdentity`` for ``tests.sigstore_local``'s bundles, for a run
-at the release tag ``TAG`` and commit ``COMMIT`` of tests/provenance/statements.py
-unless its name says otherwise. ``GENERATOR_IDENTITY`` is the entry of a service
-policy that lets the SLSA generator's reusable workflows sign for acme/payments;
-``REBUILDER_IDENTITY`` and ``REBUILDER_RULE`` let an independent rebuild service
-sign, and trust it as a rebuilder of its own trust domain.
+Each is a ``SignerIdentity`` for ``tests.sigstore_local``'s bundles, for the run
+``RUN_ID`` at the release tag ``TAG`` and commit ``COMMIT`` of
+tests/provenance/statements.py unless its name says otherwise: the run the
+predicates of tests/provenance/predicates describe, so that their certificates
+confirm it. ``GENERATOR_IDENTITY`` is the entry of a service policy that lets the
+SLSA generator's reusable workflows sign for acme/payments; ``REBUILDER_IDENTITY``
+and ``REBUILDER_RULE`` let an independent rebuild service sign, and trust it as a
+rebuilder of its own trust domain.
 """
 
 from __future__ import annotations
@@ -13,39 +15,37 @@ from __future__ import annotations
 import dataclasses
 
 from tests.builders.services import REPOSITORY
-from tests.provenance.statements import COMMIT, GO_BUILDER, TAG
+from tests.provenance.statements import COMMIT, GO_BUILDER, RUN_ID, TAG
 from tests.sigstore_local import GITHUB_ACTIONS_ISSUER, GitHubClaims, SignerIdentity
 
+RELEASE_CLAIMS = GitHubClaims.for_workflow(REPOSITORY, ref=TAG, sha=COMMIT, run_id=RUN_ID)
 # The release workflow on a hosted runner, at the tag: SLSA Build L2 and bound to the source.
-RELEASE = SignerIdentity.github_workflow(REPOSITORY, ref=TAG, sha=COMMIT)
+RELEASE = SignerIdentity.github_workflow(REPOSITORY, ref=TAG, sha=COMMIT, run_id=RUN_ID)
 # The same workflow run from a branch, not a tag.
-BRANCH = SignerIdentity.github_workflow(REPOSITORY, ref="refs/heads/main", sha=COMMIT)
+BRANCH = SignerIdentity.github_workflow(
+    REPOSITORY, ref="refs/heads/main", sha=COMMIT, run_id=RUN_ID
+)
 # The same workflow in a fork: another repository than the service's.
-FORK = SignerIdentity.github_workflow("mallory/payments", ref=TAG, sha=COMMIT)
+FORK = SignerIdentity.github_workflow("mallory/payments", ref=TAG, sha=COMMIT, run_id=RUN_ID)
 # The release workflow on a self-hosted runner: SLSA Build L1 only.
 SELF_HOSTED = dataclasses.replace(
-    RELEASE,
-    github=dataclasses.replace(
-        GitHubClaims.for_workflow(REPOSITORY, ref=TAG, sha=COMMIT),
-        runner_environment="self-hosted",
-    ),
+    RELEASE, github=dataclasses.replace(RELEASE_CLAIMS, runner_environment="self-hosted")
 )
 # The SLSA generator signs as its own reusable workflow, for a run of acme/payments.
 GENERATOR = SignerIdentity(
     identity=GO_BUILDER,
     issuer=GITHUB_ACTIONS_ISSUER,
+    github=dataclasses.replace(RELEASE_CLAIMS, build_signer_uri=GO_BUILDER),
+)
+# An independent rebuild: a reusable workflow of its own (another signer), called by the
+# release workflow, on a self-hosted runner.
+REBUILDER = "https://github.com/acme/payments/.github/workflows/rebuild.yml@" + TAG
+REBUILD = SignerIdentity(
+    identity=REBUILDER,
+    issuer=GITHUB_ACTIONS_ISSUER,
     github=dataclasses.replace(
-        GitHubClaims.for_workflow(REPOSITORY, ref=TAG, sha=COMMIT),
-        build_signer_uri=GO_BUILDER,
+        RELEASE_CLAIMS, build_signer_uri=REBUILDER, runner_environment="self-hosted"
     ),
-)
-# An independent rebuild: another workflow (another signer) on a self-hosted runner.
-REBUILD = SignerIdentity.github_workflow(
-    REPOSITORY, ref=TAG, sha=COMMIT, workflow=".github/workflows/rebuild.yml"
-)
-REBUILD = dataclasses.replace(
-    REBUILD,
-    github=dataclasses.replace(REBUILD.github, runner_environment="self-hosted"),  # type: ignore[arg-type]
 )
 GENERATOR_IDENTITY = {
     "issuer": GITHUB_ACTIONS_ISSUER,

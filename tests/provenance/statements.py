@@ -13,6 +13,8 @@ MALLORY = "https://github.com/mallory/payments"
 TAG = "refs/tags/v1.4.0"
 COMMIT = "5b0a8e6f2d7c41398e1f6a2b9c0d3e4f5a6b7c8d"
 OTHER_COMMIT = "e491e4b2ce5bc76fb103729b61b04d3c46d8a192"
+# The workflow run every predicate names (runDetails.metadata.invocationId, buildInvocationID).
+RUN_ID = 9876543210
 GOOGLE = "https://accounts.google.com"
 
 GENERATOR = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"

@@ -18,7 +18,7 @@ from app.provenance.consistency import (
 )
 from tests.attestations.submissions import register, submit
 from tests.builders.identities import RELEASE
-from tests.provenance.statements import statement
+from tests.provenance.statements import RUN_ID, statement
 from tests.sboms.sbom_files import read as read_sbom
 from tests.sboms.uploads import upload as upload_sbom
 from tests.sigstore_local import SignerIdentity, dsse_bundle
@@ -166,7 +166,10 @@ def test_a_release_whose_sbom_and_provenance_describe_different_builds(
     dependency = document["predicate"]["buildDefinition"]["resolvedDependencies"][0]
     dependency["uri"] = "git+https://github.com/acme/payments@refs/tags/1.4.0"
     signer = SignerIdentity.github_workflow(
-        "acme/payments", ref="refs/tags/1.4.0", sha="5b0a8e6f2d7c41398e1f6a2b9c0d3e4f5a6b7c8d"
+        "acme/payments",
+        ref="refs/tags/1.4.0",
+        sha="5b0a8e6f2d7c41398e1f6a2b9c0d3e4f5a6b7c8d",
+        run_id=RUN_ID,
     )
     response = submit(
         client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=signer)

@@ -25,8 +25,9 @@ from tests.builders.identities import (
     RELEASE,
     SELF_HOSTED,
 )
+from tests.builders.services import REPOSITORY
 from tests.problems import assert_problem
-from tests.provenance.statements import COMMIT, TAG, statement
+from tests.provenance.statements import COMMIT, RUN_ID, TAG, statement
 from tests.sigstore_local import (
     GITHUB_ACTIONS_ISSUER,
     LocalSigstore,
@@ -175,6 +176,54 @@ def test_disagreeing_source_claims_leave_no_source(
     assert any(f.startswith("source-disagreement") for f in provenance["findings"])
 
 
+def test_provenance_naming_another_workflow_than_its_certificate_is_not_bound(
+    client, service, pipeline_headers, local_sigstore
+):
+    """A workflow anyone with push access can start (lint.yml) signs provenance saying the
+    release workflow built the artifact: before, only the source was compared with the
+    certificate, and the provenance was bound. The Build Config URI says lint.yml."""
+    lint = SignerIdentity.github_workflow(
+        REPOSITORY, ref=TAG, sha=COMMIT, run_id=RUN_ID, workflow=".github/workflows/lint.yml"
+    )
+    name = "good-attest-build-provenance-runner.json"
+    forged = submitted(client, pipeline_headers, local_sigstore, name, lint)["provenance"]
+    assert (forged["slsa_level"], forged["source_bound"]) == (2, False)
+    (mismatch,) = [r for r in forged["reasons"] if r.startswith("certificate-")]
+    assert mismatch.startswith(
+        "certificate-mismatch: the provenance's workflow path '.github/workflows/release.yml' "
+        "is not what the certificate's Build Config URI (1.18) says"
+    )
+
+    genuine = submitted(client, pipeline_headers, local_sigstore, name, RELEASE)["provenance"]
+    assert genuine["source_bound"] is True
+    assert not [r for r in genuine["reasons"] if r.startswith("certificate-")]
+
+
+def test_times_written_in_the_tenants_own_job_are_shown_as_claimed(
+    client, service, admin_headers, pipeline_headers, local_sigstore
+):
+    document = statement("good-attest-build-provenance-runner.json")
+    document["predicate"]["runDetails"]["metadata"] |= {
+        "startedOn": "2024-05-20T10:15:30Z",
+        "finishedOn": "2024-05-20T10:19:02Z",
+    }
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
+    assert response.status_code == 201, response.text
+    hosted = response.json()["provenance"]
+    assert (hosted["slsa_level"], hosted["started_on"]) == (2, "2024-05-20T10:15:30Z")
+    assert hosted["claimed"] == ["started_on", "finished_on"]
+
+    # The SLSA generator writes them in a job the tenant cannot change (Build L3).
+    allow(client, admin_headers, GENERATOR_IDENTITY)
+    generator = submitted(
+        client, pipeline_headers, local_sigstore, "good-slsa-generator-v1.json", GENERATOR
+    )["provenance"]
+    assert (generator["slsa_level"], generator["claimed"]) == (3, [])
+    assert generator["finished_on"] == "2024-05-20T10:19:02.125000Z"
+
+
 def test_the_bound_provenance_is_the_artifacts_record(
     client, service, pipeline_headers, auditor_headers, local_sigstore
 ):
@@ -249,7 +298,14 @@ def test_a_builder_the_service_trusts_vouches_for_its_level(
     assert changed.status_code == 200, changed.text
     assert changed.json()["trusted_builders"] == [
         {**HERMETIC_RULE, "id": None, "builder_is_signer": False}
-        | {"signer": {**HERMETIC_RULE["signer"], "subject_regex": None, "runner_environment": None}}
+        | {
+            "signer": {
+                **HERMETIC_RULE["signer"],
+                "subject_regex": None,
+                "runner_environment": None,
+                "kind": None,
+            }
+        }
     ]
 
     document = statement("good-unknown-builder.json")

@@ -21,7 +21,7 @@ from app.policy.builders import (
     trust_map_digest,
 )
 from app.policy.document import ServicePolicyDocument, policy_digest
-from app.policy.identities import GITHUB_ACTIONS_ISSUER
+from app.policy.identities import GITHUB_ACTIONS_ISSUER, GITLAB_ISSUER
 from app.provenance.levels import slsa_level
 from app.provenance.slsa import Provenance, provenance_from_statement
 from tests.provenance.statements import (
@@ -577,6 +577,54 @@ def test_an_entry_granting_less_than_the_hosted_rule() -> None:
     )
     assert result.level == 2
     assert result.entry == trust_map.builders[0]
+
+
+GITLAB_PIPELINE = "https://gitlab.com/acme/payments//.gitlab-ci.yml@refs/tags/v1.4.0"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "runner", "level", "why"),
+    [
+        pytest.param(GITLAB_ISSUER, "gitlab-hosted", 2, "hosted-builder", id="gitlab-com-hosted"),
+        pytest.param(GITLAB_ISSUER, "self-hosted", 1, "self-hosted-runner", id="gitlab-com-own"),
+        pytest.param(GITLAB_ISSUER, None, 1, "runner-unknown", id="gitlab-com-unstated"),
+        pytest.param(GITLAB_ISSUER, "github-hosted", 1, "self-hosted-runner", id="crossed"),
+        pytest.param(
+            "https://gitlab.acme.example", "gitlab-hosted", 1, "not-hosted", id="self-managed"
+        ),
+    ],
+)
+def test_gitlab_coms_own_runners_are_a_hosted_build_platform(
+    issuer: str, runner: str | None, level: int, why: str
+) -> None:
+    claims = {} if runner is None else {"runner_environment": runner}
+    result = slsa_level(read("good-unknown-builder.json"), GITLAB_PIPELINE, issuer, claims)
+    assert result.level == level
+    assert why in slugs(result.reasons)
+
+
+def test_a_self_managed_gitlabs_runners_are_trusted_by_a_trust_map_entry() -> None:
+    issuer = "https://gitlab.acme.example"
+    trust_map = TrustMap.model_validate(
+        {
+            "builders": [
+                entry(
+                    signer={
+                        "issuer": issuer,
+                        "subject_regex": r"https://gitlab\.acme\.example/acme/payments//.+",
+                        "runner_environment": "gitlab-hosted",
+                    },
+                    max_level=2,
+                )
+            ]
+        }
+    )
+    provenance = read("good-unknown-builder.json")
+    hosted = {"runner_environment": "gitlab-hosted"}
+    pipeline = GITLAB_PIPELINE.replace("gitlab.com", "gitlab.acme.example")
+    assert slsa_level(provenance, pipeline, issuer, hosted, trust_map).level == 2
+    own = {"runner_environment": "self-hosted"}
+    assert slsa_level(provenance, pipeline, issuer, own, trust_map).level == 1
 
 
 def test_source_findings_do_not_change_the_level() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -15,7 +13,6 @@ import pytest
 from alembic import command
 from sigstore.verify.policy import Identity
 from sqlalchemy import MetaData, create_engine, inspect, select, text, update
-from sqlalchemy.engine import make_url
 
 from app.attestations.bundles import BundleRejected, parse_bundle
 from app.attestations.trust import load_trust_root
@@ -25,7 +22,7 @@ from app.sboms.contents import SbomContents, Vulnerability
 from app.sboms.extraction import extract
 from app.sboms.loading import load_sbom
 from app.sboms.models import Sbom
-from tests.databases import TEST_DATABASE_URL_VARIABLE
+from tests.databases import migrated_to
 from tests.sboms.sbom_files import read
 from tests.sboms.uploads import upload
 from tests.sigstore_local import DEFAULT_SIGNER, dsse_bundle, statement
@@ -219,24 +216,8 @@ def test_counts_that_could_not_be_read_are_null(
 @pytest.fixture
 def database_at_0006(tmp_path) -> Iterator[str]:
     """A new database migrated as far as revision 0006 only, on the test back end."""
-    server = os.environ.get(TEST_DATABASE_URL_VARIABLE)
-    if not server:
-        url = f"sqlite:///{tmp_path / 'at-0006.db'}"
-        migrate.upgrade(url, "0006")
+    with migrated_to("0006", tmp_path) as url:
         yield url
-        return
-    name = f"attestd_m_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(server).set(database=name).render_as_string(hide_password=False)
-        migrate.upgrade(url, "0006")
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # (label, sboms.format as 0006 stores it, bytes, counts 0007 should find)

@@ -34,9 +34,8 @@ RELEASE: Final = "payments@1.0.0"
 OLDER_RELEASE: Final = "payments@0.9.0"
 DIGEST_A: Final = "sha256:" + "a" * 64
 DIGEST_B: Final = "sha256:" + "b" * 64
-RELEASE_WORKFLOW: Final = (
-    "https://github.com/acme/payments/.github/workflows/release.yml@refs/tags/v1.0.0"
-)
+TAG: Final = "refs/tags/v1.0.0"
+RELEASE_WORKFLOW: Final = f"https://github.com/acme/payments/.github/workflows/release.yml@{TAG}"
 SLSA_GENERATOR: Final = (
     "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/"
     "generator_generic_slsa3.yml@refs/tags/v2.1.0"
@@ -45,11 +44,7 @@ PROVENANCE_PREDICATE: Final = "https://slsa.dev/provenance/v1"
 OPENVEX: Final = "https://openvex.dev/ns/v0.2.0"
 GOOGLE: Final = "https://accounts.google.com"
 PERSON: Final = "alice@acme.example"
-CIRCLECI_ISSUER: Final = "https://oidc.circleci.com/org/4f6b2c1e-8d0a-4a43-9a57-2f1c3b8e7d10"
-CIRCLECI_SUBJECT: Final = (
-    "https://circleci.com/api/v2/projects/5d2f0a3c-1b7e-4c9d-8e6f-0a1b2c3d4e5f/"
-    "pipeline-definitions/9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"
-)
+REBUILDER: Final = "rebuilder@acme-ci.iam.gserviceaccount.com"
 
 # The design's table: the level of each check.
 CATALOGUE_LEVELS: Final = {
@@ -113,8 +108,11 @@ def bundle(
     issuer: str = GITHUB_ACTIONS_ISSUER,
     verified: bool = True,
     predicate_type: str | None = None,
+    kind: str | None = "workload",
+    ref: str | None = TAG,
 ) -> BundleFact:
-    """A message signature, or an attestation when ``predicate_type`` is given."""
+    """A message signature, or an attestation when ``predicate_type`` is given; by a
+    workload at the release tag unless told otherwise."""
     return BundleFact(
         attestation_id=attestation_id,
         kind="signature" if predicate_type is None else "attestation",
@@ -122,11 +120,13 @@ def bundle(
         verified=verified,
         signer_subject=subject,
         signer_issuer=issuer,
+        signer_kind=kind,
+        signer_ref=ref,
     )
 
 
 def person_signature(attestation_id: int = 2) -> BundleFact:
-    return bundle(attestation_id, subject=PERSON, issuer=GOOGLE)
+    return bundle(attestation_id, subject=PERSON, issuer=GOOGLE, kind="person", ref=None)
 
 
 def build(
@@ -487,7 +487,7 @@ def test_workload_identity_github_actions_uri_san_passes() -> None:
     assert result.remediation == ""
 
 
-def test_workload_identity_email_san_from_google_fails() -> None:
+def test_workload_identity_a_persons_signature_fails() -> None:
     result = check(person_signed_service(), "workload-identity")
 
     assert result.status == "fail"
@@ -497,30 +497,40 @@ def test_workload_identity_email_san_from_google_fails() -> None:
     assert result.remediation
 
 
-def test_workload_identity_circleci_org_issuer_passes() -> None:
-    circleci = bundle(subject=CIRCLECI_SUBJECT, issuer=CIRCLECI_ISSUER)
-    facts = service(release(artifacts=(artifact(bundles=(circleci,)),)))
-
-    result = check(facts, "workload-identity")
-
-    assert result.status == "pass"
-    assert CIRCLECI_SUBJECT in result.detail
-
-
 @pytest.mark.parametrize(
-    ("subject", "issuer"),
+    ("signer", "status"),
     [
-        pytest.param(PERSON, GITHUB_ACTIONS_ISSUER, id="e-mail from a CI issuer"),
-        pytest.param(CIRCLECI_SUBJECT, "https://oidc.circleci.com/", id="circleci outside /org/"),
-        pytest.param(RELEASE_WORKFLOW, "https://ci.acme.example", id="unknown issuer"),
+        pytest.param(
+            bundle(kind="person"), "fail", id="a GitHub workflow the policy calls a person"
+        ),
+        pytest.param(bundle(kind=None), "fail", id="a receipt that states no kind"),
+        pytest.param(
+            bundle(subject=REBUILDER, issuer=GOOGLE, kind="workload", ref=None),
+            "pass",
+            id="a build service's e-mail account the policy calls a workload",
+        ),
     ],
 )
-def test_workload_identity_needs_a_uri_san_from_a_ci_issuer(subject: str, issuer: str) -> None:
-    facts = service(
-        release(artifacts=(artifact(bundles=(bundle(subject=subject, issuer=issuer),)),))
-    )
+def test_workload_identity_reads_the_kind_the_receipt_states_not_the_issuer(
+    signer: BundleFact, status: str
+) -> None:
+    facts = service(release(artifacts=(artifact(bundles=(signer,)),)))
 
-    assert check(facts, "workload-identity").status == "fail"
+    assert check(facts, "workload-identity").status == status
+
+
+def test_workload_identity_counts_no_signer_from_another_ref_than_the_release_refs() -> None:
+    on_main = bundle(ref="refs/heads/main")
+    only_main = service(release(artifacts=(artifact(bundles=(on_main,), builds=()),)))
+    also_tagged = service(release(artifacts=(artifact(bundles=(on_main, bundle(4))),)))
+
+    refused = check(only_main, "workload-identity")
+    assert (refused.status, refused.score) == ("fail", 0.0)
+    assert "only for refs/heads/main, none of the release refs 'refs/tags/.+'" in refused.detail
+    # A branch signature does not count, neither for nor against: the tag's signers decide.
+    assert check(also_tagged, "workload-identity").status == "pass"
+    # The policy's release refs say which refs release.
+    assert check(only_main, "workload-identity", release_refs="refs/heads/main").status == "pass"
 
 
 def test_workload_identity_ignores_unverified_bundles() -> None:
@@ -1086,7 +1096,11 @@ def test_policy_defaults() -> None:
 
     assert document.effective_environments == {"production": 4, "staging": 2}
     assert document.maturity() == MaturityPolicy(
-        min_sbom_quality=6.0, coverage_window=timedelta(days=30), weights={}, quorum=2
+        min_sbom_quality=6.0,
+        coverage_window=timedelta(days=30),
+        weights={},
+        quorum=2,
+        release_refs="refs/tags/.+",
     )
     document.effective_environments["production"] = 0
     assert DEFAULT_ENVIRONMENTS == {"production": 4, "staging": 2}
@@ -1100,6 +1114,7 @@ def test_policy_fields_reach_the_rules() -> None:
             "coverage_window_days": 365,
             "check_weights": {"sbom-present": 0, "score-trend": 2.5},
             "reproducibility_quorum": 3,
+            "release_refs": r"refs/tags/v\d+\.\d+\.\d+",
         }
     )
 
@@ -1109,6 +1124,7 @@ def test_policy_fields_reach_the_rules() -> None:
         coverage_window=timedelta(days=365),
         weights={"sbom-present": 0.0, "score-trend": 2.5},
         quorum=3,
+        release_refs=r"refs/tags/v\d+\.\d+\.\d+",
     )
 
 
