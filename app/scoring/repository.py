@@ -14,6 +14,7 @@ from app.artifacts.models import Artifact
 from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.provenance.models import Provenance, ProvenanceCheck
 from app.sboms.models import Sbom
+from app.sboms.profiles import Measures
 from app.scoring.facts import BuildFact, BundleFact, SbomFact
 from app.scoring.models import MaturitySnapshot, PolicyException
 from app.services.models import Service
@@ -27,6 +28,7 @@ class SbomRow:
     signed: bool
     vulnerability_count: int | None
     unanalyzed_vulnerability_count: int | None
+    minimum_elements: dict[str, Any] | None
 
     def fact(self) -> SbomFact:
         return SbomFact(
@@ -35,6 +37,7 @@ class SbomRow:
             signed=self.signed,
             vulnerability_count=self.vulnerability_count,
             unanalyzed_vulnerability_count=self.unanalyzed_vulnerability_count,
+            elements=Measures.from_json(self.minimum_elements),
         )
 
 
@@ -184,6 +187,7 @@ class MaturityRepository:
                 Sbom.attestation_id.is_not(None),
                 Sbom.vulnerability_count,
                 Sbom.unanalyzed_vulnerability_count,
+                Sbom.minimum_elements,
             )
             .where(Sbom.artifact_id.in_(sorted(artifact_ids)))
             .order_by(Sbom.id)
