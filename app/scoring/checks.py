@@ -215,8 +215,8 @@ def sbom_quality(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Out
     if lowest < threshold:
         problems.insert(
             0,
-            f"the newest SBOM of {lowest_digest} scores {lowest:.1f}/10, the policy asks "
-            f"for {threshold:.1f}",
+            f"the newest SBOM of {lowest_digest} scores {lowest:.1f}/10 (the policy asks "
+            f"for {threshold:.1f})",
         )
     if problems:
         return _fail(score, f"release {release.key}: {_listed(problems)}", used)

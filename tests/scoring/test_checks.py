@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from app.policy.document import ServicePolicyDocument, policy_digest
 from app.policy.identities import GITHUB_ACTIONS_ISSUER, AllowedIdentity, IdentityPolicy
 from app.policy.maturity import CHECK_LEVELS, DEFAULT_ENVIRONMENTS, MaturityPolicy, SbomProfile
-from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
 from app.sboms.profiles import COMPONENT_ELEMENTS, DOCUMENT_ELEMENTS, Measures
+from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
 from app.scoring.facts import (
     ArtifactFacts,
     BuildFact,
