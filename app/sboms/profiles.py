@@ -91,7 +91,6 @@ element when it is an end of a relationship or is declared to depend on nothing.
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 from collections.abc import Mapping
@@ -102,7 +101,7 @@ from typing import Any, Final, TypeGuard
 from app.policy.maturity import SbomProfile
 from app.sboms.contents import Component, SbomContents
 from app.sboms.formats import SbomFormat
-from app.sboms.quality import any_said, is_date_time, said
+from app.sboms.quality import Level, any_said, is_date_time, said
 
 _NO_ASSERTION = "NOASSERTION"
 _SHA512_HEX = 128
@@ -137,42 +136,37 @@ _BSI_SPDX: Final = (2, 2)
 _BSI_CYCLONEDX: Final = (1, 5)
 
 
-class Scope(enum.StrEnum):
-    DOCUMENT = "document"
-    COMPONENT = "component"
-
-
 @dataclass(frozen=True, slots=True)
 class Element:
     """One element a profile can require, and how its absence is put in a reason."""
 
     id: str
-    scope: Scope
+    scope: Level  # an element of the document, or of each component
     what: str  # "a version": "12 of 48 components carry a version"
 
 
 ELEMENTS: Final[Mapping[str, Element]] = {
     element.id: element
     for element in (
-        Element("author", Scope.DOCUMENT, "an author"),
-        Element("timestamp", Scope.DOCUMENT, "a date-time timestamp"),
-        Element("tool-name", Scope.DOCUMENT, "the name of the tool that generated it"),
-        Element("generation-context", Scope.DOCUMENT, "a generation context (lifecycle phase)"),
-        Element("sbom-creator", Scope.DOCUMENT, "an e-mail address or URL of its creator"),
-        Element("format-version", Scope.DOCUMENT, "CycloneDX 1.5+ or SPDX 2.2.1+ as its format"),
-        Element("software-producer", Scope.COMPONENT, "a supplier (software producer)"),
-        Element("component-name", Scope.COMPONENT, "a name"),
-        Element("component-version", Scope.COMPONENT, "a version"),
-        Element("software-identifier", Scope.COMPONENT, "a valid purl or a CPE"),
-        Element("component-hash", Scope.COMPONENT, "a SHA-256 or stronger hash"),
-        Element("component-hash-sha512", Scope.COMPONENT, "a SHA-512 hash"),
-        Element("license", Scope.COMPONENT, "a license"),
-        Element("dependency-relationships", Scope.COMPONENT, "a dependency relationship"),
-        Element("component-creator", Scope.COMPONENT, "an e-mail address or URL of its creator"),
-        Element("filename", Scope.COMPONENT, "a filename"),
-        Element("executable-property", Scope.COMPONENT, "the executable property"),
-        Element("archive-property", Scope.COMPONENT, "the archive property"),
-        Element("structured-property", Scope.COMPONENT, "the structured property"),
+        Element("author", Level.DOCUMENT, "an author"),
+        Element("timestamp", Level.DOCUMENT, "a date-time timestamp"),
+        Element("tool-name", Level.DOCUMENT, "the name of the tool that generated it"),
+        Element("generation-context", Level.DOCUMENT, "a generation context (lifecycle phase)"),
+        Element("sbom-creator", Level.DOCUMENT, "an e-mail address or URL of its creator"),
+        Element("format-version", Level.DOCUMENT, "CycloneDX 1.5+ or SPDX 2.2.1+ as its format"),
+        Element("software-producer", Level.COMPONENT, "a supplier (software producer)"),
+        Element("component-name", Level.COMPONENT, "a name"),
+        Element("component-version", Level.COMPONENT, "a version"),
+        Element("software-identifier", Level.COMPONENT, "a valid purl or a CPE"),
+        Element("component-hash", Level.COMPONENT, "a SHA-256 or stronger hash"),
+        Element("component-hash-sha512", Level.COMPONENT, "a SHA-512 hash"),
+        Element("license", Level.COMPONENT, "a license"),
+        Element("dependency-relationships", Level.COMPONENT, "a dependency relationship"),
+        Element("component-creator", Level.COMPONENT, "an e-mail address or URL of its creator"),
+        Element("filename", Level.COMPONENT, "a filename"),
+        Element("executable-property", Level.COMPONENT, "the executable property"),
+        Element("archive-property", Level.COMPONENT, "the archive property"),
+        Element("structured-property", Level.COMPONENT, "the structured property"),
     )
 }
 
@@ -320,7 +314,7 @@ def _missing(measures: Measures, spec: Profile, share: float) -> list[str]:
     needed = min(total, math.ceil(share * total - 1e-9))
     needs = f"{spec.id} needs {_percent(share)} %"
     if measures.primary is None and any(
-        ELEMENTS[element].scope is Scope.COMPONENT for element in spec.elements
+        ELEMENTS[element].scope is Level.COMPONENT for element in spec.elements
     ):
         reasons.append(
             "primary-component: the SBOM describes no primary component (CycloneDX "
@@ -328,7 +322,7 @@ def _missing(measures: Measures, spec: Profile, share: float) -> list[str]:
         )
     for element_id in spec.elements:
         element = ELEMENTS[element_id]
-        if element.scope is Scope.DOCUMENT:
+        if element.scope is Level.DOCUMENT:
             if not measures.document[element_id]:
                 reasons.append(f"{element_id}: the SBOM lacks {element.what}")
             continue
@@ -416,8 +410,8 @@ def _bsi_properties(properties: tuple[tuple[str, str], ...]) -> tuple[bool, ...]
 
 
 # The elements of each scope in ``ELEMENTS`` order, the order ``_carried`` measures them in.
-COMPONENT_ELEMENTS: Final = tuple(e.id for e in ELEMENTS.values() if e.scope is Scope.COMPONENT)
-DOCUMENT_ELEMENTS: Final = tuple(e.id for e in ELEMENTS.values() if e.scope is Scope.DOCUMENT)
+COMPONENT_ELEMENTS: Final = tuple(e.id for e in ELEMENTS.values() if e.scope is Level.COMPONENT)
+DOCUMENT_ELEMENTS: Final = tuple(e.id for e in ELEMENTS.values() if e.scope is Level.DOCUMENT)
 _COMPONENT_IDS: Final = frozenset(COMPONENT_ELEMENTS)
 _DOCUMENT_IDS: Final = frozenset(DOCUMENT_ELEMENTS)
 

@@ -34,6 +34,7 @@ from app.sboms.profiles import (
     measure,
 )
 from app.sboms.quality import score
+from tests.builders.sbom_contents import BSI_PROPERTIES, component
 from tests.builders.services import SERVICE
 from tests.databases import column_names, database_at, sbom_columns, store_sboms
 from tests.sboms.sbom_files import read
@@ -44,31 +45,6 @@ SHARE = 0.95
 CDX_JSON = "application/vnd.cyclonedx+json"
 CDX_XML = "application/vnd.cyclonedx+xml"
 SPDX_JSON = "application/spdx+json"
-BSI = {
-    "bsi:component:executable": "non-executable",
-    "bsi:component:archive": "archive",
-    "bsi:component:structured": "structured",
-}
-
-
-def component(ref: str, **changes: object) -> Component:
-    """A component carrying every element of every profile; ``changes`` take some away."""
-    full = Component(
-        ref=ref,
-        name=f"pkg-{ref}",
-        version="1.0.0",
-        type="library",
-        purl=f"pkg:pypi/pkg-{ref}@1.0.0",
-        purl_valid=True,
-        cpe=None,
-        supplier="Example Corp",
-        licenses=("MIT",),
-        hashes=(("SHA-256", "ab" * 32), SHA512),
-        contacts=("security@example.com",),
-        filename=f"pkg_{ref}-1.0.0.whl",
-        properties=tuple(BSI.items()),
-    )
-    return dataclasses.replace(full, **changes)
 
 
 def contents(
@@ -197,12 +173,16 @@ COMPONENT_TAKEN_AWAY = {
     "component-creator": {"contacts": ("Example Corp",)},
     "filename": {"filename": None},
     "executable-property": {
-        "properties": tuple({**BSI, "bsi:component:executable": "yes"}.items())
+        "properties": tuple({**BSI_PROPERTIES, "bsi:component:executable": "yes"}.items())
     },
     "archive-property": {
-        "properties": tuple((k, v) for k, v in BSI.items() if k != "bsi:component:archive")
+        "properties": tuple(
+            (k, v) for k, v in BSI_PROPERTIES.items() if k != "bsi:component:archive"
+        )
     },
-    "structured-property": {"properties": tuple({**BSI, "bsi:component:structured": ""}.items())},
+    "structured-property": {
+        "properties": tuple({**BSI_PROPERTIES, "bsi:component:structured": ""}.items())
+    },
 }
 # Taking away a hash of SHA-256 strength takes away the SHA-512 one too.
 IMPLIED = {"component-hash": ("component-hash-sha512",)}
@@ -345,7 +325,7 @@ def test_a_component_depended_on_is_in_the_graph_but_the_primary_must_declare_it
     )
 
 
-# --- hashes, contacts, BSI properties and format -----------------------------------------------
+# --- hashes, contacts, BSI properties and format ---------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -522,7 +502,7 @@ BSI_CDX_JSON = {
             "hashes": [{"alg": "SHA-512", "content": "5e" * 64}],
             "properties": [
                 {"name": "bsi:component:filename", "value": "app-2.0.tar.gz"},
-                *({"name": name, "value": value} for name, value in BSI.items()),
+                *({"name": name, "value": value} for name, value in BSI_PROPERTIES.items()),
                 {"name": "acme:team", "value": "payments"},
             ],
         },
@@ -532,7 +512,9 @@ BSI_CDX_JSON = {
 
 
 def _bsi_xml() -> bytes:
-    props = "".join(f'<property name="{name}">{value}</property>' for name, value in BSI.items())
+    props = "".join(
+        f'<property name="{name}">{value}</property>' for name, value in BSI_PROPERTIES.items()
+    )
     return (
         '<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">'
         "<metadata><timestamp>2025-01-31T12:00:00Z</timestamp>"
@@ -565,7 +547,10 @@ def test_a_cyclonedx_sbom_can_meet_bsi_tr_03183_2(content_type: str, body: bytes
     assert sbom.primary is not None
     assert sbom.primary.contacts == ("https://example.com",)
     assert sbom.primary.filename == "app-2.0.tar.gz"
-    assert sbom.primary.properties == (("bsi:component:filename", "app-2.0.tar.gz"), *BSI.items())
+    assert sbom.primary.properties == (
+        ("bsi:component:filename", "app-2.0.tar.gz"),
+        *BSI_PROPERTIES.items(),
+    )
     assert (sbom.leaves, sbom.complete, sbom.creator_contacts) == (
         ("app",),
         True,
