@@ -189,8 +189,7 @@ def _cyclonedx_component(component: dict[str, Any]) -> Component:
     get = component.get
     purl, purl_valid, purl_key, purl_version = _purl(get("purl"))
     supplier = get("supplier")
-    manufacturer, authors, author = get("manufacturer"), get("authors"), get("author")
-    properties = get("properties")
+    bsi = _bsi_properties(properties) if (properties := get("properties")) else ()
     return Component(
         ref=_text(get("bom-ref")),
         name=str(get("name") or ""),
@@ -205,20 +204,25 @@ def _cyclonedx_component(component: dict[str, Any]) -> Component:
         or _text(get("publisher")),
         licenses=_cyclonedx_licenses(get("licenses")),
         hashes=_hashes(get("hashes"), "alg", "content"),
-        contacts=(
-            _unique(
-                [
-                    *_entity_contacts(supplier),
-                    *_entity_contacts(manufacturer),  # 1.6
-                    *_people_contacts(authors),  # 1.6
-                    *([author] if isinstance(author, str) else []),
-                ]
-            )
-            if supplier or manufacturer or authors or author
-            else ()
-        ),
-        filename=_bsi_filename(properties) if properties else None,
-        properties=_bsi_properties(properties) if properties else (),
+        contacts=_component_contacts(supplier, get("manufacturer"), get("authors"), get("author")),
+        filename=next((value for name, value in bsi if name == _BSI_FILENAME), None),
+        properties=bsi,
+    )
+
+
+def _component_contacts(
+    supplier: Any, manufacturer: Any, authors: Any, author: Any
+) -> tuple[str, ...]:
+    """The URLs and e-mail addresses of a component's supplier, manufacturer and authors."""
+    if not (supplier or manufacturer or authors or author):
+        return ()  # most components: nothing to read
+    return _unique(
+        [
+            *_entity_contacts(supplier),
+            *_entity_contacts(manufacturer),  # 1.6
+            *_people_contacts(authors),  # 1.6
+            *([author] if isinstance(author, str) else []),  # 1.2-1.5: free text
+        ]
     )
 
 
@@ -244,13 +248,6 @@ def _bsi_properties(properties: Any) -> tuple[tuple[str, str], ...]:
         and name.startswith(_BSI_PROPERTY_PREFIX)
         and isinstance(value := _dict(entry).get("value"), str)
     )
-
-
-def _bsi_filename(properties: Any) -> str | None:
-    for name, value in _bsi_properties(properties):
-        if name == _BSI_FILENAME:
-            return value
-    return None
 
 
 def _cyclonedx_licenses(choices: Any) -> tuple[str, ...]:
@@ -573,7 +570,7 @@ def _spdx_contact(entity: Any) -> str | None:
     if not isinstance(entity, str):
         return None
     found = _SPDX_CONTACT.search(entity)
-    return found.group(1).strip() or None if found else None
+    return (found.group(1).strip() or None) if found else None
 
 
 def _spdx(document: dict[str, Any]) -> SbomContents:

@@ -44,10 +44,11 @@ The profiles (``PROFILES``), and the texts they follow:
     dependencies, associated licences, a SHA-512 hash of the deployable component,
     and the executable, archive and structured properties, written in CycloneDX as
     BSI's ``bsi:component:*`` properties). Not judged: the additional fields of 5.3,
-    required only "if they exist", which an SBOM cannot show. SPDX 2.x has no field
-    for the three properties, so an SPDX SBOM does not meet this profile. Version
-    2.1.0 (2025-08-20) accepts only CycloneDX 1.6 and SPDX 3.0.1, which attestd does
-    not read, so this profile follows 2.0.0.
+    required only "if they exist", which an SBOM cannot show, and whether licences are
+    written as SPDX identifiers (any licence counts, as for the other profiles). SPDX
+    2.x has no field for the three properties, so an SPDX SBOM does not meet this
+    profile. Version 2.1.0 (2025-08-20) accepts only CycloneDX 1.6 and SPDX 3.0.1,
+    which attestd does not read, so this profile follows 2.0.0.
 
 How each element is measured (``ELEMENTS`` holds the same, in order):
 

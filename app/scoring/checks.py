@@ -221,12 +221,12 @@ def sbom_quality(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Out
     if problems:
         return _fail(score, f"release {release.key}: {_listed(problems)}", used)
     profile = policy.sbom_profile("sbom-quality")
-    meets = f" and meets {profile}" if profile else ""
+    meets = f"meets {profile} and " if profile else ""
     return Outcome(
         "pass",
         round(min(10.0, lowest), 1),
-        f"release {release.key}: the newest SBOM of each artifact scores {lowest:.1f}/10 at "
-        f"least{meets}, the policy asks for {threshold:.1f}",
+        f"release {release.key}: the newest SBOM of each artifact {meets}scores "
+        f"{lowest:.1f}/10 at least (the policy asks for {threshold:.1f})",
         tuple(used),
     )
 

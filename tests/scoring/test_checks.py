@@ -501,7 +501,7 @@ def test_sbom_quality_fails_an_sbom_missing_an_element_of_the_level_2_profile() 
     assert "software-identifier: the primary component lacks a valid purl" in result.detail
     assert result.evidence == ("sbom:1",)
     assert check(service(), "sbom-quality").detail.endswith(
-        "scores 10.0/10 at least and meets ntia-2021, the policy asks for 6.0"
+        "meets ntia-2021 and scores 10.0/10 at least (the policy asks for 6.0)"
     )
 
 
@@ -520,7 +520,7 @@ def test_the_profile_each_level_requires_comes_from_the_policy() -> None:
     assert "does not meet cisa-2025" in stricter.detail
     # A level the policy leaves out requires no profile.
     assert check(unhashed, "sbom-quality", sbom_profiles={"4": "cisa-2025"}).detail.endswith(
-        "scores 10.0/10 at least, the policy asks for 6.0"
+        "artifact scores 10.0/10 at least (the policy asks for 6.0)"
     )
     lenient = check(unhashed, "sbom-minimum-elements", sbom_profiles={"2": "ntia-2021"})
     assert (lenient.status, lenient.evidence) == ("not_applicable", ())

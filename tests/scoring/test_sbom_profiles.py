@@ -226,7 +226,7 @@ def test_a_wrong_profile_rule_is_refused_with_its_reason_and_stores_nothing(
     )
 
     problem = assert_problem(response, 422, "invalid-request")
-    assert any(message in error["message"] for error in problem["errors"]), problem
+    assert any(message in reason for reason in problem["reasons"]), problem
     after = payments.client.get(f"/v1/services/{SERVICE}/policy", headers=payments.admin).json()
     assert after == before
 
