@@ -9,16 +9,19 @@ another's rows.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 
 from app.db import migrate
@@ -101,9 +104,12 @@ def build_template(directory: Path) -> SqliteTemplate | PostgresTemplate:
     return SqliteTemplate.build(directory)
 
 
+# --- databases at an older revision, for the tests of a migration ----------------------------
+
+
 @contextmanager
-def migrated_to(revision: str, directory: Path) -> Iterator[str]:
-    """The URL of a new database migrated as far as ``revision`` only, on the test back end."""
+def database_at(revision: str, directory: Path) -> Iterator[str]:
+    """A new database migrated as far as ``revision`` only, on the test back end; its URL."""
     server = os.environ.get(TEST_DATABASE_URL_VARIABLE)
     if not server:
         url = f"sqlite:///{directory / f'at-{revision}.db'}"
@@ -122,3 +128,84 @@ def migrated_to(revision: str, directory: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def store_sboms(url: str, documents: Sequence[tuple[str, str, bytes]]) -> dict[str, int]:
+    """One service, one artifact, and an SBOM with its blob for each (label, format, bytes).
+
+    Written with the tables as the database has them, so it stores what an older revision
+    stored; the SBOM ids by label.
+    """
+    engine = create_engine(url)
+    tables = MetaData()
+    tables.reflect(engine, only=["services", "artifacts", "blobs", "sboms"])
+    services, artifacts, blobs, sboms = (
+        tables.tables[name] for name in ("services", "artifacts", "blobs", "sboms")
+    )
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    ids = {}
+    try:
+        with engine.begin() as connection:
+            (service_id,) = connection.execute(
+                services.insert().values(
+                    name="payments",
+                    repository="https://github.com/acme/payments",
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key
+            (artifact_id,) = connection.execute(
+                artifacts.insert().values(
+                    digest="sha256:" + "a" * 64, service_id=service_id, created_at=now
+                )
+            ).inserted_primary_key
+            for label, sbom_format, body in documents:
+                digest = "sha256:" + hashlib.sha256(body).hexdigest()
+                connection.execute(
+                    blobs.insert().values(
+                        digest=digest,
+                        size=len(body),
+                        media_type="application/octet-stream",
+                        content=body,
+                        created_at=now,
+                    )
+                )
+                (ids[label],) = connection.execute(
+                    sboms.insert().values(
+                        digest=digest,
+                        artifact_id=artifact_id,
+                        format=sbom_format,
+                        spec_version="1.6",
+                        component_count=2,
+                        dependency_count=0,
+                        invalid_purl_count=0,
+                        quality_score=5.0,
+                        quality={},
+                        subject_digests=[],
+                        uploaded_by="pipeline",
+                        audit_index=0,
+                        created_at=now,
+                    )
+                ).inserted_primary_key
+    finally:
+        engine.dispose()
+    return ids
+
+
+def sbom_columns(url: str) -> dict[int, dict[str, Any]]:
+    """Every stored SBOM's columns, by id."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT * FROM sboms")).mappings().all()
+    finally:
+        engine.dispose()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def column_names(url: str, table: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()

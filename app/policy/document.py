@@ -13,8 +13,8 @@ policy stored before a field existed does not change:
 * ``release_refs``: the git refs a release is built from (default: any tag);
 * ``reproducibility_quorum``: distinct trust domains whose builds must agree
   on a release's digest for it to be reproducible (default 2);
-* ``environments``, ``min_sbom_quality``, ``coverage_window_days`` and
-  ``check_weights``: the maturity rules.
+* ``environments``, ``min_sbom_quality``, ``sbom_profiles``, ``sbom_component_share``,
+  ``coverage_window_days`` and ``check_weights``: the maturity rules.
 
 The stored form is ``model_dump(mode="json", exclude_none=True)``;
 ``canonical_policy`` is its RFC 8785 canonical JSON, the exact bytes
@@ -35,11 +35,14 @@ from app.policy.builders import DEFAULT_TRUST_MAP, MAX_BUILDERS, TrustedBuilderR
 from app.policy.identities import IdentityPolicy, Kind, RefRegex, default_kind
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
+    DEFAULT_SBOM_COMPONENT_SHARE,
     CheckWeights,
     CoverageWindowDays,
     Environments,
     MaturityPolicy,
     MinSbomQuality,
+    SbomComponentShare,
+    SbomProfiles,
     maturity_policy,
 )
 
@@ -79,6 +82,16 @@ class ServicePolicyDocument(IdentityPolicy):
     )
     min_sbom_quality: MinSbomQuality | None = Field(
         default=None, description="SBOM quality (0-10) that level 2 asks for; default 6.0."
+    )
+    sbom_profiles: SbomProfiles | None = Field(
+        default=None,
+        description="SBOM profile required at each level (2 and 4); default ntia-2021 at "
+        "level 2 and cisa-2025 at level 4.",
+    )
+    sbom_component_share: SbomComponentShare | None = Field(
+        default=None,
+        description="Share (0-1] of an SBOM's components that must carry each component "
+        f"element of a profile; default {DEFAULT_SBOM_COMPONENT_SHARE}.",
     )
     coverage_window_days: CoverageWindowDays | None = Field(
         default=None,
@@ -146,6 +159,8 @@ class ServicePolicyDocument(IdentityPolicy):
             check_weights=self.check_weights,
             quorum=self.effective_quorum,
             release_refs=self.effective_release_refs,
+            sbom_profiles=self.sbom_profiles,
+            sbom_component_share=self.sbom_component_share,
         )
 
     @property

@@ -12,6 +12,12 @@ digest):
 * ``environments``: the maturity level a deploy to each environment needs
   (default: production 4, staging 2); the gate refuses environments not listed;
 * ``min_sbom_quality``: the SBOM quality (0-10) level 2 asks for (default 6.0);
+* ``sbom_profiles``: the SBOM profile (``SbomProfile``) each level requires, by level
+  (default: ``ntia-2021`` at level 2, ``cisa-2025`` at level 4). Only the levels with an
+  SBOM profile check take one (``SBOM_PROFILE_CHECKS``): a profile named for another
+  level would be a requirement nothing enforces;
+* ``sbom_component_share``: the share of an SBOM's components that must carry each
+  component element of a profile (default 0.95);
 * ``coverage_window_days``: how far back coverage, reproducibility and the score
   trend look (default 30 days);
 * ``check_weights``: the weight of a check in the score, by check id (default by
@@ -21,8 +27,9 @@ digest):
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Annotated, Final
@@ -53,6 +60,7 @@ CHECK_LEVELS: Final[Mapping[str, int]] = MappingProxyType(
         "build-level-3": 4,
         "subjects-consistent": 4,
         "exceptions-controlled": 4,
+        "sbom-minimum-elements": 4,
         "vex-present": 4,
         "reproducible": 5,
         "few-exceptions": 5,
@@ -62,6 +70,24 @@ CHECK_LEVELS: Final[Mapping[str, int]] = MappingProxyType(
     }
 )
 DEFAULT_LEVEL_WEIGHTS: Final = {1: 5.0, 2: 4.0, 3: 3.0, 4: 2.0, 5: 1.0}
+
+
+class SbomProfile(enum.StrEnum):
+    """An SBOM profile: a named set of minimum elements an SBOM must carry (docs/sboms.md)."""
+
+    NTIA_2021 = "ntia-2021"
+    CISA_2025 = "cisa-2025"
+    BSI_TR_03183_2 = "bsi-tr-03183-2"
+
+
+# The checks that judge an SBOM profile, by the level they belong to.
+SBOM_PROFILE_CHECKS: Final[Mapping[int, str]] = MappingProxyType(
+    {CHECK_LEVELS[check]: check for check in ("sbom-quality", "sbom-minimum-elements")}
+)
+DEFAULT_SBOM_PROFILES: Final[Mapping[int, SbomProfile]] = MappingProxyType(
+    {2: SbomProfile.NTIA_2021, 4: SbomProfile.CISA_2025}
+)
+DEFAULT_SBOM_COMPONENT_SHARE: Final = 0.95
 
 DEFAULT_ENVIRONMENTS: Final = {"production": 4, "staging": 2}
 DEFAULT_ENVIRONMENT: Final = "production"
@@ -99,12 +125,32 @@ def _some_environment(environments: Mapping[str, int]) -> Mapping[str, int]:
     return environments
 
 
+def _profile_checked_levels(profiles: Mapping[int, SbomProfile]) -> Mapping[int, SbomProfile]:
+    if not profiles:
+        raise ValueError("name at least one level's SBOM profile, or send null for the defaults")
+    unchecked = sorted(set(profiles) - SBOM_PROFILE_CHECKS.keys())
+    if unchecked:
+        checked = ", ".join(
+            f"level {level} ({name})" for level, name in SBOM_PROFILE_CHECKS.items()
+        )
+        raise ValueError(
+            f"no check judges an SBOM profile at level {', '.join(map(str, unchecked))}; "
+            f"profiles apply at {checked}"
+        )
+    return profiles
+
+
 Environments = Annotated[
     dict[EnvironmentName, RequiredLevel],
     Field(max_length=MAX_ENVIRONMENTS),
     AfterValidator(_some_environment),
 ]
 MinSbomQuality = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+SbomProfiles = Annotated[
+    dict[Annotated[int, Field(ge=1, le=MAX_LEVEL)], SbomProfile],
+    AfterValidator(_profile_checked_levels),
+]
+SbomComponentShare = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 CoverageWindowDays = Annotated[int, Field(ge=1, le=MAX_COVERAGE_WINDOW_DAYS, strict=True)]
 CheckWeights = Annotated[
     dict[str, Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]],
@@ -121,10 +167,18 @@ class MaturityPolicy:
     weights: Mapping[str, float]
     quorum: int
     release_refs: str  # git refs releases are built from: a signer elsewhere is no release's
+    sbom_profiles: Mapping[int, SbomProfile] = field(
+        default_factory=lambda: dict(DEFAULT_SBOM_PROFILES)
+    )
+    sbom_component_share: float = DEFAULT_SBOM_COMPONENT_SHARE
 
     def weight(self, check_id: str) -> float:
         """The weight of a check in the score: the policy's, else its level's default."""
         return self.weights.get(check_id, default_weight(check_id))
+
+    def sbom_profile(self, check_id: str) -> SbomProfile | None:
+        """The SBOM profile the policy requires at the level of ``check_id``, if any."""
+        return self.sbom_profiles.get(CHECK_LEVELS[check_id])
 
 
 def maturity_policy(
@@ -134,6 +188,8 @@ def maturity_policy(
     check_weights: Mapping[str, float] | None,
     quorum: int,
     release_refs: str,
+    sbom_profiles: Mapping[int, SbomProfile] | None = None,
+    sbom_component_share: float | None = None,
 ) -> MaturityPolicy:
     """The rules the checks apply, defaults filled in."""
     return MaturityPolicy(
@@ -150,4 +206,8 @@ def maturity_policy(
         weights=dict(check_weights or {}),
         quorum=quorum,
         release_refs=release_refs,
+        sbom_profiles=dict(DEFAULT_SBOM_PROFILES if sbom_profiles is None else sbom_profiles),
+        sbom_component_share=(
+            DEFAULT_SBOM_COMPONENT_SHARE if sbom_component_share is None else sbom_component_share
+        ),
     )

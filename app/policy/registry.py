@@ -170,6 +170,8 @@ def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) ->
         reproducibility_quorum=current.policy.effective_quorum,
         environments=current.policy.effective_environments,
         min_sbom_quality=maturity.min_sbom_quality,
+        sbom_profiles=dict(maturity.sbom_profiles),
+        sbom_component_share=maturity.sbom_component_share,
         coverage_window_days=maturity.coverage_window.days,
         check_weights={check_id: maturity.weight(check_id) for check_id in CHECK_LEVELS},
         created_at=row.created_at if row is not None else None,

@@ -15,10 +15,14 @@ from app.policy.document import (
 from app.policy.identities import MAX_IDENTITIES, AllowedIdentity, RefRegex
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
+    DEFAULT_SBOM_COMPONENT_SHARE,
     CheckWeights,
     CoverageWindowDays,
     Environments,
     MinSbomQuality,
+    SbomComponentShare,
+    SbomProfile,
+    SbomProfiles,
 )
 from app.wire import InputModel, OutputModel
 
@@ -71,6 +75,22 @@ class PolicyUpdate(InputModel):
     min_sbom_quality: MinSbomQuality | None = Field(
         default=None,
         description="SBOM quality (0-10) level 2 asks for; null: the default 6.0. Absent: kept.",
+    )
+    sbom_profiles: SbomProfiles | None = Field(
+        default=None,
+        description=(
+            "The SBOM profile (ntia-2021, cisa-2025, bsi-tr-03183-2) an SBOM must meet at "
+            "each level, by level; levels 2 (sbom-quality) and 4 (sbom-minimum-elements) take "
+            "one, and a level left out requires none. Replaces the mapping; null: the default, "
+            "ntia-2021 at level 2 and cisa-2025 at level 4. Absent: kept."
+        ),
+    )
+    sbom_component_share: SbomComponentShare | None = Field(
+        default=None,
+        description=(
+            "Share (0-1] of an SBOM's components that must carry each component element of "
+            f"a profile; null: the default {DEFAULT_SBOM_COMPONENT_SHARE}. Absent: kept."
+        ),
     )
     coverage_window_days: CoverageWindowDays | None = Field(
         default=None,
@@ -152,6 +172,13 @@ class PolicyOut(OutputModel):
         description="Maturity level a deploy to each environment needs (in force)."
     )
     min_sbom_quality: float = Field(description="SBOM quality level 2 asks for (in force).")
+    sbom_profiles: dict[int, SbomProfile] = Field(
+        description="SBOM profile required at each level (in force)."
+    )
+    sbom_component_share: float = Field(
+        description="Share of an SBOM's components that must carry each component element "
+        "of a profile (in force)."
+    )
     coverage_window_days: int = Field(description="The coverage window in days (in force).")
     check_weights: dict[str, float] = Field(
         description="Weight of every check in the maturity score (in force)."

@@ -1,8 +1,9 @@
 """What attestd keeps of an SBOM once it is validated: the normalised contents. Pure.
 
 ``app.sboms.extraction`` fills these from a ``LoadedSbom`` of any accepted format;
-``app.sboms.quality`` scores them; storage writes them as rows (vulnerabilities only
-as counts: how many, and how many carry no analysis).
+``app.sboms.quality`` scores them and ``app.sboms.profiles`` measures them against
+the profiles; storage writes them as rows (vulnerabilities only as counts: how many,
+and how many carry no analysis).
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class Component:
     # "pkg:type/namespace/name" of a valid purl, shared by every version of the package.
     purl_key: str | None = field(default=None, kw_only=True)
     purl_version: str | None = field(default=None, kw_only=True)  # percent-decoded
+    # E-mail addresses and URLs of whoever made or supplies it, as written.
+    contacts: tuple[str, ...] = field(default=(), kw_only=True)
+    filename: str | None = field(default=None, kw_only=True)  # without a path
+    # BSI TR-03183-2's CycloneDX properties (names starting "bsi:component:"), as written.
+    properties: tuple[tuple[str, str], ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,15 @@ class SbomContents:
     lifecycles: tuple[str, ...]  # generation context: CycloneDX lifecycle phases, SPDX comment
     # Keyword default: contents built by hand, and SPDX 2.x documents, list none.
     vulnerabilities: tuple[Vulnerability, ...] = field(default=(), kw_only=True)
+    # The component the SBOM describes (CycloneDX metadata.component, SPDX the first
+    # described package), with every field a component has; None when it names none.
+    primary: Component | None = field(default=None, kw_only=True)
+    containment: tuple[tuple[str, str], ...] = field(default=(), kw_only=True)  # SPDX CONTAINS
+    # Refs declared to depend on nothing (a CycloneDX dependencies entry listing none).
+    leaves: tuple[str, ...] = field(default=(), kw_only=True)
+    complete: bool = field(default=False, kw_only=True)  # a CycloneDX composition says so
+    # E-mail addresses and URLs of whoever made the SBOM, as written.
+    creator_contacts: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def unanalyzed_vulnerability_count(self) -> int:

@@ -52,6 +52,10 @@ _DIGESTS = {
 _HEX = re.compile(r"^[0-9a-f]+$")
 _SPDX_NO_VALUE = frozenset({"NOASSERTION", "NONE"})
 _SPDX_CPE_TYPES = frozenset({"cpe22Type", "cpe23Type"})
+# The e-mail address SPDX writes after a person's or organization's name: "Name (email)".
+_SPDX_CONTACT = re.compile(r"\(([^()]*)\)\s*$")
+_BSI_PROPERTY_PREFIX = "bsi:component:"
+_BSI_FILENAME = "bsi:component:filename"
 
 
 def extract(sbom: LoadedSbom) -> SbomContents:
@@ -129,9 +133,10 @@ def _dict(value: Any) -> dict[str, Any]:
 def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
     metadata = _dict(bom.get("metadata"))
     subject = _dict(metadata.get("component"))
+    edges, leaves = _cyclonedx_graph(_list(bom.get("dependencies")))
     return SbomContents(
         components=_cyclonedx_components(_list(bom.get("components"))),
-        dependencies=_cyclonedx_edges(_list(bom.get("dependencies"))),
+        dependencies=edges,
         subject_name=_text(subject.get("name")),
         subject_version=_text(subject.get("version")),
         subject_digests=_unique(
@@ -149,40 +154,100 @@ def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
             for lifecycle in _list(metadata.get("lifecycles"))
         ),
         vulnerabilities=_cyclonedx_vulnerabilities(_list(bom.get("vulnerabilities"))),
+        primary=_cyclonedx_component(subject) if subject else None,
+        leaves=leaves,
+        complete=any(
+            _dict(composition).get("aggregate") == "complete"
+            for composition in _list(bom.get("compositions"))
+        ),
+        creator_contacts=_unique(
+            [
+                *_people_contacts(metadata.get("authors")),
+                *_entity_contacts(metadata.get("manufacturer")),  # 1.6
+                *_entity_contacts(metadata.get("manufacture")),  # 1.2-1.5
+                *_entity_contacts(metadata.get("supplier")),
+            ]
+        ),
     )
 
 
 def _cyclonedx_components(components: list[Any]) -> tuple[Component, ...]:
     """Every component, depth first: each one, then the components nested in it."""
-    # Runs once a component, 10,000 times for a large SBOM: each field is read with
-    # one dict.get, and no generator is set up.
     found = []
     stack = components[::-1]
     while stack:
         component = _dict(stack.pop())
-        get = component.get
-        if nested := _list(get("components")):
+        if nested := _list(component.get("components")):
             stack.extend(reversed(nested))
-        purl, purl_valid, purl_key, purl_version = _purl(get("purl"))
-        supplier = get("supplier")
-        found.append(
-            Component(
-                ref=_text(get("bom-ref")),
-                name=str(get("name") or ""),
-                version=_text(get("version")),
-                type=_text(get("type")),
-                purl=purl,
-                purl_valid=purl_valid,
-                purl_key=purl_key,
-                purl_version=purl_version,
-                cpe=_text(get("cpe")),
-                supplier=(_text(supplier.get("name")) if isinstance(supplier, dict) else None)
-                or _text(get("publisher")),
-                licenses=_cyclonedx_licenses(get("licenses")),
-                hashes=_hashes(get("hashes"), "alg", "content"),
-            )
-        )
+        found.append(_cyclonedx_component(component))
     return tuple(found)
+
+
+def _cyclonedx_component(component: dict[str, Any]) -> Component:
+    # Runs once a component, 10,000 times for a large SBOM: each field is read with
+    # one dict.get, and no generator is set up.
+    get = component.get
+    purl, purl_valid, purl_key, purl_version = _purl(get("purl"))
+    supplier = get("supplier")
+    bsi = _bsi_properties(properties) if (properties := get("properties")) else ()
+    return Component(
+        ref=_text(get("bom-ref")),
+        name=str(get("name") or ""),
+        version=_text(get("version")),
+        type=_text(get("type")),
+        purl=purl,
+        purl_valid=purl_valid,
+        purl_key=purl_key,
+        purl_version=purl_version,
+        cpe=_text(get("cpe")),
+        supplier=(_text(supplier.get("name")) if isinstance(supplier, dict) else None)
+        or _text(get("publisher")),
+        licenses=_cyclonedx_licenses(get("licenses")),
+        hashes=_hashes(get("hashes"), "alg", "content"),
+        contacts=_component_contacts(supplier, get("manufacturer"), get("authors"), get("author")),
+        filename=next((value for name, value in bsi if name == _BSI_FILENAME), None),
+        properties=bsi,
+    )
+
+
+def _component_contacts(
+    supplier: Any, manufacturer: Any, authors: Any, author: Any
+) -> tuple[str, ...]:
+    """The URLs and e-mail addresses of a component's supplier, manufacturer and authors."""
+    if not (supplier or manufacturer or authors or author):
+        return ()  # most components: nothing to read
+    return _unique(
+        [
+            *_entity_contacts(supplier),
+            *_entity_contacts(manufacturer),  # 1.6
+            *_people_contacts(authors),  # 1.6
+            *([author] if isinstance(author, str) else []),  # 1.2-1.5: free text
+        ]
+    )
+
+
+def _entity_contacts(entity: Any) -> list[str]:
+    """The URLs and contacts' e-mail addresses of a CycloneDX organizational entity."""
+    if not isinstance(entity, dict):
+        return []
+    urls = [url for url in _list(entity.get("url")) if isinstance(url, str)]
+    return [*urls, *_people_contacts(entity.get("contact"))]
+
+
+def _people_contacts(people: Any) -> list[str]:
+    """The e-mail addresses of CycloneDX organizational contacts (authors, contacts)."""
+    return [email for person in _list(people) if (email := _text(_dict(person).get("email")))]
+
+
+def _bsi_properties(properties: Any) -> tuple[tuple[str, str], ...]:
+    """(name, value) of the BSI TR-03183-2 properties (``bsi:component:*``) among these."""
+    return tuple(
+        (name, value)
+        for entry in _list(properties)
+        if isinstance(name := _dict(entry).get("name"), str)
+        and name.startswith(_BSI_PROPERTY_PREFIX)
+        and isinstance(value := _dict(entry).get("value"), str)
+    )
 
 
 def _cyclonedx_licenses(choices: Any) -> tuple[str, ...]:
@@ -201,18 +266,29 @@ def _cyclonedx_licenses(choices: Any) -> tuple[str, ...]:
     return tuple(found) if len(found) < 2 else _unique(found)
 
 
-def _cyclonedx_edges(dependencies: list[Any]) -> tuple[tuple[str, str], ...]:
-    """(ref, ref it depends on) of the dependency graph, each edge once, in order."""
+def _cyclonedx_graph(
+    dependencies: list[Any],
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(edges, leaves) of the dependency graph.
+
+    Edges are (ref, ref it depends on), each once, in order; leaves are the refs of
+    entries that list no dependency, which CycloneDX defines as "depends on nothing".
+    """
     edges: dict[tuple[str, str], None] = {}
+    leaves: list[str] = []
     for dependency in dependencies:
         if not isinstance(dependency, dict):
             continue
         ref, targets = dependency.get("ref"), dependency.get("dependsOn")
-        if isinstance(ref, str) and ref and isinstance(targets, list):
+        if not (isinstance(ref, str) and ref):
+            continue
+        if not targets:
+            leaves.append(ref)
+        elif isinstance(targets, list):
             for target in targets:
                 if isinstance(target, str) and target:
                     edges[ref, target] = None
-    return tuple(edges)
+    return tuple(edges), _unique(leaves)
 
 
 def _cyclonedx_vulnerabilities(vulnerabilities: list[Any]) -> tuple[Vulnerability, ...]:
@@ -288,8 +364,22 @@ class _CycloneDxXml:
         return child.text.strip() or None
 
     def _entity(self, element: etree._Element, name: str) -> dict[str, Any] | None:
+        """An organizational entity: its name, URLs and contacts."""
         child = self._child(element, name)
-        return None if child is None else {"name": self._string(child, "name")}
+        if child is None:
+            return None
+        return {
+            "name": self._string(child, "name"),
+            "url": [(url.text or "").strip() for url in self._children(child, "url")],
+            "contact": self._people(child, "contact"),
+        }
+
+    def _people(self, element: etree._Element, *path: str) -> list[dict[str, Any]]:
+        """Organizational contacts (authors, an entity's contacts): their names and e-mails."""
+        return [
+            {"name": self._string(person, "name"), "email": self._string(person, "email")}
+            for person in self._children(element, *path)
+        ]
 
     def _named(self, element: etree._Element) -> dict[str, Any]:
         return {"name": self._string(element, "name"), "version": self._string(element, "version")}
@@ -313,6 +403,10 @@ class _CycloneDxXml:
             "vulnerabilities": [
                 self._vulnerability(element)
                 for element in self._children(self._root, "vulnerabilities", "vulnerability")
+            ],
+            "compositions": [
+                {"aggregate": self._string(composition, "aggregate")}
+                for composition in self._children(self._root, "compositions", "composition")
             ],
         }
 
@@ -344,10 +438,7 @@ class _CycloneDxXml:
         return {
             "timestamp": self._string(metadata, "timestamp"),
             "tools": tools,
-            "authors": [
-                {"name": self._string(author, "name")}
-                for author in self._children(metadata, "authors", "author")
-            ],
+            "authors": self._people(metadata, "authors", "author"),
             "component": None if subject is None else self._component(subject),
             "manufacturer": self._entity(metadata, "manufacturer"),
             "manufacture": self._entity(metadata, "manufacture"),
@@ -384,7 +475,14 @@ class _CycloneDxXml:
             "purl": self._string(component, "purl"),
             "cpe": self._string(component, "cpe"),
             "supplier": self._entity(component, "supplier"),
+            "manufacturer": self._entity(component, "manufacturer"),
+            "authors": self._people(component, "authors", "author"),
+            "author": self._string(component, "author"),
             "publisher": self._string(component, "publisher"),
+            "properties": [
+                {"name": entry.get("name"), "value": (entry.text or "").strip()}
+                for entry in self._children(component, "properties", "property")
+            ],
             "licenses": licenses,
             "hashes": [
                 {"alg": entry.get("alg"), "content": (entry.text or "").strip()}
@@ -458,7 +556,21 @@ def _spdx_component(package: dict[str, Any]) -> Component:
             if (value := _text(package.get(key))) and value not in _SPDX_NO_VALUE
         ),
         hashes=_hashes(package.get("checksums"), "algorithm", "checksumValue"),
+        contacts=_unique(
+            contact
+            for key in ("supplier", "originator")
+            if (contact := _spdx_contact(package.get(key)))
+        ),
+        filename=_text(package.get("packageFileName")),
     )
+
+
+def _spdx_contact(entity: Any) -> str | None:
+    """The e-mail address of an SPDX "Person: name (email)" or "Organization: …" value."""
+    if not isinstance(entity, str):
+        return None
+    found = _SPDX_CONTACT.search(entity)
+    return (found.group(1).strip() or None) if found else None
 
 
 def _spdx(document: dict[str, Any]) -> SbomContents:
@@ -472,6 +584,7 @@ def _spdx(document: dict[str, Any]) -> SbomContents:
     subject = subjects[0] if subjects else None
 
     edges: list[tuple[str, str]] = []
+    containment: list[tuple[str, str]] = []
     for relationship in map(_dict, _list(document.get("relationships"))):
         source = _text(relationship.get("spdxElementId"))
         target = _text(relationship.get("relatedSpdxElement"))
@@ -482,6 +595,10 @@ def _spdx(document: dict[str, Any]) -> SbomContents:
             edges.append((source, target))
         elif kind == "DEPENDENCY_OF":
             edges.append((target, source))
+        elif kind == "CONTAINS":
+            containment.append((source, target))
+        elif kind == "CONTAINED_BY":
+            containment.append((target, source))
 
     creation = _dict(document.get("creationInfo"))
     creators = [creator for creator in _list(creation.get("creators")) if isinstance(creator, str)]
@@ -504,4 +621,11 @@ def _spdx(document: dict[str, Any]) -> SbomContents:
         tools=_unique(_without_prefix(creator, "Tool:") or "" for creator in creators),
         timestamp=_text(creation.get("created")),
         lifecycles=(comment.strip(),) if comment and comment.strip() else (),
+        primary=subject,
+        containment=_unique_edges(containment),
+        creator_contacts=_unique(
+            contact
+            for creator in creators
+            if not creator.startswith("Tool:") and (contact := _spdx_contact(creator))
+        ),
     )

@@ -4,8 +4,11 @@
 write to (``app.workflows.intake``)::
 
     same bytes stored before? -> load (format, hardened parse, official schema)
-      -> extract -> quality -> artifact (created, or bound to this service already)
-      -> raw bytes + SBOM row + components + edges (bulk) -> audit leaf
+      -> extract -> quality, minimum elements -> artifact (created, or bound to this
+      service already) -> raw bytes + SBOM row + components + edges (bulk) -> audit leaf
+
+The record answered shows the SBOM's profiles judged with the component share of
+the service's policy in force (``app.sboms.profiles``).
 
 Every refusal is an ``AppError``; the use case that called it records the
 rejection (``app.workflows.accept_sbom``, ``app.workflows.accept_bundle``).
@@ -31,13 +34,15 @@ from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.blobs.repository import BlobRepository
 from app.errors import AppError, Conflict, InvalidRequest
+from app.policy.versions import current_policy
 from app.sboms.contents import SbomContents
 from app.sboms.extraction import extract
 from app.sboms.loading import load_sbom
 from app.sboms.models import Sbom
+from app.sboms.profiles import Measures, judge_all, measure
 from app.sboms.quality import score
 from app.sboms.repository import SbomRepository
-from app.sboms.schemas import SbomRecord, SbomSignature
+from app.sboms.schemas import SbomProfileOut, SbomRecord, SbomSignature
 from app.services.models import Service
 
 # A purl longer than this (UTF-8 bytes) is kept but not searchable: PostgreSQL
@@ -92,11 +97,12 @@ def store_sbom(
     sboms = SbomRepository(session)
     stored = sboms.by_digest(digest)
     if stored is not None:
-        return _repeat(trail, stored, upload, signature)
+        return _repeat(trail, service, stored, upload, signature)
 
     loaded = load_sbom(upload.content_type, upload.body)
     contents = extract(loaded)
     quality = score(contents)
+    measures = measure(contents, sbom_format=loaded.format, spec_version=loaded.spec_version)
     sbom_format, spec_version = loaded.format, loaded.spec_version
     del loaded  # the parsed document is several times the size of the bytes
     artifact_digest = upload.artifact or _subject_digest(contents)
@@ -128,6 +134,7 @@ def store_sbom(
                     unanalyzed_vulnerability_count=contents.unanalyzed_vulnerability_count,
                     quality_score=quality.score,
                     quality=dict(quality.to_json()),
+                    minimum_elements=measures.to_json(),
                     subject_name=contents.subject_name,
                     subject_version=contents.subject_version,
                     subject_digests=list(contents.subject_digests),
@@ -142,7 +149,7 @@ def store_sbom(
         stored = sboms.by_digest(digest)
         if stored is None:
             raise
-        return _repeat(trail, stored, upload, signature)
+        return _repeat(trail, service, stored, upload, signature)
 
     sboms.add_components(component_rows(contents, sbom_id=sbom.id, artifact_id=artifact.id))
     sboms.add_dependencies((sbom.id, ref, target) for ref, target in contents.dependencies)
@@ -170,26 +177,29 @@ def store_sbom(
         service=service.name,
         artifact_digest=artifact.digest,
         media_type=media_type,
+        component_share=component_share(session, service),
         signature=signature,
     )
     return Stored(out, created=True)
 
 
 def _repeat(
-    trail: AuditTrail, stored: Sbom, upload: Upload, signature: SbomSignature | None
+    trail: AuditTrail,
+    service: Service,
+    stored: Sbom,
+    upload: Upload,
+    signature: SbomSignature | None,
 ) -> Stored:
     """The answer to bytes stored before: the same record, if they are for the same place.
 
     A signature arriving for an SBOM stored unsigned marks it signed; one that was
     signed before keeps its first signature.
     """
-    found, service = ArtifactRepository(trail.session).with_service_by_id(stored.artifact_id)
-    if service != upload.service or (
-        upload.artifact is not None and upload.artifact != found.digest
-    ):
+    found, owner = ArtifactRepository(trail.session).with_service_by_id(stored.artifact_id)
+    if owner != upload.service or (upload.artifact is not None and upload.artifact != found.digest):
         raise SbomOfAnotherArtifact(
             "These exact bytes were uploaded before for another artifact or service.",
-            reasons=[f"stored as SBOM {stored.id} of {found.digest} in service {service!r}"],
+            reasons=[f"stored as SBOM {stored.id} of {found.digest} in service {owner!r}"],
         )
     newly_signed = signature is not None and stored.attestation_id is None
     if signature is not None and newly_signed:
@@ -201,7 +211,7 @@ def _repeat(
             object_id=str(stored.id),
             document_sha256=stored.digest.removeprefix("sha256:"),
             result={
-                "service": service,
+                "service": owner,
                 "artifact": found.digest,
                 **({"signed_by_attestation": stored.attestation_id} if newly_signed else {}),
             },
@@ -214,9 +224,10 @@ def _repeat(
         signature = sbom_signature(trail.session, stored.attestation_id)
     out = sbom_out(
         stored,
-        service=service,
+        service=owner,
         artifact_digest=found.digest,
         media_type=media_type,
+        component_share=component_share(trail.session, service),
         signature=signature,
     )
     return Stored(out, created=False)
@@ -288,12 +299,18 @@ def sbom_signature(session: Session, attestation_id: int) -> SbomSignature:
     )
 
 
+def component_share(session: Session, service: Service) -> float:
+    """The share of components the service's policy in force asks a profile's elements of."""
+    return current_policy(session, service).policy.maturity().sbom_component_share
+
+
 def sbom_out(
     sbom: Sbom,
     *,
     service: str,
     artifact_digest: str,
     media_type: str,
+    component_share: float,
     signature: SbomSignature | None = None,
 ) -> SbomRecord:
     return SbomRecord.model_validate(
@@ -313,6 +330,7 @@ def sbom_out(
                 "unanalyzed": sbom.unanalyzed_vulnerability_count,
             },
             "quality": sbom.quality,
+            "profiles": sbom_profiles(sbom, component_share),
             "subject": {
                 "name": sbom.subject_name,
                 "version": sbom.subject_version,
@@ -324,3 +342,9 @@ def sbom_out(
             "created_at": sbom.created_at,
         }
     )
+
+
+def sbom_profiles(sbom: Sbom, component_share: float) -> list[SbomProfileOut]:
+    """Every profile judged on the SBOM's stored minimum elements."""
+    measures = Measures.from_json(sbom.minimum_elements)
+    return [SbomProfileOut.model_validate(r) for r in judge_all(measures, component_share)]

@@ -57,6 +57,10 @@ class Sbom(Base):
     unanalyzed_vulnerability_count: Mapped[int | None] = mapped_column(Integer, default=None)
     quality_score: Mapped[float] = mapped_column(Float)
     quality: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Which minimum elements it carries (app.sboms.profiles.Measures), judged against the
+    # profiles when read. Null only for an SBOM stored before attestd measured them whose
+    # bytes migration 0013 could not read: it meets no profile.
+    minimum_elements: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     subject_name: Mapped[str | None] = mapped_column(Text, default=None)
     subject_version: Mapped[str | None] = mapped_column(Text, default=None)
     subject_digests: Mapped[list[str]] = mapped_column(JSON)

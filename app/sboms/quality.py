@@ -242,16 +242,16 @@ def _component_counts(contents: SbomContents) -> dict[str, int]:
     """How many components cover each component-level element, in one pass."""
     producer = name = version = identifier = hashed = licensed = 0
     for component in contents.components:
-        producer += _said(component.supplier)
-        name += _said(component.name)
-        version += _said(component.version)
-        identifier += (component.purl_valid and _said(component.purl)) or _said(component.cpe)
+        producer += said(component.supplier)
+        name += said(component.name)
+        version += said(component.version)
+        identifier += (component.purl_valid and said(component.purl)) or said(component.cpe)
         for _, digest in component.hashes:
-            if _said(digest):
+            if said(digest):
                 hashed += 1
                 break
         for license_ in component.licenses:
-            if _said(license_):
+            if said(license_):
                 licensed += 1
                 break
     return {
@@ -283,7 +283,7 @@ def _coverage(
     return ElementCoverage(spec.id, spec.title, percent, remediation)
 
 
-def _said(value: str | None) -> bool:
+def said(value: str | None) -> bool:
     """Whether a value says something: not missing, not blank, not NOASSERTION."""
     if not value:
         return False
@@ -293,11 +293,11 @@ def _said(value: str | None) -> bool:
     return bool(stripped) and stripped.upper() != _NO_ASSERTION
 
 
-def _any_said(values: tuple[str, ...]) -> bool:
-    return any(_said(value) for value in values)
+def any_said(values: tuple[str, ...]) -> bool:
+    return any(said(value) for value in values)
 
 
-def _is_date_time(text: str | None) -> bool:
+def is_date_time(text: str | None) -> bool:
     """ISO 8601 / RFC 3339 date with a time of day; a bare date is not a timestamp."""
     if text is None:
         return False
@@ -326,8 +326,8 @@ def _related(contents: SbomContents) -> int:
 
 
 _DOCUMENT_CHECKS: dict[str, Callable[[SbomContents], bool]] = {
-    "author": lambda contents: _any_said(contents.authors),
-    "tool-name": lambda contents: _any_said(contents.tools),
-    "timestamp": lambda contents: _is_date_time(contents.timestamp),
-    "generation-context": lambda contents: _any_said(contents.lifecycles),
+    "author": lambda contents: any_said(contents.authors),
+    "tool-name": lambda contents: any_said(contents.tools),
+    "timestamp": lambda contents: is_date_time(contents.timestamp),
+    "generation-context": lambda contents: any_said(contents.lifecycles),
 }

@@ -8,10 +8,11 @@ from app.artifacts.repository import ArtifactRepository
 from app.blobs.repository import BlobRepository
 from app.errors import NotFound
 from app.pagination import clamp_limit, decode_position, encode_position
-from app.sboms.ingest import sbom_out, sbom_signature
+from app.sboms.ingest import component_share, sbom_out, sbom_signature
 from app.sboms.models import Component, Sbom
 from app.sboms.repository import SbomRepository
 from app.sboms.schemas import ComponentOut, ComponentPage, HashOut, SbomRecord
+from app.services.repository import ServiceRepository
 
 
 class SbomNotFound(NotFound):
@@ -27,6 +28,7 @@ def get_sbom(session: Session, sbom_id: int) -> SbomRecord:
         service=service,
         artifact_digest=artifact.digest,
         media_type=BlobRepository(session).media_type(sbom.digest),
+        component_share=component_share(session, ServiceRepository(session).require(service)),
         signature=(
             None if sbom.attestation_id is None else sbom_signature(session, sbom.attestation_id)
         ),

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from app.pagination import Page
+from app.policy.maturity import SbomProfile
 from app.sboms.formats import SbomFormat
 from app.wire import OutputModel
 
@@ -23,6 +24,27 @@ class QualityOut(OutputModel):
 
     score: float = Field(description="0-10, the weighted coverage of the elements.")
     elements: list[QualityElementOut]
+
+
+class SbomProfileOut(OutputModel):
+    """Whether the SBOM meets one profile (docs/sboms.md): every element, not an average."""
+
+    profile: SbomProfile
+    title: str = Field(examples=["CISA minimum elements (2025)"])
+    passed: bool
+    component_share: float = Field(
+        description="The share of components that must carry each component element: the "
+        "sbom_component_share of the service's policy in force."
+    )
+    reasons: list[str] = Field(
+        description="One per element the SBOM misses; empty exactly when passed.",
+        examples=[
+            [
+                "component-hash: 12 of 48 components (25 %) carry a SHA-256 or stronger "
+                "hash; cisa-2025 needs 95 %"
+            ]
+        ],
+    )
 
 
 class ArtifactRef(OutputModel):
@@ -74,6 +96,10 @@ class SbomRecord(OutputModel):
     invalid_purl_count: int = Field(description="Components whose purl does not parse.")
     vulnerabilities: SbomVulnerabilities
     quality: QualityOut
+    profiles: list[SbomProfileOut] = Field(
+        description="Every SBOM profile (ntia-2021, cisa-2025, bsi-tr-03183-2) and whether "
+        "the SBOM meets it under the service's policy in force."
+    )
     subject: SubjectOut
     uploaded_by: str = Field(description="Name of the token that uploaded it.")
     signature: SbomSignature | None = Field(

@@ -39,7 +39,14 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from app.policy.maturity import CHECK_LEVELS, LEVEL_NAMES, MAX_LEVEL, MaturityPolicy
-from app.scoring.facts import VEX_PREDICATE_TYPES, ArtifactFacts, BundleFact, ServiceFacts
+from app.sboms.profiles import judge
+from app.scoring.facts import (
+    VEX_PREDICATE_TYPES,
+    ArtifactFacts,
+    BundleFact,
+    SbomFact,
+    ServiceFacts,
+)
 
 Status = Literal["pass", "fail", "waived", "not_applicable"]
 COVERAGE_THRESHOLD: Final = 0.9
@@ -191,25 +198,73 @@ def sbom_quality(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Out
     release = facts.target
     if release is None:
         return _no_release(facts)
-    best = {
-        a.digest: max((s.quality_score for s in a.sboms), default=0.0) for a in release.artifacts
-    }
-    lowest_digest = min(best, key=lambda digest: best[digest])
-    lowest = best[lowest_digest]
-    used = [item for a in release.artifacts for item in _sbom_ids(a)]
+    judged = [(a.digest, a.newest_sbom) for a in release.artifacts]
+    quality = {digest: sbom.quality_score if sbom else 0.0 for digest, sbom in judged}
+    lowest_digest = min(quality, key=lambda digest: quality[digest])
+    lowest = quality[lowest_digest]
+    used = [f"sbom:{sbom.id}" for _, sbom in judged if sbom]
     threshold = policy.min_sbom_quality
-    if lowest >= threshold:
-        return Outcome(
-            "pass",
-            round(min(10.0, lowest), 1),
-            f"release {release.key}: SBOM quality {lowest:.1f}/10 at least, the policy asks "
-            f"for {threshold:.1f}",
-            tuple(used),
+    problems = _profile_problems(judged, policy, "sbom-quality")
+    # Scored by the quality, and by the share of artifacts meeting the profile.
+    score = min(lowest, 10 * (1 - len(problems) / len(judged)))
+    if lowest < threshold:
+        problems.insert(
+            0,
+            f"the newest SBOM of {lowest_digest} scores {lowest:.1f}/10 (the policy asks "
+            f"for {threshold:.1f})",
         )
-    return _fail(
-        lowest,
-        f"release {release.key}: the best SBOM of {lowest_digest} scores {lowest:.1f}/10, "
-        f"the policy asks for {threshold:.1f}",
+    if problems:
+        return _fail(score, f"release {release.key}: {_listed(problems)}", used)
+    profile = policy.sbom_profile("sbom-quality")
+    meets = f"meets {profile} and " if profile else ""
+    return Outcome(
+        "pass",
+        round(min(10.0, lowest), 1),
+        f"release {release.key}: the newest SBOM of each artifact {meets}scores "
+        f"{lowest:.1f}/10 at least (the policy asks for {threshold:.1f})",
+        tuple(used),
+    )
+
+
+def _profile_problems(
+    judged: Sequence[tuple[str, SbomFact | None]], policy: MaturityPolicy, check_id: str
+) -> list[str]:
+    """Why the judged SBOMs do not meet the profile the policy asks for at the check's level.
+
+    One problem an artifact that fails: it has no SBOM, or its newest does not meet it.
+    """
+    profile = policy.sbom_profile(check_id)
+    if profile is None:
+        return []
+    problems = []
+    for digest, sbom in judged:
+        if sbom is None:
+            problems.append(f"{digest} has no SBOM")
+            continue
+        result = judge(sbom.elements, profile, policy.sbom_component_share)
+        if not result.passed:
+            problems.append(
+                f"the newest SBOM of {digest} (sbom {sbom.id}) does not meet {profile}: "
+                + "; ".join(result.reasons)
+            )
+    return problems
+
+
+def sbom_minimum_elements(facts: ServiceFacts, policy: MaturityPolicy, *_: object) -> Outcome:
+    profile = policy.sbom_profile("sbom-minimum-elements")
+    if profile is None:
+        return _not_applicable("the policy requires no SBOM profile at level 4")
+    release = facts.target
+    if release is None:
+        return _no_release(facts)
+    judged = [(a.digest, a.newest_sbom) for a in release.artifacts]
+    used = [f"sbom:{sbom.id}" for _, sbom in judged if sbom]
+    problems = _profile_problems(judged, policy, "sbom-minimum-elements")
+    if problems:
+        share = 1 - len(problems) / len(judged)
+        return _fail(10 * share, f"release {release.key}: {_listed(problems)}", used)
+    return _pass(
+        f"release {release.key}: the newest SBOM of every artifact ({len(judged)}) meets {profile}",
         used,
     )
 
@@ -522,9 +577,10 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "sbom-quality",
-        "SBOM meets the minimum elements",
-        "Have the SBOM generator record suppliers, versions, purls, hashes, licenses and "
-        "dependencies (CISA 2025 minimum elements) for every component.",
+        "SBOM meets the policy's profile (default NTIA 2021) and quality",
+        "Have the SBOM generator describe the artifact (its primary component) and record "
+        "suppliers, versions, purls, hashes, licenses and dependencies for every component; "
+        "the reasons name what the newest SBOM lacks.",
         sbom_quality,
     ),
     Check(
@@ -581,6 +637,13 @@ CATALOGUE: Final[tuple[Check, ...]] = (
         "another admin.",
         exceptions_controlled,
         waivable=False,
+    ),
+    Check(
+        "sbom-minimum-elements",
+        "SBOM meets the policy's level 4 profile (default CISA 2025)",
+        "Send an SBOM whose primary component and components carry every element of the "
+        "profile (docs/sboms.md); the reasons name what the newest SBOM lacks.",
+        sbom_minimum_elements,
     ),
     Check(
         "vex-present",

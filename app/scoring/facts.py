@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
+from app.sboms.profiles import Measures
+
 ExceptionStatus = Literal["pending", "approved", "expired", "revoked"]
 
 # Predicate types that carry vulnerability exploitability statements (VEX).
@@ -27,6 +29,7 @@ class SbomFact:
     signed: bool  # arrived inside a verified DSSE attestation
     vulnerability_count: int | None  # None: not known for this SBOM
     unanalyzed_vulnerability_count: int | None  # listed vulnerabilities without a VEX analysis
+    elements: Measures | None  # its minimum elements; None: not measured, meets no profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,15 @@ class ArtifactFacts:
     bundles: tuple[BundleFact, ...] = ()
     builds: tuple[BuildFact, ...] = ()
     findings: tuple[str, ...] = ()  # consistency findings, app.provenance.consistency
+
+    @property
+    def newest_sbom(self) -> SbomFact | None:
+        """The SBOM accepted last: the one the SBOM's quality and profiles are judged on.
+
+        Not the best one: a good SBOM uploaded once must not vouch for every poorer one
+        uploaded after it.
+        """
+        return max(self.sboms, key=lambda sbom: sbom.id, default=None)
 
     @property
     def verified_bundles(self) -> tuple[BundleFact, ...]:

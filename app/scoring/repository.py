@@ -16,6 +16,7 @@ from app.policy.models import ServicePolicy
 from app.provenance.repository import build_claims
 from app.provenance.reproducibility import BuildClaim
 from app.sboms.models import Sbom
+from app.sboms.profiles import Measures
 from app.scoring.facts import BuildFact, BundleFact, SbomFact
 from app.scoring.models import MaturitySnapshot, PolicyException
 from app.services.models import Service
@@ -29,6 +30,7 @@ class SbomRow:
     signed: bool
     vulnerability_count: int | None
     unanalyzed_vulnerability_count: int | None
+    minimum_elements: dict[str, Any] | None
 
     def fact(self) -> SbomFact:
         return SbomFact(
@@ -37,6 +39,7 @@ class SbomRow:
             signed=self.signed,
             vulnerability_count=self.vulnerability_count,
             unanalyzed_vulnerability_count=self.unanalyzed_vulnerability_count,
+            elements=Measures.from_json(self.minimum_elements),
         )
 
 
@@ -197,6 +200,7 @@ class MaturityRepository:
                 Sbom.attestation_id.is_not(None),
                 Sbom.vulnerability_count,
                 Sbom.unanalyzed_vulnerability_count,
+                Sbom.minimum_elements,
             )
             .where(Sbom.artifact_id.in_(sorted(artifact_ids)))
             .order_by(Sbom.id)

@@ -22,6 +22,7 @@ from app.provenance.recording import provenance_out
 from app.provenance.releases import release_reproducibility
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
+from app.sboms.ingest import component_share, sbom_profiles
 from app.sboms.models import Sbom
 from app.sboms.repository import SbomRepository
 from app.services.models import Service
@@ -33,6 +34,8 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
     if found is None:
         raise ArtifactNotFound(f"No artifact has the digest {digest}.")
     artifact, service = found
+    owner = session.get_one(Service, artifact.service_id)
+    share = component_share(session, owner)
     sboms = SbomRepository(session).for_artifact(artifact.id)
     provenances = ProvenanceRepository(session).for_artifact(artifact.id)
     evidence: dict[str, list[ArtifactEvidence]] = {"signature": [], "attestation": []}
@@ -58,7 +61,11 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         created_at=artifact.created_at,
         sboms=[
             ArtifactSbom.model_validate(
-                {**_columns(sbom), "signed": sbom.attestation_id is not None}
+                {
+                    **_columns(sbom),
+                    "profiles": sbom_profiles(sbom, share),
+                    "signed": sbom.attestation_id is not None,
+                }
             )
             for sbom in sboms
         ],
@@ -68,7 +75,7 @@ def get_artifact(session: Session, digest: str) -> ArtifactOut:
         consistency=artifact_findings(session, artifact, sboms, provenances),
         reproducibility=release_reproducibility(
             session,
-            session.get_one(Service, artifact.service_id),
+            owner,
             artifact.name,
             artifact.version,
         ),

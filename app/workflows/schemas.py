@@ -11,7 +11,7 @@ from pydantic import Field
 from app.attestations.schemas import AttestedSbom, ReceiptOut, SubjectOut
 from app.provenance.schemas import ProvenanceOut, ReproducibilityOut
 from app.sboms.formats import SbomFormat
-from app.sboms.schemas import QualityOut, SbomRecord, SbomVulnerabilities
+from app.sboms.schemas import QualityOut, SbomProfileOut, SbomRecord, SbomVulnerabilities
 from app.scoring.schemas import MaturityDelta
 from app.wire import OutputModel
 
@@ -105,6 +105,9 @@ class ArtifactSbom(OutputModel):
     component_count: int
     vulnerabilities: SbomVulnerabilities
     quality: QualityOut
+    profiles: list[SbomProfileOut] = Field(
+        description="Every SBOM profile and whether the SBOM meets it (as GET /v1/sboms/{id})."
+    )
     audit_index: int
     signed: bool = Field(description="Arrived as the predicate of a verified attestation.")
     created_at: datetime

@@ -8,7 +8,7 @@ CircleCI), ``person`` for any other verified signer, null when not verified.
 Re-verification judges each signer by the policy's ``kind`` rules instead.
 
 Revision ID: 0012
-Revises: 0014
+Revises: 0011
 Create Date: 2026-12-14
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0014"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

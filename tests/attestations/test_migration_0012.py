@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import MetaData, create_engine, inspect, text
 
 from app.db import migrate
-from tests.databases import migrated_to
+from tests.databases import database_at
 
 GITHUB = "https://token.actions.githubusercontent.com"
 WORKFLOW = "https://github.com/acme/payments/.github/workflows/release.yml@refs/tags/v1"
@@ -35,7 +35,7 @@ STORED_BEFORE = {
 
 @pytest.fixture
 def database_at_0008(tmp_path) -> Iterator[str]:
-    with migrated_to("0008", tmp_path) as url:
+    with database_at("0008", tmp_path) as url:
         yield url
 
 

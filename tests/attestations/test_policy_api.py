@@ -123,6 +123,8 @@ def test_a_service_off_github_is_at_version_0_accepting_nobody(
         "reproducibility_quorum": 2,
         "environments": {"production": 4, "staging": 2},
         "min_sbom_quality": 6.0,
+        "sbom_profiles": {"2": "ntia-2021", "4": "cisa-2025"},
+        "sbom_component_share": 0.95,
         "coverage_window_days": 30,
         "check_weights": {check.id: float(6 - check.level) for check in CATALOGUE},
         "created_at": None,

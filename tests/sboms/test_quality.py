@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from app.sboms.contents import Component, SbomContents
 from app.sboms.quality import ELEMENTS, Quality, score
+from tests.builders.sbom_contents import component
 
 ELEMENT_IDS = (
     "author",
@@ -28,23 +29,6 @@ ELEMENT_IDS = (
 )
 DOCUMENT_LEVEL = {"author", "tool-name", "timestamp", "generation-context"}
 COMPONENT_LEVEL = set(ELEMENT_IDS) - DOCUMENT_LEVEL
-
-
-def component(ref: str | None = "a", **changes) -> Component:
-    """A component carrying every element; ``changes`` take some away."""
-    full = Component(
-        ref=ref,
-        name=f"pkg-{ref}",
-        version="1.0.0",
-        type="library",
-        purl=f"pkg:pypi/pkg-{ref}@1.0.0",
-        purl_valid=True,
-        cpe=None,
-        supplier="Example Corp",
-        licenses=("MIT",),
-        hashes=(("SHA-256", "ab" * 32),),
-    )
-    return dataclasses.replace(full, **changes)
 
 
 def contents(*components: Component, **changes) -> SbomContents:

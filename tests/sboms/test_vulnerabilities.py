@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic import command
 from sigstore.verify.policy import Identity
-from sqlalchemy import MetaData, create_engine, inspect, select, text, update
+from sqlalchemy import select, update
 
 from app.attestations.bundles import BundleRejected, parse_bundle
 from app.attestations.trust import load_trust_root
@@ -22,7 +22,7 @@ from app.sboms.contents import SbomContents, Vulnerability
 from app.sboms.extraction import extract
 from app.sboms.loading import load_sbom
 from app.sboms.models import Sbom
-from tests.databases import migrated_to
+from tests.databases import column_names, database_at, sbom_columns, store_sboms
 from tests.sboms.sbom_files import read
 from tests.sboms.uploads import upload
 from tests.sigstore_local import DEFAULT_SIGNER, dsse_bundle, statement
@@ -215,8 +215,7 @@ def test_counts_that_could_not_be_read_are_null(
 
 @pytest.fixture
 def database_at_0006(tmp_path) -> Iterator[str]:
-    """A new database migrated as far as revision 0006 only, on the test back end."""
-    with migrated_to("0006", tmp_path) as url:
+    with database_at("0006", tmp_path) as url:
         yield url
 
 
@@ -240,86 +239,21 @@ STORED_BEFORE = [
 
 
 def _store_as_0006_would(url: str) -> dict[str, int]:
-    """One service, one artifact, and an SBOM with its blob for each STORED_BEFORE entry."""
-    engine = create_engine(url)
-    tables = MetaData()
-    tables.reflect(engine, only=["services", "artifacts", "blobs", "sboms"])
-    services, artifacts, blobs, sboms = (
-        tables.tables[name] for name in ("services", "artifacts", "blobs", "sboms")
+    return store_sboms(
+        url, [(label, sbom_format, body) for label, sbom_format, body, _ in STORED_BEFORE]
     )
-    now = datetime(2026, 11, 1, tzinfo=UTC)
-    ids = {}
-    try:
-        with engine.begin() as connection:
-            (service_id,) = connection.execute(
-                services.insert().values(
-                    name="payments",
-                    repository="https://github.com/acme/payments",
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).inserted_primary_key
-            (artifact_id,) = connection.execute(
-                artifacts.insert().values(
-                    digest="sha256:" + "a" * 64, service_id=service_id, created_at=now
-                )
-            ).inserted_primary_key
-            for label, sbom_format, body, _ in STORED_BEFORE:
-                digest = "sha256:" + hashlib.sha256(body).hexdigest()
-                connection.execute(
-                    blobs.insert().values(
-                        digest=digest,
-                        size=len(body),
-                        media_type="application/octet-stream",
-                        content=body,
-                        created_at=now,
-                    )
-                )
-                (ids[label],) = connection.execute(
-                    sboms.insert().values(
-                        digest=digest,
-                        artifact_id=artifact_id,
-                        format=sbom_format,
-                        spec_version="1.6",
-                        component_count=2,
-                        dependency_count=0,
-                        invalid_purl_count=0,
-                        quality_score=5.0,
-                        quality={},
-                        subject_digests=[],
-                        uploaded_by="pipeline",
-                        audit_index=0,
-                        created_at=now,
-                    )
-                ).inserted_primary_key
-    finally:
-        engine.dispose()
-    return ids
 
 
 def _stored_counts(url: str) -> dict[int, tuple[int | None, int | None]]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT id, vulnerability_count, unanalyzed_vulnerability_count FROM sboms")
-            ).all()
-    finally:
-        engine.dispose()
-    return {row[0]: (row[1], row[2]) for row in rows}
-
-
-def _sbom_columns(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        return {column["name"] for column in inspect(engine).get_columns("sboms")}
-    finally:
-        engine.dispose()
+    return {
+        sbom_id: (row["vulnerability_count"], row["unanalyzed_vulnerability_count"])
+        for sbom_id, row in sbom_columns(url).items()
+    }
 
 
 def test_migration_0007_counts_the_vulnerabilities_of_sboms_stored_before_it(database_at_0006):
     ids = _store_as_0006_would(database_at_0006)
-    assert "vulnerability_count" not in _sbom_columns(database_at_0006)
+    assert "vulnerability_count" not in column_names(database_at_0006, "sboms")
 
     migrate.upgrade(database_at_0006, "0007")
 
@@ -346,16 +280,10 @@ def test_migration_0007_downgrades_to_the_0006_table(database_at_0006):
 
     command.downgrade(migrate.alembic_config(database_at_0006), "0006")
 
-    columns = _sbom_columns(database_at_0006)
+    columns = column_names(database_at_0006, "sboms")
     assert "vulnerability_count" not in columns
     assert "unanalyzed_vulnerability_count" not in columns
-    engine = create_engine(database_at_0006)
-    try:
-        with engine.connect() as connection:
-            stored = set(connection.execute(text("SELECT id FROM sboms")).scalars())
-    finally:
-        engine.dispose()
-    assert stored == set(ids.values())
+    assert set(sbom_columns(database_at_0006)) == set(ids.values())
 
 
 # --- OpenVEX statements pass the statement checks ---------------------------------------

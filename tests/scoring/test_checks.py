@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from app.policy.document import ServicePolicyDocument, policy_digest
 from app.policy.identities import GITHUB_ACTIONS_ISSUER, AllowedIdentity, IdentityPolicy
-from app.policy.maturity import CHECK_LEVELS, DEFAULT_ENVIRONMENTS, MaturityPolicy
+from app.policy.maturity import CHECK_LEVELS, DEFAULT_ENVIRONMENTS, MaturityPolicy, SbomProfile
+from app.sboms.profiles import COMPONENT_ELEMENTS, DOCUMENT_ELEMENTS, Measures
 from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
 from app.scoring.facts import (
     ArtifactFacts,
@@ -59,6 +60,7 @@ CATALOGUE_LEVELS: Final = {
     "build-level-3": 4,
     "subjects-consistent": 4,
     "exceptions-controlled": 4,
+    "sbom-minimum-elements": 4,
     "vex-present": 4,
     "reproducible": 5,
     "few-exceptions": 5,
@@ -77,6 +79,7 @@ TARGET_CHECKS: Final = (
     "hosted-builder",
     "build-level-3",
     "subjects-consistent",
+    "sbom-minimum-elements",
     "vex-present",
     "reproducible",
 )
@@ -85,19 +88,36 @@ TARGET_CHECKS: Final = (
 # --- fact builders ------------------------------------------------------------------------------
 
 
+def elements(*, primary_lacks: tuple[str, ...] = (), covered: int = 20) -> Measures:
+    """An SBOM of 20 components, ``covered`` of them carrying each component element, with
+    every document element, and a primary component lacking only ``primary_lacks``."""
+    return Measures(
+        components=20,
+        primary={element: element not in primary_lacks for element in COMPONENT_ELEMENTS},
+        covered=dict.fromkeys(COMPONENT_ELEMENTS, covered),
+        document=dict.fromkeys(DOCUMENT_ELEMENTS, True),
+    )
+
+
+COMPLETE: Final = elements()
+
+
 def sbom(
     sbom_id: int = 1,
     *,
     quality: float = 10.0,
     vulnerabilities: int | None = 0,
     unanalyzed: int | None = 0,
+    measured: Measures | None = COMPLETE,
 ) -> SbomFact:
+    """Complete by default: quality 10 and every element of every profile."""
     return SbomFact(
         id=sbom_id,
         quality_score=quality,
         signed=False,
         vulnerability_count=vulnerabilities,
         unanalyzed_vulnerability_count=unanalyzed,
+        elements=measured,
     )
 
 
@@ -283,6 +303,14 @@ FAILING: Final[dict[str, ServiceFacts]] = {
         release(artifacts=(artifact(findings=("the SBOM names another digest",)),))
     ),
     "exceptions-controlled": service(exceptions=(exception(approved_by="alice"),)),
+    # No hash on the primary component: cisa-2025 fails, ntia-2021 (level 2) asks for none.
+    "sbom-minimum-elements": service(
+        release(
+            artifacts=(
+                artifact(sboms=(sbom(measured=elements(primary_lacks=("component-hash",))),)),
+            )
+        )
+    ),
     "vex-present": service(
         release(artifacts=(artifact(sboms=(sbom(vulnerabilities=2, unanalyzed=2),)),))
     ),
@@ -420,8 +448,19 @@ def test_sbom_quality_threshold_comes_from_the_policy() -> None:
     assert check(facts, "sbom-quality", min_sbom_quality=7.5).status == "pass"
 
 
-def test_sbom_quality_takes_each_artifacts_best_sbom_and_the_weakest_artifact() -> None:
-    best_counts = service(
+def test_sbom_quality_judges_each_artifacts_newest_sbom_and_the_weakest_artifact() -> None:
+    """A good SBOM uploaded once no longer vouches for a poor one uploaded after it (the
+    best SBOM of each artifact used to be judged)."""
+    good_then_poor = service(
+        release(
+            artifacts=(
+                artifact(
+                    sboms=(sbom(1), sbom(4, quality=3.0)),
+                ),
+            )
+        )
+    )
+    poor_then_good = service(
         release(
             artifacts=(
                 artifact(
@@ -439,11 +478,105 @@ def test_sbom_quality_takes_each_artifacts_best_sbom_and_the_weakest_artifact() 
         )
     )
 
-    assert check(best_counts, "sbom-quality").status == "pass"
+    newer_poor = check(good_then_poor, "sbom-quality")
+    assert (newer_poor.status, newer_poor.score) == ("fail", 3.0)
+    assert "the newest SBOM of" in newer_poor.detail
+    assert newer_poor.evidence == ("sbom:4",)
+    assert check(poor_then_good, "sbom-quality").status == "pass"
     failed = check(weakest_decides, "sbom-quality")
     assert (failed.status, failed.score) == ("fail", 4.0)
     assert DIGEST_B in failed.detail
     assert failed.evidence == ("sbom:1", "sbom:11")
+
+
+def test_sbom_quality_fails_an_sbom_missing_an_element_of_the_level_2_profile() -> None:
+    """A high average no longer hides a missing element (quality alone used to decide)."""
+    unidentified = sbom(quality=9.9, measured=elements(primary_lacks=("software-identifier",)))
+    facts = service(release(artifacts=(artifact(sboms=(unidentified,)),)))
+
+    result = check(facts, "sbom-quality")
+
+    assert (result.status, result.score) == ("fail", 0.0)  # the one artifact misses it
+    assert f"the newest SBOM of {DIGEST_A} (sbom 1) does not meet ntia-2021" in result.detail
+    assert "software-identifier: the primary component lacks a valid purl" in result.detail
+    assert result.evidence == ("sbom:1",)
+    assert check(service(), "sbom-quality").detail.endswith(
+        "meets ntia-2021 and scores 10.0/10 at least (the policy asks for 6.0)"
+    )
+
+
+def test_the_profile_each_level_requires_comes_from_the_policy() -> None:
+    unhashed = service(
+        release(
+            artifacts=(
+                artifact(sboms=(sbom(measured=elements(primary_lacks=("component-hash",))),)),
+            )
+        )
+    )
+
+    assert check(unhashed, "sbom-quality").status == "pass"  # ntia-2021 asks for no hash
+    stricter = check(unhashed, "sbom-quality", sbom_profiles={"2": "cisa-2025"})
+    assert stricter.status == "fail"
+    assert "does not meet cisa-2025" in stricter.detail
+    # A level the policy leaves out requires no profile.
+    assert check(unhashed, "sbom-quality", sbom_profiles={"4": "cisa-2025"}).detail.endswith(
+        "artifact scores 10.0/10 at least (the policy asks for 6.0)"
+    )
+    lenient = check(unhashed, "sbom-minimum-elements", sbom_profiles={"2": "ntia-2021"})
+    assert (lenient.status, lenient.evidence) == ("not_applicable", ())
+    assert lenient.detail == "the policy requires no SBOM profile at level 4"
+
+
+def test_sbom_minimum_elements_needs_the_policy_share_of_components() -> None:
+    def with_covered(covered: int) -> ServiceFacts:
+        return service(
+            release(artifacts=(artifact(sboms=(sbom(measured=elements(covered=covered)),)),))
+        )
+
+    assert check(with_covered(19), "sbom-minimum-elements").status == "pass"  # 95 % of 20
+    short = check(with_covered(18), "sbom-minimum-elements")
+    assert (short.status, short.score) == ("fail", 0.0)
+    assert (
+        "component-hash: 18 of 20 components (90 %) carry a SHA-256 or stronger hash; "
+        "cisa-2025 needs 95 %" in short.detail
+    )
+    assert check(with_covered(18), "sbom-minimum-elements", sbom_component_share=0.9).status == (
+        "pass"
+    )
+    assert check(with_covered(19), "sbom-minimum-elements", sbom_component_share=1).status == (
+        "fail"
+    )
+
+
+def test_sbom_minimum_elements_scores_the_share_of_artifacts_meeting_the_profile() -> None:
+    one_short = service(
+        release(
+            artifacts=(
+                artifact(DIGEST_A),
+                artifact(DIGEST_B, first_id=11, sboms=(sbom(11, measured=elements(covered=0)),)),
+            )
+        )
+    )
+
+    result = check(one_short, "sbom-minimum-elements")
+
+    assert (result.status, result.score) == ("fail", 5.0)
+    assert DIGEST_B in result.detail
+    assert DIGEST_A not in result.detail
+    assert result.evidence == ("sbom:1", "sbom:11")
+    passed = check(service(), "sbom-minimum-elements")
+    assert (
+        passed.detail == f"release {RELEASE}: the newest SBOM of every artifact (1) meets cisa-2025"
+    )
+
+
+def test_an_sbom_whose_elements_were_not_measured_meets_no_profile() -> None:
+    facts = service(release(artifacts=(artifact(sboms=(sbom(measured=None),)),)))
+
+    for check_id in ("sbom-quality", "sbom-minimum-elements"):
+        result = check(facts, check_id)
+        assert result.status == "fail"
+        assert "minimum-elements: not measured for this SBOM" in result.detail
 
 
 def test_artifact_signed_counts_only_verified_bundles() -> None:
@@ -1016,19 +1149,19 @@ def test_default_weights_go_by_level() -> None:
 
 
 def test_score_is_the_weighted_mean_of_applicable_checks() -> None:
-    # Applicable weights: 2x5 + 3x4 + 3x3 + 3x2 (vex-present does not apply)
-    # + 4x1 (score-trend does not apply) = 41; service-repository's 5 score 0.
-    assert judged(service(repository=None)).score == 87.8  # 10 x 360 / 41
-    # workload-identity (weight 3) scores 5.0: 10 x (410 - 15) / 41
-    assert judged(person_signed_service()).score == 96.3
+    # Applicable weights: 2x5 + 3x4 + 3x3 + 4x2 (vex-present does not apply)
+    # + 4x1 (score-trend does not apply) = 43; service-repository's 5 score 0.
+    assert judged(service(repository=None)).score == 88.4  # 10 x 380 / 43
+    # workload-identity (weight 3) scores 5.0: 10 x (430 - 15) / 43
+    assert judged(person_signed_service()).score == 96.5
 
 
 def test_policy_weights_override_the_defaults() -> None:
-    maturity = judged(service(repository=None), check_weights={"service-repository": 36})
+    maturity = judged(service(repository=None), check_weights={"service-repository": 38})
 
-    assert result_of(maturity, "service-repository").weight == 36.0
+    assert result_of(maturity, "service-repository").weight == 38.0
     assert result_of(maturity, "sbom-present").weight == 5.0
-    assert maturity.score == 50.0  # 10 x 360 / (36 + 36)
+    assert maturity.score == 50.0  # 10 x 380 / (38 + 38)
 
 
 def test_weight_0_leaves_a_check_out_of_the_score_not_out_of_the_level() -> None:
@@ -1039,7 +1172,7 @@ def test_weight_0_leaves_a_check_out_of_the_score_not_out_of_the_level() -> None
 
 
 # Reproducible fails and weighs as much as all other applicable checks: base score 50.0.
-HALF_SCORED_WEIGHTS: Final = {"reproducible": 40}
+HALF_SCORED_WEIGHTS: Final = {"reproducible": 42}
 
 
 def half_scored(reference_score: float | None) -> Maturity:
@@ -1063,7 +1196,7 @@ def test_score_trend_passes_within_the_tolerance(reference: float) -> None:
     assert (trend.status, trend.score, trend.remediation) == ("pass", 10.0, "")
     assert f"score 50.0, {reference:.1f} 30 days ago" == trend.detail
     assert maturity.base_score == 50.0
-    assert maturity.score == 50.6  # 10 x (400 + 10) / 81: the trend counts in the score
+    assert maturity.score == 50.6  # 10 x (420 + 10) / 85: the trend counts in the score
 
 
 def test_score_trend_fails_when_the_base_score_fell_by_more_than_the_tolerance() -> None:
@@ -1080,7 +1213,7 @@ def test_score_trend_fails_when_the_base_score_fell_by_more_than_the_tolerance()
 def test_score_trend_is_the_level_5_check_that_fails_on_a_fall() -> None:
     maturity = judged(FAILING["score-trend"])
 
-    assert maturity.base_score == 97.6  # 10 x 400 / 41: reproducible failed
+    assert maturity.base_score == 97.7  # 10 x 420 / 43: reproducible failed
     assert result_of(maturity, "score-trend").status == "fail"
     assert maturity.level == 4
 
@@ -1101,6 +1234,8 @@ def test_policy_defaults() -> None:
         weights={},
         quorum=2,
         release_refs="refs/tags/.+",
+        sbom_profiles={2: SbomProfile.NTIA_2021, 4: SbomProfile.CISA_2025},
+        sbom_component_share=0.95,
     )
     document.effective_environments["production"] = 0
     assert DEFAULT_ENVIRONMENTS == {"production": 4, "staging": 2}
@@ -1115,6 +1250,8 @@ def test_policy_fields_reach_the_rules() -> None:
             "check_weights": {"sbom-present": 0, "score-trend": 2.5},
             "reproducibility_quorum": 3,
             "release_refs": r"refs/tags/v\d+\.\d+\.\d+",
+            "sbom_profiles": {"2": "cisa-2025", "4": "bsi-tr-03183-2"},
+            "sbom_component_share": 1,
         }
     )
 
@@ -1125,7 +1262,12 @@ def test_policy_fields_reach_the_rules() -> None:
         weights={"sbom-present": 0.0, "score-trend": 2.5},
         quorum=3,
         release_refs=r"refs/tags/v\d+\.\d+\.\d+",
+        sbom_profiles={2: SbomProfile.CISA_2025, 4: SbomProfile.BSI_TR_03183_2},
+        sbom_component_share=1.0,
     )
+    stored = document.model_dump(mode="json", exclude_none=True)
+    assert stored["sbom_profiles"] == {"2": "cisa-2025", "4": "bsi-tr-03183-2"}
+    assert ServicePolicyDocument.model_validate(stored) == document
 
 
 @pytest.mark.parametrize(
@@ -1150,6 +1292,20 @@ def test_policy_fields_reach_the_rules() -> None:
         pytest.param({"coverage_window_days": 0}, "greater than", id="window 0"),
         pytest.param({"coverage_window_days": 366}, "less than", id="window > 365"),
         pytest.param({"coverage_window_days": 7.0}, "integer", id="window float"),
+        pytest.param(
+            {"sbom_profiles": {"3": "cisa-2025"}},
+            "no check judges an SBOM profile at level 3; profiles apply at level 2 "
+            "(sbom-quality), level 4 (sbom-minimum-elements)",
+            id="profile at level 3",
+        ),
+        pytest.param({"sbom_profiles": {"6": "cisa-2025"}}, "less than or equal", id="level 6"),
+        pytest.param({"sbom_profiles": {"0": "cisa-2025"}}, "greater than", id="level 0"),
+        pytest.param({"sbom_profiles": {"two": "cisa-2025"}}, "integer", id="level as a word"),
+        pytest.param({"sbom_profiles": {"2": "cisa-2024"}}, "ntia-2021", id="unknown profile"),
+        pytest.param({"sbom_profiles": {}}, "at least one level", id="no profile"),
+        pytest.param({"sbom_component_share": 0}, "greater than", id="share 0"),
+        pytest.param({"sbom_component_share": 1.5}, "less than or equal", id="share > 1"),
+        pytest.param({"sbom_component_share": float("nan")}, "finite", id="share nan"),
     ],
 )
 def test_policy_refuses_bad_maturity_fields(fields: dict[str, Any], message: str) -> None:
@@ -1168,6 +1324,8 @@ def test_policy_without_maturity_fields_keeps_the_identity_policy_digest() -> No
             "min_sbom_quality": None,
             "coverage_window_days": None,
             "check_weights": None,
+            "sbom_profiles": None,
+            "sbom_component_share": None,
         }
     )
 

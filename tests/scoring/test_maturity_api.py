@@ -62,13 +62,19 @@ def _put_policy(client, headers: dict[str, str], body: dict[str, Any], service: 
 
 
 def _sbom_of(service: str, version: str = "1.0.0") -> bytes:
-    """cyclonedx-1.6.json made to describe ``service@version``, with a digest of its own."""
+    """cyclonedx-1.6.json made to describe ``service@version``, with a digest of its own,
+    and with the NTIA 2021 elements it lacks (an author, suppliers, the subject's purl) so
+    that it meets the level 2 profile."""
     document = json.loads(read("cyclonedx-1.6.json"))
+    document["metadata"]["authors"] = [{"name": "acme release engineering"}]
     component = document["metadata"]["component"]
     component["name"] = service
     component["version"] = version
+    component["purl"] = f"pkg:generic/{service}@{version}"
     digest = hashlib.sha256(f"{service}@{version}".encode()).hexdigest()
     component["hashes"] = [{"alg": "SHA-256", "content": digest}]
+    for each in (component, *document["components"]):
+        each["supplier"] = {"name": "acme"}
     return json.dumps(document).encode()
 
 
@@ -174,7 +180,7 @@ def test_a_policy_change_makes_a_snapshot_that_moves_the_score(
     client, admin_headers, pipeline_headers, auditor_headers
 ):
     register(client, admin_headers, SERVICE)
-    _uploaded(client, pipeline_headers, read("cyclonedx-1.6.json"))
+    _uploaded(client, pipeline_headers, _sbom_of(SERVICE))
     before = maturity_of(client, auditor_headers)
     assert check_of(before, "sbom-present")["weight"] == 5
 
