@@ -22,7 +22,7 @@ recomputes a service's maturity: first this, then the snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -115,7 +115,7 @@ def check_again(
 
     ``cryptography=False`` skips the cryptography of a bundle whose latest receipt
     verified it under the roots still loaded. The caller records the audit leaf and
-    stamps the receipts with it (``stamp``).
+    stamps the receipts with it (``record``).
     """
     session = trail.session
     now = trail.clock.now()
@@ -158,10 +158,33 @@ def check_again(
     return rechecked
 
 
-def stamp(rechecked: Sequence[Rechecked], audit_index: int) -> None:
-    """Name the audit leaf that recorded these receipts on each of them."""
+def record(
+    trail: AuditTrail,
+    rechecked: Sequence[Rechecked],
+    *,
+    action: Action,
+    object_kind: str,
+    object_id: str,
+    judged_under: InForce,
+    result: Mapping[str, object],
+) -> int:
+    """One audit leaf for a batch of evidence checked again, named on each new receipt."""
+    index = trail.record(
+        Change(
+            action=action,
+            object_kind=object_kind,
+            object_id=object_id,
+            result={
+                "policy_version": judged_under.policy.version,
+                "policy_digest": judged_under.policy.digest,
+                "trust_roots_digest": judged_under.trust_roots_digest,
+                **result,
+            },
+        )
+    )
     for item in rechecked:
-        item.receipt.audit_index = audit_index
+        item.receipt.audit_index = index
+    return index
 
 
 def evidence_summary(rechecked: Sequence[Rechecked]) -> list[dict[str, object]]:
@@ -194,23 +217,16 @@ def bring_up_to_date(
     MaturityRepository(session).lock_service(service.id)
     found = repository.judged_otherwise(artifact_ids, *under)
     rechecked = check_again(trail, service, judged_under, trust_roots, found, cryptography=False)
-    if not rechecked:
-        return []
-    index = trail.record(
-        Change(
+    if rechecked:
+        record(
+            trail,
+            rechecked,
             action=Action.EVIDENCE_RECHECKED,
             object_kind="service",
             object_id=service.name,
-            result={
-                "policy_version": judged_under.policy.version,
-                "policy_digest": judged_under.policy.digest,
-                "trust_roots_digest": judged_under.trust_roots_digest,
-                "count": len(rechecked),
-                "evidence": evidence_summary(rechecked),
-            },
+            judged_under=judged_under,
+            result={"count": len(rechecked), "evidence": evidence_summary(rechecked)},
         )
-    )
-    stamp(rechecked, index)
     return rechecked
 
 

@@ -20,7 +20,6 @@ from app.attestations.ingest import receipt_out
 from app.attestations.repository import AttestationRepository
 from app.attestations.trust import TrustRoot
 from app.audit.actions import Action
-from app.audit.events import Change
 from app.audit.log import AuditTrail
 from app.services.models import Service
 from app.services.repository import ServiceRepository
@@ -29,8 +28,8 @@ from app.workflows.recheck import (
     check_again,
     evidence_summary,
     in_force,
+    record,
     refresh,
-    stamp,
 )
 from app.workflows.schemas import ReverifiedOut, ReverifyOut, ServiceReverifyOut
 
@@ -55,29 +54,26 @@ def reverify_artifact(
         AttestationRepository(session).for_artifact(artifact.id),
         cryptography=True,
     )
-    index = trail.record(
-        Change(
-            action=Action.ARTIFACT_REVERIFIED,
-            object_kind="artifact",
-            object_id=digest,
-            result={
-                "service": service.name,
-                "policy_version": judged_under.policy.version,
-                "policy_digest": judged_under.policy.digest,
-                "trust_roots": [root.digest for root in trust_roots],
-                "trust_roots_digest": judged_under.trust_roots_digest,
-                "evidence": [
-                    {
-                        "attestation_id": item.attestation.id,
-                        "receipt_id": item.receipt.id,
-                        "verified": item.receipt.verified,
-                    }
-                    for item in rechecked
-                ],
-            },
-        )
+    index = record(
+        trail,
+        rechecked,
+        action=Action.ARTIFACT_REVERIFIED,
+        object_kind="artifact",
+        object_id=digest,
+        judged_under=judged_under,
+        result={
+            "service": service.name,
+            "trust_roots": [root.digest for root in trust_roots],
+            "evidence": [
+                {
+                    "attestation_id": item.attestation.id,
+                    "receipt_id": item.receipt.id,
+                    "verified": item.receipt.verified,
+                }
+                for item in rechecked
+            ],
+        },
     )
-    stamp(rechecked, index)
     session.flush()
     refresh(trail, service, trigger=Action.ARTIFACT_REVERIFIED, trust_roots=trust_roots, now=now)
     return ReverifyOut(
@@ -106,21 +102,15 @@ def reverify_service(
         cryptography=True,
     )
     changed = [item for item in rechecked if item.changed]
-    index = trail.record(
-        Change(
-            action=Action.SERVICE_REVERIFIED,
-            object_kind="service",
-            object_id=service.name,
-            result={
-                "policy_version": judged_under.policy.version,
-                "policy_digest": judged_under.policy.digest,
-                "trust_roots_digest": judged_under.trust_roots_digest,
-                "count": len(rechecked),
-                "changed": evidence_summary(changed),
-            },
-        )
+    index = record(
+        trail,
+        rechecked,
+        action=Action.SERVICE_REVERIFIED,
+        object_kind="service",
+        object_id=service.name,
+        judged_under=judged_under,
+        result={"count": len(rechecked), "changed": evidence_summary(changed)},
     )
-    stamp(rechecked, index)
     session.flush()
     refresh(trail, service, trigger=Action.SERVICE_REVERIFIED, trust_roots=trust_roots, now=now)
     return ServiceReverifyOut(
