@@ -100,18 +100,21 @@ def gather(
     *,
     target: Artifact | None = None,
     environment: str | None = None,
+    judged: Judged | None = None,
 ) -> Gathered:
     """The facts of ``service`` at ``now``, judging ``target``'s release (default: the latest).
 
     ``environment`` and ``target`` are a deploy gate's question: exceptions scoped to
     them waive their checks (for the service's own maturity, only unscoped ones and those
-    of the latest release do).
+    of the latest release do). ``judged``: the artifacts, when the caller read them already
+    (``judged_artifacts`` with the same arguments).
     """
     policy = in_force.policy
     rules = policy.policy.maturity()
     repository = MaturityRepository(session)
     asked = target is not None
-    judged = judged_artifacts(session, service, policy, now, target=target)
+    if judged is None:
+        judged = judged_artifacts(session, service, policy, now, target=target)
     start, target, in_target, artifacts = (
         judged.start,
         judged.target,

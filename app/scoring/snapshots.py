@@ -25,7 +25,7 @@ from app.errors import InvalidCursor, InvalidRequest
 from app.pagination import clamp_limit, decode_position, encode_position
 from app.policy.maturity import LEVEL_NAMES, MAX_LEVEL
 from app.scoring.checks import CHECKS, CheckResult, Maturity, evaluate
-from app.scoring.gathering import Gathered, InForce, gather
+from app.scoring.gathering import Gathered, InForce, Judged, gather
 from app.scoring.models import MaturitySnapshot
 from app.scoring.repository import MaturityRepository
 from app.scoring.schemas import (
@@ -56,11 +56,17 @@ Trigger = Action | Recompute
 
 
 def refresh_maturity(
-    session: Session, service: Service, *, trigger: Trigger, now: datetime, in_force: InForce
+    session: Session,
+    service: Service,
+    *,
+    trigger: Trigger,
+    now: datetime,
+    in_force: InForce,
+    judged: Judged | None = None,
 ) -> MaturitySnapshot:
     """Evaluate ``service`` at ``now`` and store the result as its newest snapshot."""
     MaturityRepository(session).lock_service(service.id)
-    gathered = gather(session, service, now, in_force)
+    gathered = gather(session, service, now, in_force, judged=judged)
     maturity = evaluate(gathered.facts, gathered.rules)
     return _store(
         session,
@@ -73,11 +79,19 @@ def refresh_maturity(
 
 
 def refresh_with_delta(
-    session: Session, service: Service, *, trigger: Trigger, now: datetime, in_force: InForce
+    session: Session,
+    service: Service,
+    *,
+    trigger: Trigger,
+    now: datetime,
+    in_force: InForce,
+    judged: Judged | None = None,
 ) -> MaturityDelta:
     """``refresh_maturity``, answered with the change from the previous snapshot."""
     previous = MaturityRepository(session).latest_summary(service.id)
-    row = refresh_maturity(session, service, trigger=trigger, now=now, in_force=in_force)
+    row = refresh_maturity(
+        session, service, trigger=trigger, now=now, in_force=in_force, judged=judged
+    )
     return MaturityDelta(
         snapshot_id=row.id,
         level=row.level,

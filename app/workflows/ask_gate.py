@@ -88,7 +88,9 @@ def ask_gate(
     # Evidence judged under another policy or other trust roots is checked again first.
     judged = judged_artifacts(session, service, judged_under.policy, now, target=found)
     bring_up_to_date(trail, service, judged_under, trust_roots, judged.artifacts)
-    gathered = gather(session, service, now, judged_under, target=found, environment=environment)
+    gathered = gather(
+        session, service, now, judged_under, target=found, environment=environment, judged=judged
+    )
     maturity = evaluate(gathered.facts, gathered.rules)
     allowed = maturity.level >= required
     reasons = [] if allowed else deny_reasons(maturity, environment, required, digest)

@@ -64,7 +64,7 @@ from app.provenance.recording import add_check, add_refusal, provenance_out
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
 from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
-from app.scoring.gathering import InForce, judged_artifacts
+from app.scoring.gathering import InForce, Judged, judged_artifacts
 from app.scoring.models import MaturitySnapshot
 from app.scoring.repository import MaturityRepository
 from app.scoring.schemas import MaturityDelta
@@ -239,9 +239,9 @@ def refresh(
     now: datetime | None = None,
 ) -> MaturitySnapshot:
     """The service's maturity recomputed, its evidence first brought up to date."""
-    judged_under, moment = _up_to_date(trail, service, trust_roots, now)
+    judged_under, judged, moment = _up_to_date(trail, service, trust_roots, now)
     return refresh_maturity(
-        trail.session, service, trigger=trigger, now=moment, in_force=judged_under
+        trail.session, service, trigger=trigger, now=moment, in_force=judged_under, judged=judged
     )
 
 
@@ -254,20 +254,20 @@ def refresh_with_change(
     now: datetime | None = None,
 ) -> MaturityDelta:
     """``refresh``, answered with the change from the previous snapshot."""
-    judged_under, moment = _up_to_date(trail, service, trust_roots, now)
+    judged_under, judged, moment = _up_to_date(trail, service, trust_roots, now)
     return refresh_with_delta(
-        trail.session, service, trigger=trigger, now=moment, in_force=judged_under
+        trail.session, service, trigger=trigger, now=moment, in_force=judged_under, judged=judged
     )
 
 
 def _up_to_date(
     trail: AuditTrail, service: Service, trust_roots: Sequence[TrustRoot], now: datetime | None
-) -> tuple[InForce, datetime]:
+) -> tuple[InForce, Judged, datetime]:
     moment = now if now is not None else trail.clock.now()
     judged_under = in_force(trail.session, service, trust_roots)
     judged = judged_artifacts(trail.session, service, judged_under.policy, moment)
     bring_up_to_date(trail, service, judged_under, trust_roots, judged.artifacts)
-    return judged_under, moment
+    return judged_under, judged, moment
 
 
 # --- one piece of evidence -----------------------------------------------------------------
