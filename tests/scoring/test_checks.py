@@ -20,6 +20,7 @@ from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     MaturityPolicy,
     SbomProfile,
+    Severity,
 )
 from app.sboms.profiles import COMPONENT_ELEMENTS, DOCUMENT_ELEMENTS, Measures
 from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
@@ -1254,6 +1255,7 @@ def test_policy_fields_reach_the_rules() -> None:
             "release_refs": r"refs/tags/v\d+\.\d+\.\d+",
             "sbom_profiles": {"2": "cisa-2025", "4": "bsi-tr-03183-2"},
             "sbom_component_share": 1,
+            "deny_open_severity": {"qa-1.eu_west": "high"},
         }
     )
 
@@ -1266,6 +1268,7 @@ def test_policy_fields_reach_the_rules() -> None:
         release_refs=r"refs/tags/v\d+\.\d+\.\d+",
         sbom_profiles={2: SbomProfile.CISA_2025, 4: SbomProfile.BSI_TR_03183_2},
         sbom_component_share=1.0,
+        deny_open_severity={"qa-1.eu_west": Severity.HIGH},  # and none for production
     )
     stored = document.model_dump(mode="json", exclude_none=True)
     assert stored["sbom_profiles"] == {"2": "cisa-2025", "4": "bsi-tr-03183-2"}
@@ -1308,6 +1311,20 @@ def test_policy_fields_reach_the_rules() -> None:
         pytest.param({"sbom_component_share": 0}, "greater than", id="share 0"),
         pytest.param({"sbom_component_share": 1.5}, "less than or equal", id="share > 1"),
         pytest.param({"sbom_component_share": float("nan")}, "finite", id="share nan"),
+        pytest.param(
+            {"deny_open_severity": {"staging": "severe"}}, "'critical'", id="unknown severity"
+        ),
+        pytest.param(
+            {"deny_open_severity": {"qa": "high"}},
+            "deny_open_severity names qa, which the policy's environments (production, "
+            "staging) do not list",
+            id="severity of an unnamed environment",
+        ),
+        pytest.param(
+            {"environments": {"qa": 2}, "deny_open_severity": {"production": "critical"}},
+            "names production",
+            id="the default environments replaced",
+        ),
     ],
 )
 def test_policy_refuses_bad_maturity_fields(fields: dict[str, Any], message: str) -> None:
@@ -1328,6 +1345,7 @@ def test_policy_without_maturity_fields_keeps_the_identity_policy_digest() -> No
             "check_weights": None,
             "sbom_profiles": None,
             "sbom_component_share": None,
+            "deny_open_severity": None,
         }
     )
 
