@@ -175,9 +175,9 @@ class _Reader:
         if not (isinstance(context, str) and context.startswith(OPENVEX_CONTEXT_PREFIX)):
             self._problem("@context", f"must be an OpenVEX context ({OPENVEX_CONTEXT_PREFIX}…)")
         issued = self._time(found.get("timestamp"), "timestamp")
-        items = self._list(found.get("statements"), "statements", MAX_STATEMENTS)
-        if not items and "statements" in found and isinstance(found["statements"], list):
+        if found.get("statements") == []:
             self._problem("statements", "lists no statement")
+        items = self._list(found.get("statements"), "statements", MAX_STATEMENTS)
         read = [self._statement(item, f"statements[{i}]", issued) for i, item in enumerate(items)]
         return tuple(statement for statement in read if statement is not None)
 
