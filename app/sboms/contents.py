@@ -19,10 +19,10 @@ from typing import Final, Literal
 from app.policy.maturity import Severity
 
 # What is concluded about a listed vulnerability: still open, or closed and why.
-Status = Literal["open", "not_affected", "fixed", "false_positive"]
+FindingStatus = Literal["open", "not_affected", "fixed", "false_positive"]
 
 # CycloneDX analysis states that close a vulnerability by themselves, and the status each gives.
-_CLOSING_STATES: Final[dict[str, Status]] = {
+_CLOSING_STATES: Final[dict[str, FindingStatus]] = {
     "resolved": "fixed",
     "resolved_with_pedigree": "fixed",
     "false_positive": "false_positive",
@@ -78,7 +78,7 @@ class Vulnerability:
         return self.analysis_state is not None
 
     @property
-    def status(self) -> Status:
+    def status(self) -> FindingStatus:
         """What the SBOM's own analysis concludes: closed only by a state that closes it."""
         if self.analysis_state == "not_affected":
             return "not_affected" if self.justification else "open"

@@ -1,8 +1,8 @@
 """SQL for SBOMs, their components, dependency edges and vulnerabilities.
 
-Components, edges and vulnerabilities go in bulk: PostgreSQL ``COPY … FROM STDIN`` and, on SQLite,
-one ``executemany`` of plain tuples on the request's connection, both in the
-request's transaction. ORM objects per row would cost ~5x the time.
+Components, edges and vulnerabilities go in bulk: PostgreSQL ``COPY … FROM STDIN``
+and, on SQLite, one ``executemany`` of plain tuples on the request's connection, both
+in the request's transaction. ORM objects per row would cost ~5x the time.
 """
 
 from __future__ import annotations

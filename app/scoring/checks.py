@@ -12,7 +12,8 @@ evidence it used, and the ids of that evidence:
   requester, neither revoked nor expired, waives it. The score stays the failing
   one: a waiver unblocks a level, it does not make the evidence better;
 * ``not_applicable``: nothing to judge (no vulnerability listed by the judged
-  SBOMs, no release in the coverage window). It neither blocks a level nor counts in the score.
+  SBOMs, no release in the coverage window). It neither blocks a level nor counts
+  in the score.
 
 The **level** is the highest level whose checks, and those of every lower
 level, pass, are waived or do not apply (0 when a level 1 check fails); level 5,

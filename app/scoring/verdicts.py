@@ -77,17 +77,17 @@ def open_vulnerabilities(
 ) -> list[str]:
     """One reason per open vulnerability at or above ``threshold`` that the newest SBOM of
     ``digest`` lists; one reason too when they are not known (fail closed)."""
-    artifact = next((a for a in target.artifacts if a.digest == digest), None) if target else None
-    if artifact is None:
-        return []  # attestd holds no evidence of it: the level rule refuses it
-    if artifact.vulnerabilities is None:
+    artifacts = target.artifacts if target is not None else ()
+    artifact = next((a for a in artifacts if a.digest == digest), None)
+    findings = artifact.vulnerabilities if artifact is not None else None
+    if findings is None:
         return [
             f"open-vulnerability: the vulnerabilities listed by the newest SBOM of {digest} "
             "are not known"
         ]
     return [
         f"open-vulnerability: {finding.describe(digest)}: {finding.why_open()}"
-        for finding in artifact.vulnerabilities
+        for finding in findings
         if finding.open and finding.vulnerability.severity.at_least(threshold)
     ]
 

@@ -36,12 +36,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from app.sboms.contents import Status, Vulnerability
+from app.sboms.contents import FindingStatus, Vulnerability
 from app.sboms.purls import parse_purl
 from app.vulnerabilities.openvex import Product, Statement
 
 # What a statement's status concludes (not_affected only with a justification label).
-_CLOSED_BY: Final[dict[str, Status]] = {"fixed": "fixed", "not_affected": "not_affected"}
+_CLOSED_BY: Final[dict[str, FindingStatus]] = {"fixed": "fixed", "not_affected": "not_affected"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ class Finding:
     """One listed vulnerability, what is concluded about it, and which statement decided."""
 
     vulnerability: Vulnerability
-    status: Status
+    status: FindingStatus
     decided_by: AttestedStatement | None = None  # None: the SBOM's own analysis
 
     @property
@@ -93,7 +93,7 @@ class Finding:
         return f"no closing analysis or VEX statement (the SBOM says {state}{bare})"
 
 
-def statement_status(statement: Statement) -> Status:
+def statement_status(statement: Statement) -> FindingStatus:
     """What a statement concludes of a vulnerability it speaks of."""
     if statement.status == "not_affected" and statement.justification is None:
         return "open"

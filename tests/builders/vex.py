@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.policy.maturity import Severity
-from app.sboms.contents import Status, Vulnerability
+from app.sboms.contents import FindingStatus, Vulnerability
 from app.vulnerabilities.findings import AttestedStatement, Finding
 from app.vulnerabilities.openvex import Product, Statement, VexStatus
 from tests.builders.bundles import DIGEST_HEX, NAME
@@ -122,7 +122,7 @@ def attested(item: Statement, attestation_id: int = 10, index: int = 0) -> Attes
 
 
 def finding(
-    status: Status = "open",
+    status: FindingStatus = "open",
     *,
     vulnerability: Vulnerability | None = None,
     decided_by: AttestedStatement | None = None,
