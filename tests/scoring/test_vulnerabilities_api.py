@@ -384,8 +384,9 @@ def test_environments_cannot_drop_one_that_deny_open_severity_names(payments):
 
 
 def test_the_newest_sbom_of_the_artifact_is_judged(payments):
-    """An older SBOM's open vulnerability is history once a newer SBOM no longer lists it;
-    a newer SBOM listing it open is judged, whatever an older one said."""
+    """Before, every SBOM of the artifact was read: an old SBOM's unanalysed vulnerability
+    failed the check for good, and a newer SBOM saying in_triage passed it. Now the newest
+    SBOM is judged, as the other SBOM checks judge it."""
     up_to(payments, 4)
     payments.sbom_document(vulnerable_sbom())
     assert vex_present(payments)["status"] == "fail"
