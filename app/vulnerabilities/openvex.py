@@ -16,7 +16,10 @@ reason per problem), so nothing of it is kept. What each statement keeps:
 * the status and what the spec requires with it: ``not_affected`` a ``justification``
   (one of the five labels) or an ``impact_statement``, ``affected`` an
   ``action_statement``; ``fixed`` and ``under_investigation`` nothing more;
-* its timestamp: the statement's, else the document's (which the spec requires).
+* its timestamp: the statement's, else the document's (which the spec requires). A
+  time later than the attestation was received (give or take ``CLOCK_SKEW``) is
+  refused: the latest statement decides, so a statement dated in the future would
+  outrank every statement made until then.
 
 Every list is bounded (statements, products, subcomponents, aliases) and so is every
 identifier's length. How statements close vulnerabilities is ``app.vulnerabilities.findings``'s.
@@ -27,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal, cast
 
 from app.attestations.verification import Verified
@@ -54,6 +57,8 @@ JUSTIFICATIONS: Final = frozenset(
         "inline_mitigations_already_exist",
     }
 )
+# How far ahead of attestd's clock a statement's time may be: its author's clock may run fast.
+CLOCK_SKEW: Final = timedelta(minutes=5)
 MAX_STATEMENTS: Final = 10_000
 MAX_PRODUCTS: Final = 1_000  # of a statement, and subcomponents of a product
 MAX_ALIASES: Final = 100
@@ -104,17 +109,18 @@ class Statement:
     products: tuple[Product, ...] | None = None  # None: the attestation's subjects
 
 
-def statements_of(verified: Verified) -> tuple[Statement, ...] | None:
-    """The statements of a verified OpenVEX attestation; None when it is no OpenVEX one."""
+def statements_of(verified: Verified, *, received: datetime) -> tuple[Statement, ...] | None:
+    """The statements of a verified OpenVEX attestation received at ``received``; None when
+    it is no OpenVEX one."""
     if verified.predicate_type not in VEX_PREDICATE_TYPES:
         return None
-    return read_openvex((verified.statement or {}).get("predicate"))
+    return read_openvex((verified.statement or {}).get("predicate"), received=received)
 
 
-def read_openvex(document: Any) -> tuple[Statement, ...]:
-    """Every statement of an OpenVEX document; ``VexMalformed`` with the reasons when it
-    is not one."""
-    reader = _Reader()
+def read_openvex(document: Any, *, received: datetime) -> tuple[Statement, ...]:
+    """Every statement of an OpenVEX document received at ``received``; ``VexMalformed``
+    with the reasons when it is not one."""
+    reader = _Reader(latest=received + CLOCK_SKEW)
     statements = reader.document(document)
     if reader.reasons:
         shown = reader.reasons[:_MAX_REASONS]
@@ -131,8 +137,9 @@ def read_openvex(document: Any) -> tuple[Statement, ...]:
 class _Reader:
     """Reads a document, noting every problem instead of stopping at the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, latest: datetime) -> None:
         self.reasons: list[str] = []
+        self.latest = latest  # no statement may be dated after this
 
     def _problem(self, path: str, text: str) -> None:
         self.reasons.append(f"{path}: {text}")
@@ -165,6 +172,9 @@ class _Reader:
         moment = parse_rfc3339(value) if isinstance(value, str) else None
         if moment is None:
             self._problem(path, "must be an RFC 3339 date-time with its offset")
+        elif moment > self.latest:
+            self._problem(path, f"{value} is later than the attestation was received")
+            return None
         return moment
 
     def document(self, document: Any) -> tuple[Statement, ...]:

@@ -109,7 +109,7 @@ def accept_bundle(
         )
         subjects = subjects_of(verified)
         provenance = provenance_from_verified(verified)
-        vex = statements_of(verified)
+        vex = statements_of(verified, received=now)
         sbom_format = SBOM_PREDICATE_FORMATS.get(verified.predicate_type or "")
         sbom_artifact = None if sbom_format is None else _sbom_artifact(subjects, upload.artifact)
 

@@ -14,8 +14,9 @@ revision is judged exactly as the same bytes submitted after it:
   reading. Bytes that no longer load keep ``open_vulnerabilities`` null: the SBOM's
   vulnerabilities are not known, and the checks fail closed on it.
 * every attestation whose predicate type is OpenVEX: the bundle's DSSE payload, its
-  predicate read by ``read_openvex``. A bundle or document that no longer reads (one
-  that would now be refused) gets no statement: it closes nothing.
+  predicate read by ``read_openvex`` as received when the attestation was stored. A
+  bundle or document that no longer reads (one that would now be refused) gets no
+  statement: it closes nothing.
 
 Revision ID: 0014
 Revises: 0013
@@ -62,6 +63,7 @@ _attestations = sa.table(
     sa.column("id", sa.Integer()),
     sa.column("digest", sa.String()),
     sa.column("predicate_type", sa.String()),
+    sa.column("created_at", UTCDateTime()),
 )
 _blobs = sa.table(
     "blobs",
@@ -153,16 +155,18 @@ def _backfill_sboms(connection: sa.Connection) -> None:
 
 def _backfill_statements(connection: sa.Connection) -> None:
     stored = connection.execute(
-        sa.select(_attestations.c.id, _blobs.c.media_type, _blobs.c.content)
+        sa.select(
+            _attestations.c.id, _attestations.c.created_at, _blobs.c.media_type, _blobs.c.content
+        )
         .join(_blobs, _blobs.c.digest == _attestations.c.digest)
         .where(_attestations.c.predicate_type.in_(sorted(VEX_PREDICATE_TYPES)))
         .order_by(_attestations.c.id)
     ).all()
-    for attestation_id, media_type, content in stored:
+    for attestation_id, received, media_type, content in stored:
         try:
             statement = parse_strict_json(parse_bundle(bytes(content), media_type).payload or b"")
             predicate = statement.get("predicate") if isinstance(statement, dict) else None
-            statements = read_openvex(predicate)
+            statements = read_openvex(predicate, received=received)
         except (ValueError, AppError):  # no longer read, or refused
             continue
         if statements:

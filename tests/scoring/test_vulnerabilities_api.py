@@ -237,6 +237,19 @@ def test_an_older_statement_submitted_later_does_not_override_a_newer_one(vulner
     assert vulnerable.verdict("production")["decision"] == "deny"
 
 
+def test_a_statement_dated_in_the_future_is_refused(vulnerable, run_in_session):
+    """The latest statement decides: without this rule, a not_affected dated 2099 would
+    outrank every statement made until then, an affected one found next week included."""
+    response = vulnerable.vex(openvex(vex_statement(), timestamp="2099-01-01T00:00:00Z"))
+
+    body = assert_problem(response, 422, "vex-malformed")
+    assert body["reasons"] == [
+        "timestamp: 2099-01-01T00:00:00Z is later than the attestation was received"
+    ]
+    assert run_in_session(lambda session: session.scalar(select(func.count(VexStatement.id)))) == 0
+    assert vulnerable.verdict("production")["decision"] == "deny"
+
+
 def test_a_statement_overrides_the_sboms_own_analysis(payments):
     up_to(payments, 4)
     payments.sbom_document(

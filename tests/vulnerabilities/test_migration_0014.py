@@ -29,6 +29,8 @@ CDX_JSON = "application/vnd.cyclonedx+json"
 CDX_XML = "application/vnd.cyclonedx+xml"
 BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 OPENVEX = "https://openvex.dev/ns/v0.2.0"
+STORED_AT = datetime(2026, 12, 1, tzinfo=UTC)  # after the statements' time (tests/builders/vex.py)
+LATER = "2026-12-02T00:00:00Z"  # a statement dated after its attestation was stored
 
 # (label, sboms.format, bytes, what 0014 finds: (count, unanalyzed, open by severity))
 SBOMS_BEFORE = [
@@ -60,11 +62,13 @@ def database_at_0013(tmp_path) -> Iterator[str]:
 def _bundles(sigstore: LocalSigstore) -> dict[str, tuple[str, bytes]]:
     """label: (predicate type as stored, bundle bytes) of the attestations stored before."""
     malformed = openvex(vex_statement("exploitable"))
+    post_dated = openvex(vex_statement(), timestamp=LATER)
     provenance = dsse_bundle(sigstore, provenance_statement("good-slsa-generator-v1.json"))
     return {
         "openvex": (OPENVEX, signed_vex(sigstore, TWO_STATEMENTS).content),
-        # Refused now: kept before, it gets no statement and closes nothing.
+        # Refused now: kept before, they get no statement and close nothing.
         "malformed": (OPENVEX, signed_vex(sigstore, malformed).content),
+        "post-dated": (OPENVEX, signed_vex(sigstore, post_dated).content),
         "not-a-bundle": (OPENVEX, b'{"mediaType": "nothing"}'),
         "provenance": ("https://slsa.dev/provenance/v1", provenance.content),
     }
@@ -78,7 +82,6 @@ def _store_attestations(url: str, bundles: dict[str, tuple[str, bytes]]) -> dict
     services, blobs, attestations = (
         tables.tables[name] for name in ("services", "blobs", "attestations")
     )
-    now = datetime(2026, 11, 1, tzinfo=UTC)
     ids = {}
     try:
         with engine.begin() as connection:
@@ -91,7 +94,7 @@ def _store_attestations(url: str, bundles: dict[str, tuple[str, bytes]]) -> dict
                         size=len(content),
                         media_type=BUNDLE,
                         content=content,
-                        created_at=now,
+                        created_at=STORED_AT,
                     )
                 )
                 (ids[label],) = connection.execute(
@@ -103,7 +106,7 @@ def _store_attestations(url: str, bundles: dict[str, tuple[str, bytes]]) -> dict
                         predicate_type=predicate_type,
                         uploaded_by="pipeline",
                         audit_index=0,
-                        created_at=now,
+                        created_at=STORED_AT,
                     )
                 ).inserted_primary_key
     finally:
@@ -156,7 +159,7 @@ def test_migration_0014_reads_the_sboms_and_openvex_attestations_stored_before_i
     )
     assert [(s.attestation_id, s.index, s.statement) for s in statements] == [
         (attestations["openvex"], index, statement)
-        for index, statement in enumerate(read_openvex(TWO_STATEMENTS))
+        for index, statement in enumerate(read_openvex(TWO_STATEMENTS, received=STORED_AT))
     ]
 
 

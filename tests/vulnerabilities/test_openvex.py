@@ -4,12 +4,13 @@ and every document the spec does not allow refused with its reasons."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from app.vulnerabilities.openvex import (
+    CLOCK_SKEW,
     MAX_STATEMENTS,
     Product,
     Statement,
@@ -22,11 +23,12 @@ from tests.builders.bundles import DIGEST, DIGEST_HEX
 from tests.builders.vex import CVE, ISSUED_AT, JUSTIFICATION, URLLIB3, openvex, vex_statement
 
 SHA512_HEX = "5e" * 64
+RECEIVED = datetime(2026, 12, 1, tzinfo=UTC)  # when the attestation is accepted
 
 
 def refused(document: Any) -> list[str]:
     with pytest.raises(VexMalformed) as raised:
-        read_openvex(document)
+        read_openvex(document, received=RECEIVED)
     assert raised.value.status == 422
     assert raised.value.slug == "vex-malformed"
     return raised.value.reasons
@@ -55,7 +57,7 @@ def test_a_statement_keeps_its_vulnerability_products_status_and_timestamp():
         }
     )
 
-    (statement,) = read_openvex(document)
+    (statement,) = read_openvex(document, received=RECEIVED)
 
     assert statement == Statement(
         vulnerability=CVE,
@@ -83,7 +85,7 @@ def test_inheritance_no_products_speaks_of_the_subjects_and_the_document_dates_s
         timestamp="2026-11-20T12:00:00Z",
     )
 
-    first, second = read_openvex(document)
+    first, second = read_openvex(document, received=RECEIVED)
 
     assert (first.products, first.timestamp) == (None, ISSUED_AT)
     assert (second.products, second.timestamp) == (
@@ -94,7 +96,9 @@ def test_inheritance_no_products_speaks_of_the_subjects_and_the_document_dates_s
 
 def test_a_vulnerability_given_as_a_string_is_its_name():
     """OpenVEX before 0.0.2 wrote the vulnerability as a plain string."""
-    (statement,) = read_openvex(openvex(vex_statement() | {"vulnerability": f" {CVE} "}))
+    (statement,) = read_openvex(
+        openvex(vex_statement() | {"vulnerability": f" {CVE} "}), received=RECEIVED
+    )
 
     assert (statement.vulnerability, statement.aliases) == (CVE, ())
 
@@ -105,7 +109,7 @@ def test_statuses_keep_only_a_not_affected_justification():
         vex_statement("not_affected", justification=None, impact_statement="Not reached."),
     )
 
-    affected, free_text = read_openvex(document)
+    affected, free_text = read_openvex(document, received=RECEIVED)
 
     assert (affected.status, affected.justification) == ("affected", None)
     assert (free_text.status, free_text.justification) == ("not_affected", None)
@@ -113,7 +117,8 @@ def test_statuses_keep_only_a_not_affected_justification():
 
 def test_a_statement_is_stored_and_read_back_unchanged():
     (statement,) = read_openvex(
-        openvex(vex_statement(products=[{"@id": DIGEST, "subcomponents": [{"@id": URLLIB3}]}]))
+        openvex(vex_statement(products=[{"@id": DIGEST, "subcomponents": [{"@id": URLLIB3}]}])),
+        received=RECEIVED,
     )
 
     row = statement_row(7, 3, statement)
@@ -247,6 +252,23 @@ def test_a_statement_the_spec_does_not_allow_is_refused(change, reason):
 def test_a_document_the_spec_does_not_allow_is_refused(document, reason):
     (only,) = refused(document)
     assert only.startswith(reason)
+
+
+def test_a_time_after_the_attestation_was_received_is_refused():
+    """The latest statement decides: one dated in the future would outrank every statement
+    made until then, an affected one found next week included."""
+    ahead = (RECEIVED + CLOCK_SKEW + timedelta(seconds=1)).isoformat()
+    within = (RECEIVED + CLOCK_SKEW).isoformat()
+
+    assert refused(openvex(vex_statement(), timestamp=ahead)) == [
+        f"timestamp: {ahead} is later than the attestation was received"
+    ]
+    assert refused(openvex(vex_statement(timestamp="2099-01-01T00:00:00Z"))) == [
+        "statements[0].timestamp: 2099-01-01T00:00:00Z is later than the attestation was received"
+    ]
+    # An author's clock a little fast is no problem.
+    (statement,) = read_openvex(openvex(vex_statement(), timestamp=within), received=RECEIVED)
+    assert statement.timestamp == RECEIVED + CLOCK_SKEW
 
 
 def test_every_problem_is_named_up_to_twenty():
