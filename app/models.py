@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "app.sboms.models",
     "app.attestations.models",
     "app.provenance.models",
+    "app.vulnerabilities.models",
     "app.scoring.models",
 )
 

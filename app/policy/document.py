@@ -14,7 +14,10 @@ policy stored before a field existed does not change:
 * ``reproducibility_quorum``: distinct trust domains whose builds must agree
   on a release's digest for it to be reproducible (default 2);
 * ``environments``, ``min_sbom_quality``, ``sbom_profiles``, ``sbom_component_share``,
-  ``coverage_window_days`` and ``check_weights``: the maturity rules.
+  ``coverage_window_days`` and ``check_weights``: the maturity rules;
+* ``deny_open_severity``: by environment, the severity of an open vulnerability at
+  which the gate denies (``app.policy.maturity``); it may name only environments the
+  policy names.
 
 The stored form is ``model_dump(mode="json", exclude_none=True)``;
 ``canonical_policy`` is its RFC 8785 canonical JSON, the exact bytes
@@ -38,6 +41,7 @@ from app.policy.maturity import (
     DEFAULT_SBOM_COMPONENT_SHARE,
     CheckWeights,
     CoverageWindowDays,
+    DenyOpenSeverity,
     Environments,
     MaturityPolicy,
     MinSbomQuality,
@@ -103,10 +107,26 @@ class ServicePolicyDocument(IdentityPolicy):
         description="Weight of checks in the score, by check id; others keep their "
         "default (5 for level 1 checks down to 1 for level 5).",
     )
+    deny_open_severity: DenyOpenSeverity | None = Field(
+        default=None,
+        description="By environment, the severity at or above which an open vulnerability "
+        "makes the gate deny; default critical for production, nothing elsewhere.",
+    )
 
     @model_validator(mode="after")
     def _builders_once(self) -> ServicePolicyDocument:
         self.trust_map()  # no entry repeats another, or a default one
+        return self
+
+    @model_validator(mode="after")
+    def _severities_of_named_environments(self) -> ServicePolicyDocument:
+        environments = self.effective_environments
+        unnamed = sorted(set(self.deny_open_severity or {}) - set(environments))
+        if unnamed:
+            raise ValueError(
+                f"deny_open_severity names {', '.join(unnamed)}, which the policy's "
+                f"environments ({', '.join(sorted(environments))}) do not list"
+            )
         return self
 
     def trust_map(self) -> TrustMap:
@@ -161,6 +181,7 @@ class ServicePolicyDocument(IdentityPolicy):
             release_refs=self.effective_release_refs,
             sbom_profiles=self.sbom_profiles,
             sbom_component_share=self.sbom_component_share,
+            deny_open_severity=self.deny_open_severity,
         )
 
     @property
@@ -181,8 +202,13 @@ class PolicyVersion(NamedTuple):
 PolicyT = TypeVar("PolicyT", bound=BaseModel)
 
 
-def apply_update(current: PolicyT, update: PolicyT) -> PolicyT:
-    """``current`` with the fields that were given in ``update``; the others keep their value."""
+def apply_update(current: PolicyT, update: BaseModel) -> PolicyT:
+    """``current`` with the fields that were given in ``update``; the others keep their value.
+
+    ``update`` is validated only as part of the result: a rule spanning fields (such as
+    ``deny_open_severity`` naming only the policy's environments) holds for what is
+    stored, not for the fields sent alone.
+    """
     given = update.model_dump(include=update.model_fields_set)
     # Validated again as a whole, so rules that span fields hold for the result.
     return type(current).model_validate({**current.model_dump(), **given})

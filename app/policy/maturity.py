@@ -22,7 +22,10 @@ digest):
   trend look (default 30 days);
 * ``check_weights``: the weight of a check in the score, by check id (default by
   level: 5 for level 1 checks down to 1 for level 5; 0 leaves a check out of the
-  score, never out of the level).
+  score, never out of the level);
+* ``deny_open_severity``: by environment, the lowest ``Severity`` of an open
+  vulnerability that makes the gate deny whatever the level (default: ``critical`` for
+  production, nothing for other environments); only environments the policy names.
 """
 
 from __future__ import annotations
@@ -89,6 +92,32 @@ DEFAULT_SBOM_PROFILES: Final[Mapping[int, SbomProfile]] = MappingProxyType(
 )
 DEFAULT_SBOM_COMPONENT_SHARE: Final = 0.95
 
+
+class Severity(enum.StrEnum):
+    """How severe a vulnerability is rated (CycloneDX's ratings), most severe first.
+
+    ``unknown`` (no rating) ranks lowest, so a threshold of ``unknown`` takes every
+    vulnerability.
+    """
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+    NONE = "none"
+    UNKNOWN = "unknown"
+
+    def at_least(self, threshold: Severity) -> bool:
+        """Whether this severity is ``threshold`` or more severe."""
+        return _SEVERITY_RANK[self] >= _SEVERITY_RANK[threshold]
+
+
+_SEVERITY_RANK: Final = {severity: -index for index, severity in enumerate(Severity)}
+DEFAULT_DENY_OPEN_SEVERITY: Final[Mapping[str, Severity]] = MappingProxyType(
+    {"production": Severity.CRITICAL}
+)
+
 DEFAULT_ENVIRONMENTS: Final = {"production": 4, "staging": 2}
 DEFAULT_ENVIRONMENT: Final = "production"
 DEFAULT_MIN_SBOM_QUALITY: Final = 6.0
@@ -152,6 +181,7 @@ SbomProfiles = Annotated[
 ]
 SbomComponentShare = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 CoverageWindowDays = Annotated[int, Field(ge=1, le=MAX_COVERAGE_WINDOW_DAYS, strict=True)]
+DenyOpenSeverity = Annotated[dict[EnvironmentName, Severity], Field(max_length=MAX_ENVIRONMENTS)]
 CheckWeights = Annotated[
     dict[str, Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]],
     AfterValidator(_known_checks),
@@ -171,6 +201,10 @@ class MaturityPolicy:
         default_factory=lambda: dict(DEFAULT_SBOM_PROFILES)
     )
     sbom_component_share: float = DEFAULT_SBOM_COMPONENT_SHARE
+    # By environment: an open vulnerability this severe or more makes the gate deny.
+    deny_open_severity: Mapping[str, Severity] = field(
+        default_factory=lambda: dict(DEFAULT_DENY_OPEN_SEVERITY)
+    )
 
     def weight(self, check_id: str) -> float:
         """The weight of a check in the score: the policy's, else its level's default."""
@@ -190,6 +224,7 @@ def maturity_policy(
     release_refs: str,
     sbom_profiles: Mapping[int, SbomProfile] | None = None,
     sbom_component_share: float | None = None,
+    deny_open_severity: Mapping[str, Severity] | None = None,
 ) -> MaturityPolicy:
     """The rules the checks apply, defaults filled in."""
     return MaturityPolicy(
@@ -209,5 +244,8 @@ def maturity_policy(
         sbom_profiles=dict(DEFAULT_SBOM_PROFILES if sbom_profiles is None else sbom_profiles),
         sbom_component_share=(
             DEFAULT_SBOM_COMPONENT_SHARE if sbom_component_share is None else sbom_component_share
+        ),
+        deny_open_severity=dict(
+            DEFAULT_DENY_OPEN_SEVERITY if deny_open_severity is None else deny_open_severity
         ),
     )

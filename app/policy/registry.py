@@ -92,14 +92,13 @@ def update_policy(trail: AuditTrail, service_name: str, update: PolicyUpdate) ->
         raise ServiceNotFound(f"No service is named {service_name!r}.")
     current, row = current_version(repository, service)
     try:
-        sent = ServicePolicyDocument.model_validate(
-            update.model_dump(include=update.model_fields_set)
-        )
-        updated = apply_update(current.policy, sent)
+        updated = apply_update(current.policy, update)
     except ValidationError as error:
         # PolicyUpdate checks each field; this catches a rule spanning fields it missed.
-        problems = "; ".join(str(detail["msg"]) for detail in error.errors())
-        raise InvalidPolicy(f"The resulting policy is not valid: {problems}") from None
+        problems = [str(detail["msg"]) for detail in error.errors()]
+        raise InvalidPolicy(
+            f"The resulting policy is not valid: {'; '.join(problems)}", reasons=problems
+        ) from None
     digest = policy_digest(updated)
     if digest == current.digest:
         return PolicyChange(_out(service, current, row), service, changed=False)
@@ -174,6 +173,7 @@ def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) ->
         sbom_component_share=maturity.sbom_component_share,
         coverage_window_days=maturity.coverage_window.days,
         check_weights={check_id: maturity.weight(check_id) for check_id in CHECK_LEVELS},
+        deny_open_severity=dict(maturity.deny_open_severity),
         created_at=row.created_at if row is not None else None,
         created_by=row.created_by if row is not None else None,
     )

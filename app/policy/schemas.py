@@ -18,11 +18,13 @@ from app.policy.maturity import (
     DEFAULT_SBOM_COMPONENT_SHARE,
     CheckWeights,
     CoverageWindowDays,
+    DenyOpenSeverity,
     Environments,
     MinSbomQuality,
     SbomComponentShare,
     SbomProfile,
     SbomProfiles,
+    Severity,
 )
 from app.wire import InputModel, OutputModel
 
@@ -107,6 +109,16 @@ class PolicyUpdate(InputModel):
             "Absent: kept."
         ),
     )
+    deny_open_severity: DenyOpenSeverity | None = Field(
+        default=None,
+        description=(
+            "By environment, the severity (critical, high, medium, low, info, none, unknown) "
+            "at or above which an open vulnerability of the asked artifact's newest SBOM makes "
+            "the gate deny, whatever the level; only environments the policy names. Replaces "
+            "the mapping; {}: no environment; null: the default, critical for production "
+            "and nothing elsewhere. Absent: kept."
+        ),
+    )
 
     @field_validator("trusted_builders")
     @classmethod
@@ -182,6 +194,10 @@ class PolicyOut(OutputModel):
     coverage_window_days: int = Field(description="The coverage window in days (in force).")
     check_weights: dict[str, float] = Field(
         description="Weight of every check in the maturity score (in force)."
+    )
+    deny_open_severity: dict[str, Severity] = Field(
+        description="By environment, the severity at or above which an open vulnerability "
+        "makes the gate deny (in force)."
     )
     created_at: datetime | None = Field(
         description="When this version was stored; null for version 0."

@@ -71,9 +71,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from app.clock import parse_rfc3339
 from app.errors import InvalidRequest
 from app.policy.builders import BUILDER_ID_MAX
 from app.services.names import normalize_repository
@@ -129,9 +130,6 @@ _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}", re.ASCII)
 # A GitHub OWNER/NAME, as the GitHub build types may write workflow.repository.
 _GITHUB_SHORTHAND = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 # RFC 3339 date-time (section 5.6); "T" and "Z" in either case, as the RFC allows.
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
-)
 _GITHUB = "https://github.com/"
 
 
@@ -326,16 +324,10 @@ def _time(parent: Mapping[str, Any], key: str, path: str, findings: _Findings) -
     text = findings.text(parent, key, path)
     if text is None:
         return None
-    if _RFC3339.fullmatch(text):
-        try:
-            # 3.11's fromisoformat takes any number of fractional digits and "Z"; it refuses
-            # impossible dates and leap seconds (:60), which Python cannot represent, and
-            # moving a time at the edge of year 1 or 9999 to UTC can overflow.
-            return datetime.fromisoformat(text.upper()).astimezone(UTC)
-        except (ValueError, OverflowError):
-            pass
-    findings.add("time-malformed", f"{path} {_quote(text)} is not an RFC 3339 date-time")
-    return None
+    moment = parse_rfc3339(text)
+    if moment is None:
+        findings.add("time-malformed", f"{path} {_quote(text)} is not an RFC 3339 date-time")
+    return moment
 
 
 # --- sources ----------------------------------------------------------------------------------

@@ -2,13 +2,31 @@
 
 ``app.sboms.extraction`` fills these from a ``LoadedSbom`` of any accepted format;
 ``app.sboms.quality`` scores them and ``app.sboms.profiles`` measures them against
-the profiles; storage writes them as rows (vulnerabilities only as counts: how many,
-and how many carry no analysis).
+the profiles; storage writes them as rows.
+
+A listed vulnerability is closed by the SBOM's own analysis (CycloneDX semantics)
+only when its state is ``not_affected`` with a ``justification``, ``resolved``,
+``resolved_with_pedigree`` or ``false_positive``. ``exploitable``, ``in_triage``,
+``not_affected`` without a justification, and no analysis at all leave it open: a
+state alone is not a conclusion that the vulnerability does not matter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from app.policy.maturity import Severity
+
+# What is concluded about a listed vulnerability: still open, or closed and why.
+FindingStatus = Literal["open", "not_affected", "fixed", "false_positive"]
+
+# CycloneDX analysis states that close a vulnerability by themselves, and the status each gives.
+_CLOSING_STATES: Final[dict[str, FindingStatus]] = {
+    "resolved": "fixed",
+    "resolved_with_pedigree": "fixed",
+    "false_positive": "false_positive",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +60,29 @@ class Component:
 
 @dataclass(frozen=True, slots=True)
 class Vulnerability:
-    """One vulnerability the SBOM lists, and its VEX analysis state if it gives one."""
+    """One vulnerability the SBOM lists, and the SBOM's own analysis of it."""
 
     id: str  # e.g. "CVE-2024-1234"; "" when the document names none
     # CycloneDX analysis.state ("not_affected", "exploitable", "in_triage", ...); None: no analysis
     analysis_state: str | None
+    # The highest severity of its ratings; unknown when it has none.
+    severity: Severity = field(default=Severity.UNKNOWN, kw_only=True)
+    justification: str | None = field(default=None, kw_only=True)  # CycloneDX analysis's
+    # What it affects: each affects[].ref as the purl of the component with that bom-ref,
+    # else as written.
+    affects: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def analyzed(self) -> bool:
-        """True when the SBOM says what the vulnerability means for it (a VEX statement)."""
+        """True when the SBOM gives an analysis state, whatever it concludes."""
         return self.analysis_state is not None
+
+    @property
+    def status(self) -> FindingStatus:
+        """What the SBOM's own analysis concludes: closed only by a state that closes it."""
+        if self.analysis_state == "not_affected":
+            return "not_affected" if self.justification else "open"
+        return _CLOSING_STATES.get(self.analysis_state or "", "open")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,5 +113,15 @@ class SbomContents:
 
     @property
     def unanalyzed_vulnerability_count(self) -> int:
-        """Vulnerabilities listed without a VEX analysis."""
+        """Vulnerabilities listed without an analysis state."""
         return sum(1 for vulnerability in self.vulnerabilities if not vulnerability.analyzed)
+
+    @property
+    def open_vulnerabilities(self) -> dict[str, int]:
+        """How many listed vulnerabilities its own analysis leaves open, by severity, most
+        severe first; only severities that have some."""
+        counts = dict.fromkeys(Severity, 0)
+        for vulnerability in self.vulnerabilities:
+            if vulnerability.status == "open":
+                counts[vulnerability.severity] += 1
+        return {severity.value: count for severity, count in counts.items() if count}

@@ -10,12 +10,15 @@ One reader per format family:
   which are the SBOM's subject.
 
 Vulnerabilities (CycloneDX 1.4+, ``vulnerabilities[]``; XML ``<vulnerabilities>``) are
-kept as (id, analysis state), one per entry as listed: an id listed twice (say, once a
-source) counts twice, and an entry without an id is kept with id "" so that the counts
-of listed and unanalysed vulnerabilities stay true. An analysis without a ``state`` is
-no analysis. The vulnerability extension namespace of CycloneDX 1.2/1.3 XML is not
-read, and SPDX 2.x has no vulnerabilities. Like components, their number is bounded
-only by the body-size limit: a cap here would make the stored counts wrong.
+kept one per entry as listed: an id listed twice (say, once a source) counts twice, and
+an entry without an id is kept with id "" so that the counts of listed and open
+vulnerabilities stay true. Each keeps its analysis state and justification (an analysis
+without a ``state`` is no analysis), the highest severity of its ratings (``unknown``
+when none is rated), and what it affects: each ``affects[].ref`` as the purl of the
+component (or primary component) with that bom-ref, else as written. The vulnerability
+extension namespace of CycloneDX 1.2/1.3 XML is not read, and SPDX 2.x has no
+vulnerabilities. Like components, their number is bounded only by the body-size limit:
+a cap here would make the stored counts wrong.
 
 Purls go through ``app.sboms.purls.parse_purl``: canonical text, key and version; one
 that does not parse is kept exactly as given and flagged (``purl_valid=False``), never
@@ -37,6 +40,7 @@ from typing import Any
 from lxml import etree
 
 from app.collector import collector_paused
+from app.policy.maturity import Severity
 from app.sboms.contents import Component, SbomContents, Vulnerability
 from app.sboms.formats import SbomFormat
 from app.sboms.loading import LoadedSbom
@@ -134,8 +138,10 @@ def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
     metadata = _dict(bom.get("metadata"))
     subject = _dict(metadata.get("component"))
     edges, leaves = _cyclonedx_graph(_list(bom.get("dependencies")))
+    components = _cyclonedx_components(_list(bom.get("components")))
+    primary = _cyclonedx_component(subject) if subject else None
     return SbomContents(
-        components=_cyclonedx_components(_list(bom.get("components"))),
+        components=components,
         dependencies=edges,
         subject_name=_text(subject.get("name")),
         subject_version=_text(subject.get("version")),
@@ -153,8 +159,10 @@ def _cyclonedx(bom: dict[str, Any]) -> SbomContents:
             _text(_dict(lifecycle).get("phase")) or _text(_dict(lifecycle).get("name")) or ""
             for lifecycle in _list(metadata.get("lifecycles"))
         ),
-        vulnerabilities=_cyclonedx_vulnerabilities(_list(bom.get("vulnerabilities"))),
-        primary=_cyclonedx_component(subject) if subject else None,
+        vulnerabilities=_cyclonedx_vulnerabilities(
+            _list(bom.get("vulnerabilities")), (*components, *([primary] if primary else []))
+        ),
+        primary=primary,
         leaves=leaves,
         complete=any(
             _dict(composition).get("aggregate") == "complete"
@@ -291,20 +299,40 @@ def _cyclonedx_graph(
     return tuple(edges), _unique(leaves)
 
 
-def _cyclonedx_vulnerabilities(vulnerabilities: list[Any]) -> tuple[Vulnerability, ...]:
-    """(id, analysis state) of every listed vulnerability, in order, ids trimmed."""
+def _cyclonedx_vulnerabilities(
+    vulnerabilities: list[Any], components: Iterable[Component]
+) -> tuple[Vulnerability, ...]:
+    """Every listed vulnerability, in order, ids trimmed, its affected refs read as purls."""
+    if not vulnerabilities:
+        return ()  # most SBOMs: no map of refs to build
+    purls = {c.ref: c.purl for c in components if c.ref and c.purl}
     found = []
     for vulnerability in map(_dict, vulnerabilities):
         identifier = vulnerability.get("id")
-        state = _dict(vulnerability.get("analysis")).get("state")
-        state = state.strip().lower() if isinstance(state, str) else ""
+        analysis = _dict(vulnerability.get("analysis"))
+        refs = (_text(_dict(target).get("ref")) for target in _list(vulnerability.get("affects")))
         found.append(
             Vulnerability(
                 id=identifier.strip() if isinstance(identifier, str) else "",
-                analysis_state=state or None,
+                analysis_state=_keyword(analysis.get("state")),
+                severity=_highest_severity(_list(vulnerability.get("ratings"))),
+                justification=_keyword(analysis.get("justification")),
+                affects=_unique(purls.get(ref, ref) for ref in refs if ref),
             )
         )
     return tuple(found)
+
+
+def _keyword(value: Any) -> str | None:
+    """An enumerated value as written, trimmed and lower-cased; None when absent or empty."""
+    return (value.strip().lower() or None) if isinstance(value, str) else None
+
+
+def _highest_severity(ratings: list[Any]) -> Severity:
+    """The most severe ``severity`` among the ratings; unknown when none names one."""
+    rated = {_keyword(_dict(rating).get("severity")) for rating in ratings}
+    # Severity lists the most severe first.
+    return next((severity for severity in Severity if severity.value in rated), Severity.UNKNOWN)
 
 
 def _cyclonedx_producer(metadata: dict[str, Any], subject: dict[str, Any]) -> str | None:
@@ -414,7 +442,20 @@ class _CycloneDxXml:
         analysis = self._child(vulnerability, "analysis")
         return {
             "id": self._string(vulnerability, "id"),
-            "analysis": None if analysis is None else {"state": self._string(analysis, "state")},
+            "ratings": [
+                {"severity": self._string(rating, "severity")}
+                for rating in self._children(vulnerability, "ratings", "rating")
+            ],
+            "analysis": None
+            if analysis is None
+            else {
+                "state": self._string(analysis, "state"),
+                "justification": self._string(analysis, "justification"),
+            },
+            "affects": [
+                {"ref": self._string(target, "ref")}
+                for target in self._children(vulnerability, "affects", "target")
+            ],
         }
 
     def _metadata(self, metadata: etree._Element | None) -> dict[str, Any]:

@@ -5,7 +5,8 @@ write to (``app.workflows.intake``)::
 
     same bytes stored before? -> load (format, hardened parse, official schema)
       -> extract -> quality, minimum elements -> artifact (created, or bound to this
-      service already) -> raw bytes + SBOM row + components + edges (bulk) -> audit leaf
+      service already) -> raw bytes + SBOM row + components + edges + vulnerabilities
+      (bulk) -> audit leaf
 
 The record answered shows the SBOM's profiles judged with the component share of
 the service's policy in force (``app.sboms.profiles``).
@@ -132,6 +133,7 @@ def store_sbom(
                     invalid_purl_count=sum(1 for c in contents.components if not c.purl_valid),
                     vulnerability_count=len(contents.vulnerabilities),
                     unanalyzed_vulnerability_count=contents.unanalyzed_vulnerability_count,
+                    open_vulnerabilities=contents.open_vulnerabilities,
                     quality_score=quality.score,
                     quality=dict(quality.to_json()),
                     minimum_elements=measures.to_json(),
@@ -153,6 +155,7 @@ def store_sbom(
 
     sboms.add_components(component_rows(contents, sbom_id=sbom.id, artifact_id=artifact.id))
     sboms.add_dependencies((sbom.id, ref, target) for ref, target in contents.dependencies)
+    sboms.add_vulnerabilities(vulnerability_rows(contents, sbom_id=sbom.id))
     sbom.audit_index = trail.record(
         Change(
             action=Action.SBOM_ACCEPTED,
@@ -288,6 +291,13 @@ def component_rows(
         )
 
 
+def vulnerability_rows(contents: SbomContents, *, sbom_id: int) -> Iterator[tuple[Any, ...]]:
+    """The vulnerabilities as rows in ``app.sboms.repository.VULNERABILITY_COLUMNS`` order."""
+    for v in contents.vulnerabilities:
+        affects = orjson.dumps(v.affects).decode()
+        yield sbom_id, v.id, v.severity.value, v.analysis_state, v.justification, affects
+
+
 def sbom_signature(session: Session, attestation_id: int) -> SbomSignature:
     """Who signed the SBOM that attestation ``attestation_id`` carries, per its latest receipt."""
     receipt = AttestationRepository(session).latest_receipt(attestation_id)
@@ -325,10 +335,7 @@ def sbom_out(
             "component_count": sbom.component_count,
             "dependency_count": sbom.dependency_count,
             "invalid_purl_count": sbom.invalid_purl_count,
-            "vulnerabilities": {
-                "count": sbom.vulnerability_count,
-                "unanalyzed": sbom.unanalyzed_vulnerability_count,
-            },
+            "vulnerabilities": vulnerability_counts(sbom),
             "quality": sbom.quality,
             "profiles": sbom_profiles(sbom, component_share),
             "subject": {
@@ -342,6 +349,17 @@ def sbom_out(
             "created_at": sbom.created_at,
         }
     )
+
+
+def vulnerability_counts(sbom: Sbom) -> dict[str, Any]:
+    """The ``SbomVulnerabilities`` of a stored SBOM: what it lists and leaves open itself."""
+    by_severity = sbom.open_vulnerabilities
+    return {
+        "count": sbom.vulnerability_count,
+        "unanalyzed": sbom.unanalyzed_vulnerability_count,
+        "open": None if by_severity is None else sum(by_severity.values()),
+        "open_by_severity": by_severity,
+    }
 
 
 def sbom_profiles(sbom: Sbom, component_share: float) -> list[SbomProfileOut]:

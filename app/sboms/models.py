@@ -1,7 +1,7 @@
-"""Storage of SBOMs, their components and their dependency edges.
+"""Storage of SBOMs, their components, dependency edges and vulnerabilities.
 
-Components and edges are written in bulk (``app.sboms.repository``), never as one
-ORM object each; the mapped classes here describe the tables and serve reads.
+Components, edges and vulnerabilities are written in bulk (``app.sboms.repository``),
+never as one ORM object each; the mapped classes here describe the tables and serve reads.
 
 ``components.purl_key`` is the package without version, qualifiers or subpath
 (``pkg:npm/lodash``) and ``purl_version`` its version ("" when the purl has none):
@@ -55,6 +55,10 @@ class Sbom(Base):
     # for an SBOM stored before attestd counted them whose bytes migration 0007 could not read.
     vulnerability_count: Mapped[int | None] = mapped_column(Integer, default=None)
     unanalyzed_vulnerability_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    # How many its own analysis leaves open, by severity ({"critical": 1, ...}). Null only
+    # for an SBOM stored before attestd kept each vulnerability whose bytes migration 0014
+    # could not read: its vulnerabilities are not known, and the checks fail closed on it.
+    open_vulnerabilities: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
     quality_score: Mapped[float] = mapped_column(Float)
     quality: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Which minimum elements it carries (app.sboms.profiles.Measures), judged against the
@@ -112,3 +116,18 @@ class SbomDependency(Base):
     sbom_id: Mapped[int] = mapped_column(ForeignKey("sboms.id"), index=True)
     ref: Mapped[str] = mapped_column(Text)
     depends_on: Mapped[str] = mapped_column(Text)
+
+
+class SbomVulnerability(Base):
+    """One vulnerability an SBOM lists (CycloneDX 1.4+), with the SBOM's own analysis of it."""
+
+    __tablename__ = "sbom_vulnerabilities"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sbom_id: Mapped[int] = mapped_column(ForeignKey("sboms.id"), index=True)
+    vulnerability_id: Mapped[str] = mapped_column(Text)  # "" when the SBOM names none
+    severity: Mapped[str] = mapped_column(String(16))  # app.policy.maturity.Severity
+    analysis_state: Mapped[str | None] = mapped_column(Text)
+    justification: Mapped[str | None] = mapped_column(Text)
+    # Purls of the components it affects (a bom-ref without a purl as written).
+    affects: Mapped[list[str]] = mapped_column(JSON)

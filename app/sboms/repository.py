@@ -1,8 +1,8 @@
-"""SQL for SBOMs, their components and dependency edges.
+"""SQL for SBOMs, their components, dependency edges and vulnerabilities.
 
-Components and edges go in bulk: PostgreSQL ``COPY … FROM STDIN`` and, on SQLite,
-one ``executemany`` of plain tuples on the request's connection, both in the
-request's transaction. ORM objects per row would cost ~5x the time.
+Components, edges and vulnerabilities go in bulk: PostgreSQL ``COPY … FROM STDIN``
+and, on SQLite, one ``executemany`` of plain tuples on the request's connection, both
+in the request's transaction. ORM objects per row would cost ~5x the time.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import BigInteger, Connection, bindparam, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.sboms.models import Component, Sbom
+from app.policy.maturity import Severity
+from app.sboms.contents import Vulnerability
+from app.sboms.models import Component, Sbom, SbomVulnerability
 
 _CARRIED_BY = (
     select(Sbom.id, Sbom.digest).where(Sbom.attestation_id == bindparam("attestation_id")).limit(1)
@@ -37,6 +39,25 @@ COMPONENT_COLUMNS = (
     "hashes",
 )
 DEPENDENCY_COLUMNS = ("sbom_id", "ref", "depends_on")
+VULNERABILITY_COLUMNS = (
+    "sbom_id",
+    "vulnerability_id",
+    "severity",
+    "analysis_state",
+    "justification",
+    "affects",
+)
+_VULNERABILITIES_OF = (
+    select(
+        SbomVulnerability.vulnerability_id,
+        SbomVulnerability.analysis_state,
+        SbomVulnerability.severity,
+        SbomVulnerability.justification,
+        SbomVulnerability.affects,
+    )
+    .where(SbomVulnerability.sbom_id == bindparam("sbom_id"))
+    .order_by(SbomVulnerability.id)
+)
 
 
 def bulk_insert(
@@ -108,6 +129,25 @@ class SbomRepository:
     def add_dependencies(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows in ``DEPENDENCY_COLUMNS`` order."""
         bulk_insert(self.session.connection(), "sbom_dependencies", DEPENDENCY_COLUMNS, rows)
+
+    def add_vulnerabilities(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Rows in ``VULNERABILITY_COLUMNS`` order."""
+        bulk_insert(self.session.connection(), "sbom_vulnerabilities", VULNERABILITY_COLUMNS, rows)
+
+    def vulnerabilities(self, sbom_id: int) -> tuple[Vulnerability, ...]:
+        """The vulnerabilities the SBOM lists, in the order it lists them."""
+        return tuple(
+            Vulnerability(
+                identifier,
+                state,
+                severity=Severity(severity),
+                justification=justification,
+                affects=tuple(affects),
+            )
+            for identifier, state, severity, justification, affects in self.session.execute(
+                _VULNERABILITIES_OF, {"sbom_id": sbom_id}
+            )
+        )
 
     def artifact_components(
         self, artifact_id: int, *, after: int | None, limit: int

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from app.pagination import Page
-from app.policy.maturity import SbomProfile
+from app.policy.maturity import SbomProfile, Severity
 from app.sboms.formats import SbomFormat
 from app.wire import OutputModel
 
@@ -69,15 +69,28 @@ class SbomSignature(OutputModel):
 
 
 class SbomVulnerabilities(OutputModel):
-    """The vulnerabilities the SBOM lists (CycloneDX 1.4+; SPDX 2.x lists none)."""
+    """The vulnerabilities the SBOM lists (CycloneDX 1.4+; SPDX 2.x lists none), as the SBOM
+    itself analyses them. The maturity check vex-present and the deploy gate judge the
+    newest SBOM of an artifact with the verified OpenVEX statements in force applied too
+    (docs/vulnerabilities.md)."""
 
     count: int | None = Field(
         description="Vulnerabilities listed; null only for an SBOM stored before attestd "
         "counted them whose bytes could not be read again."
     )
     unanalyzed: int | None = Field(
-        description="Of those, the ones without a VEX analysis (no analysis state); "
-        "null when count is."
+        description="Of those, the ones without any analysis state; null when count is. An "
+        "analysed one may still be open (exploitable, in_triage): see open."
+    )
+    open: int | None = Field(
+        description="Of those, the ones the SBOM's own analysis leaves open: every one but "
+        "those analysed not_affected with a justification, resolved, resolved_with_pedigree "
+        "or false_positive. Null when the SBOM's vulnerabilities could not be read again."
+    )
+    open_by_severity: dict[Severity, int] | None = Field(
+        description="The open ones by the highest severity of their ratings (unknown when "
+        "unrated); only severities that have some. Null when open is.",
+        examples=[{"critical": 1, "unknown": 2}],
     )
 
 

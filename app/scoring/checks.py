@@ -11,8 +11,9 @@ evidence it used, and the ids of that evidence:
 * ``waived``: it failed, and an exception approved by an admin other than its
   requester, neither revoked nor expired, waives it. The score stays the failing
   one: a waiver unblocks a level, it does not make the evidence better;
-* ``not_applicable``: nothing to judge (no vulnerability listed, no release in
-  the coverage window). It neither blocks a level nor counts in the score.
+* ``not_applicable``: nothing to judge (no vulnerability listed by the judged
+  SBOMs, no release in the coverage window). It neither blocks a level nor counts
+  in the score.
 
 The **level** is the highest level whose checks, and those of every lower
 level, pass, are waived or do not apply (0 when a level 1 check fails); level 5,
@@ -40,13 +41,7 @@ from typing import Final, Literal
 
 from app.policy.maturity import CHECK_LEVELS, LEVEL_NAMES, MAX_LEVEL, MaturityPolicy
 from app.sboms.profiles import judge
-from app.scoring.facts import (
-    VEX_PREDICATE_TYPES,
-    ArtifactFacts,
-    BundleFact,
-    SbomFact,
-    ServiceFacts,
-)
+from app.scoring.facts import ArtifactFacts, BundleFact, SbomFact, ServiceFacts
 
 Status = Literal["pass", "fail", "waived", "not_applicable"]
 COVERAGE_THRESHOLD: Final = 0.9
@@ -407,46 +402,41 @@ def subjects_consistent(facts: ServiceFacts, *_: object) -> Outcome:
 
 
 def vex_present(facts: ServiceFacts, *_: object) -> Outcome:
+    """Every vulnerability the newest SBOMs of the release list is closed: by the SBOM's own
+    analysis or the latest VEX statement in force (``app.vulnerabilities.findings``)."""
     release = facts.target
     if release is None:
         return _no_release(facts)
-    unknown = [
-        a.digest for a in release.artifacts for s in a.sboms if s.vulnerability_count is None
-    ]
-    listing = [
-        a for a in release.artifacts if any((s.vulnerability_count or 0) > 0 for s in a.sboms)
-    ]
-    if not listing and not unknown:
-        return _not_applicable(f"release {release.key}: no SBOM lists a vulnerability")
-    uncovered: list[str] = []
-    evidence: list[str] = []
-    for artifact in listing:
-        vex = [
-            f"attestation:{b.attestation_id}"
-            for b in artifact.verified_bundles
-            if b.predicate_type in VEX_PREDICATE_TYPES
-        ]
-        analysed_inline = all((s.unanalyzed_vulnerability_count or 0) == 0 for s in artifact.sboms)
-        if vex or analysed_inline:
-            evidence += vex or _sbom_ids(artifact)
-        else:
-            uncovered.append(artifact.digest)
+    unknown = [a.digest for a in release.artifacts if a.vulnerabilities is None]
     if unknown:
         return _fail(
             0,
-            f"release {release.key}: the vulnerabilities listed by the SBOMs of "
+            f"release {release.key}: the vulnerabilities listed by the newest SBOMs of "
             f"{_listed(unknown)} are not known",
         )
-    if uncovered:
-        share = 1 - len(uncovered) / len(listing)
+    listed = [(a, finding) for a in release.artifacts for finding in a.vulnerabilities or ()]
+    if not listed:
+        return _not_applicable(f"release {release.key}: no SBOM lists a vulnerability")
+    judged = [a for a in release.artifacts if a.vulnerabilities]
+    evidence = [
+        *(f"sbom:{a.newest_sbom.id}" for a in judged if a.newest_sbom),
+        *dict.fromkeys(
+            f"attestation:{finding.decided_by.attestation_id}"
+            for _, finding in listed
+            if finding.decided_by is not None
+        ),
+    ]
+    still_open = [finding.describe(a.digest) for a, finding in listed if finding.open]
+    if still_open:
         return _fail(
-            10 * share,
-            f"release {release.key}: SBOMs list vulnerabilities without a VEX statement for "
-            f"{_listed(uncovered)}",
+            10 * (1 - len(still_open) / len(listed)),
+            f"release {release.key}: {len(still_open)} of {len(listed)} listed vulnerabilities "
+            f"are open: {_listed(still_open)}",
             evidence,
         )
     return _pass(
-        f"release {release.key}: every listed vulnerability has a VEX statement or analysis",
+        f"release {release.key}: every listed vulnerability ({len(listed)}) is closed by the "
+        "SBOM's analysis or a VEX statement",
         evidence,
     )
 
@@ -647,8 +637,10 @@ CATALOGUE: Final[tuple[Check, ...]] = (
     ),
     Check(
         "vex-present",
-        "VEX where the SBOM lists vulnerabilities",
-        "Submit an OpenVEX attestation, or a CycloneDX analysis for each listed vulnerability.",
+        "Every listed vulnerability closed by an analysis or a VEX statement",
+        "Fix the open vulnerabilities, or state why they do not matter: a signed OpenVEX "
+        "attestation (not_affected with a justification label, or fixed) or a CycloneDX "
+        "analysis (not_affected with a justification, resolved, false_positive).",
         vex_present,
     ),
     Check(

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Literal
 
 from app.sboms.profiles import Measures
+from app.vulnerabilities.findings import Finding
 
 ExceptionStatus = Literal["pending", "approved", "expired", "revoked"]
-
-# Predicate types that carry vulnerability exploitability statements (VEX).
-VEX_PREDICATE_TYPES: Final = frozenset({"https://openvex.dev/ns", "https://openvex.dev/ns/v0.2.0"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +25,6 @@ class SbomFact:
     id: int
     quality_score: float  # 0-10, app.sboms.quality
     signed: bool  # arrived inside a verified DSSE attestation
-    vulnerability_count: int | None  # None: not known for this SBOM
-    unanalyzed_vulnerability_count: int | None  # listed vulnerabilities without a VEX analysis
     elements: Measures | None  # its minimum elements; None: not measured, meets no profile
 
 
@@ -64,6 +60,10 @@ class ArtifactFacts:
     bundles: tuple[BundleFact, ...] = ()
     builds: tuple[BuildFact, ...] = ()
     findings: tuple[str, ...] = ()  # consistency findings, app.provenance.consistency
+    # The vulnerabilities its newest SBOM lists, each decided with the VEX statements that
+    # count (app.vulnerabilities.findings); None: that SBOM's are not known. Read for the
+    # judged release's artifacts only.
+    vulnerabilities: tuple[Finding, ...] | None = ()
 
     @property
     def newest_sbom(self) -> SbomFact | None:

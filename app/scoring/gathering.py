@@ -2,9 +2,10 @@
 
 Evidence counts as verified only when its latest receipt was made under the policy
 and trust roots in force (``InForce``): anything judged under others is unverified
-here, whatever it once concluded. The use cases check such evidence again before
-they ask for the facts (``app.workflows.recheck``), so this is the floor that no
-path can fall below, not the way evidence gets brought up to date.
+here, whatever it once concluded, and so are the VEX statements it carries. The use
+cases check such evidence again before they ask for the facts
+(``app.workflows.recheck``), so this is the floor that no path can fall below, not
+the way evidence gets brought up to date.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from app.scoring.facts import ArtifactFacts, ExceptionFact, ReleaseFacts, Servic
 from app.scoring.models import PolicyException
 from app.scoring.repository import BuildRow, BundleRow, MaturityRepository, SbomRow
 from app.services.models import Service
+from app.vulnerabilities.findings import Finding, decide
+from app.vulnerabilities.openvex import VEX_PREDICATE_TYPES
+from app.vulnerabilities.repository import VexRepository
 
 # Coverage, reproducibility and anomalies judge at most the releases of the newest
 # artifacts of the window, so that evaluating a busy service costs the same every time.
@@ -128,7 +132,10 @@ def gather(
     builds = repository.builds(ids, judged_under=under)
     documented = {row.artifact_id for row in sboms} | {row.artifact_id for row in builds}
     findings = _findings(session, [a for a in in_target if a.id in documented])
-    facts_of = _artifact_facts(artifacts.values(), sboms, bundles, builds, findings)
+    vulnerabilities = _vulnerabilities(session, in_target, sboms, bundles)
+    facts_of = _artifact_facts(
+        artifacts.values(), sboms, bundles, builds, findings, vulnerabilities=vulnerabilities
+    )
 
     members: dict[str, list[Artifact]] = defaultdict(list)
     for artifact in sorted(artifacts.values(), key=lambda a: a.id):
@@ -201,12 +208,47 @@ def _findings(session: Session, artifacts: Sequence[Artifact]) -> dict[int, tupl
     }
 
 
+def _vulnerabilities(
+    session: Session,
+    artifacts: Sequence[Artifact],
+    sboms: Sequence[SbomRow],
+    bundles: Sequence[BundleRow],
+) -> dict[int, tuple[Finding, ...] | None]:
+    """The vulnerabilities each artifact's newest SBOM lists, decided with the statements
+    of the verified OpenVEX attestations naming it; None where they are not known."""
+    newest = {row.artifact_id: row for row in sboms}  # rows come in id order
+    vex: dict[int, list[int]] = defaultdict(list)
+    for row in bundles:
+        if row.verified and row.predicate_type in VEX_PREDICATE_TYPES:
+            vex[row.artifact_id].append(row.attestation_id)
+    statements = VexRepository(session).of_attestations(
+        {attestation for artifact in artifacts for attestation in vex[artifact.id]}
+    )
+    decided: dict[int, tuple[Finding, ...] | None] = {}
+    for artifact in artifacts:
+        sbom = newest.get(artifact.id)
+        if sbom is None:
+            decided[artifact.id] = ()  # nothing listed (sbom-present judges the lack)
+        elif not sbom.vulnerabilities_known:
+            decided[artifact.id] = None
+        else:
+            counting = set(vex[artifact.id])
+            decided[artifact.id] = decide(
+                SbomRepository(session).vulnerabilities(sbom.id),
+                [s for s in statements if s.attestation_id in counting],
+                artifact.digest,
+            )
+    return decided
+
+
 def _artifact_facts(
     artifacts: Iterable[Artifact],
     sboms: Sequence[SbomRow],
     bundles: Sequence[BundleRow],
     builds: Sequence[BuildRow],
     findings: dict[int, tuple[str, ...]],
+    *,
+    vulnerabilities: dict[int, tuple[Finding, ...] | None],
 ) -> dict[int, ArtifactFacts]:
     sboms_of, bundles_of, builds_of = (
         _by_artifact(sboms),
@@ -220,6 +262,7 @@ def _artifact_facts(
             bundles=tuple(bundles_of[artifact.id]),
             builds=tuple(builds_of[artifact.id]),
             findings=findings.get(artifact.id, ()),
+            vulnerabilities=vulnerabilities.get(artifact.id, ()),
         )
         for artifact in artifacts
     }

@@ -28,17 +28,14 @@ class SbomRow:
     id: int
     quality_score: float
     signed: bool
-    vulnerability_count: int | None
-    unanalyzed_vulnerability_count: int | None
     minimum_elements: dict[str, Any] | None
+    vulnerabilities_known: bool  # its vulnerabilities were read (app.sboms.models)
 
     def fact(self) -> SbomFact:
         return SbomFact(
             id=self.id,
             quality_score=self.quality_score,
             signed=self.signed,
-            vulnerability_count=self.vulnerability_count,
-            unanalyzed_vulnerability_count=self.unanalyzed_vulnerability_count,
             elements=Measures.from_json(self.minimum_elements),
         )
 
@@ -198,14 +195,18 @@ class MaturityRepository:
                 Sbom.id,
                 Sbom.quality_score,
                 Sbom.attestation_id.is_not(None),
-                Sbom.vulnerability_count,
-                Sbom.unanalyzed_vulnerability_count,
                 Sbom.minimum_elements,
+                Sbom.open_vulnerabilities,
             )
             .where(Sbom.artifact_id.in_(sorted(artifact_ids)))
             .order_by(Sbom.id)
         )
-        return [SbomRow(*row) for row in self.session.execute(query)]
+        rows = self.session.execute(query)
+        # A JSON column may hold JSON null or SQL NULL: both read as None here.
+        return [
+            SbomRow(artifact_id, sbom_id, quality, signed, elements, by_severity is not None)
+            for artifact_id, sbom_id, quality, signed, elements, by_severity in rows
+        ]
 
     def bundles(
         self, artifact_ids: Collection[int], *, judged_under: tuple[str, str]

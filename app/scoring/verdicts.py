@@ -4,9 +4,13 @@ The artifact's own release is judged with the whole checks catalogue (the
 service-wide checks, coverage and exceptions, read as they stand now), so an
 old, unsigned build of a service that is level 4 today is still refused. The
 decision is ``allow`` when that level reaches the level the service policy
-requires for the environment; the reasons of a ``deny`` are the rule and every
-failing check at or below the required level. ``app.workflows.ask_gate``
-asks these questions and signs the answer (``app.scoring.vsa``).
+requires for the environment and the artifact's newest SBOM lists no open
+vulnerability at or above the severity the policy's ``deny_open_severity`` sets
+for the environment, whatever the level (an exception can waive ``vex-present``,
+never this rule). The reasons of a ``deny`` are the level rule with every failing
+check at or below the required level, then one ``open-vulnerability`` reason per
+such vulnerability. ``app.workflows.ask_gate`` asks these questions and signs the
+answer (``app.scoring.vsa``).
 
 The summary lists every maturity level reached, names the artifact by a URI
 that identifies it, and stops being valid once its validity period ends or,
@@ -19,7 +23,7 @@ from datetime import datetime, timedelta
 
 from app.errors import InvalidRequest
 from app.policy.document import PolicyVersion
-from app.policy.maturity import LEVEL_NAMES
+from app.policy.maturity import LEVEL_NAMES, MaturityPolicy, Severity
 from app.scoring.checks import Maturity
 from app.scoring.facts import ReleaseFacts
 
@@ -45,12 +49,47 @@ def required_level(policy: PolicyVersion, service: str, environment: str) -> int
     return environments[environment]
 
 
-def deny_reasons(maturity: Maturity, environment: str, required: int, digest: str) -> list[str]:
-    rule = (
-        f"required-level: {environment} needs level {required} ({LEVEL_NAMES[required]}); "
-        f"{digest} reaches level {maturity.level} ({maturity.level_name})"
-    )
-    return [rule, *(f"{check.id}: {check.detail}" for check in maturity.failing(required))]
+def deny_reasons(
+    maturity: Maturity,
+    target: ReleaseFacts | None,
+    rules: MaturityPolicy,
+    *,
+    environment: str,
+    required: int,
+    digest: str,
+) -> list[str]:
+    """Why the gate refuses ``digest`` for ``environment``; none: it allows."""
+    reasons = []
+    if maturity.level < required:
+        reasons.append(
+            f"required-level: {environment} needs level {required} ({LEVEL_NAMES[required]}); "
+            f"{digest} reaches level {maturity.level} ({maturity.level_name})"
+        )
+        reasons += [f"{check.id}: {check.detail}" for check in maturity.failing(required)]
+    threshold = rules.deny_open_severity.get(environment)
+    if threshold is not None:
+        reasons += open_vulnerabilities(target, digest, threshold)
+    return reasons
+
+
+def open_vulnerabilities(
+    target: ReleaseFacts | None, digest: str, threshold: Severity
+) -> list[str]:
+    """One reason per open vulnerability at or above ``threshold`` that the newest SBOM of
+    ``digest`` lists; one reason too when they are not known (fail closed)."""
+    artifacts = target.artifacts if target is not None else ()
+    artifact = next((a for a in artifacts if a.digest == digest), None)
+    findings = artifact.vulnerabilities if artifact is not None else None
+    if findings is None:
+        return [
+            f"open-vulnerability: the vulnerabilities listed by the newest SBOM of {digest} "
+            "are not known"
+        ]
+    return [
+        f"open-vulnerability: {finding.describe(digest)}: {finding.why_open()}"
+        for finding in findings
+        if finding.open and finding.vulnerability.severity.at_least(threshold)
+    ]
 
 
 def verified_levels(

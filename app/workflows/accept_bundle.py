@@ -7,6 +7,7 @@
       -> store the attestation, its subjects and receipt (app.attestations.ingest)
       -> SLSA provenance: stored with its check (app.provenance.recording),
          a tag build names its subjects' release
+      -> OpenVEX: its statements stored (app.vulnerabilities), a malformed one refused
       -> audit leaf -> an SBOM predicate: stored as the subject's SBOM, marked signed
       -> the maturity snapshot after it, and how it moved
 
@@ -49,6 +50,8 @@ from app.sboms.formats import SBOM_PREDICATE_FORMATS, SbomFormat
 from app.sboms.ingest import store_sbom
 from app.sboms.schemas import SbomSignature
 from app.services.models import Service
+from app.vulnerabilities.openvex import VexMalformed, statements_of
+from app.vulnerabilities.repository import VexRepository
 from app.workflows.attestation_record import attestation_out, stored_record
 from app.workflows.intake import (
     INTAKE_PROBLEMS,
@@ -79,6 +82,7 @@ SUBMISSION_PROBLEMS: tuple[type[AppError], ...] = (
     AttestedSbomInvalid,
     AttestedSbomAmbiguous,
     ProvenanceMalformed,
+    VexMalformed,
 )
 
 
@@ -105,6 +109,7 @@ def accept_bundle(
         )
         subjects = subjects_of(verified)
         provenance = provenance_from_verified(verified)
+        vex = statements_of(verified, received=now)
         sbom_format = SBOM_PREDICATE_FORMATS.get(verified.predicate_type or "")
         sbom_artifact = None if sbom_format is None else _sbom_artifact(subjects, upload.artifact)
 
@@ -139,6 +144,8 @@ def accept_bundle(
                 now=now,
             )
             name_releases(checked, new.bound)
+        if vex is not None:
+            VexRepository(session).add(new.attestation.id, vex)
         accepted(trail, service, new, provenance=None if checked is None else summary(checked))
         sbom = None
         if sbom_format is not None and sbom_artifact is not None:

@@ -22,7 +22,7 @@ from app.provenance.recording import provenance_out
 from app.provenance.releases import release_reproducibility
 from app.provenance.repository import ProvenanceRepository
 from app.provenance.schemas import ProvenanceOut
-from app.sboms.ingest import component_share, sbom_profiles
+from app.sboms.ingest import component_share, sbom_profiles, vulnerability_counts
 from app.sboms.models import Sbom
 from app.sboms.repository import SbomRepository
 from app.services.models import Service
@@ -99,10 +99,7 @@ def _columns(sbom: Sbom) -> dict[str, object]:
         "format": sbom.format,
         "spec_version": sbom.spec_version,
         "component_count": sbom.component_count,
-        "vulnerabilities": {
-            "count": sbom.vulnerability_count,
-            "unanalyzed": sbom.unanalyzed_vulnerability_count,
-        },
+        "vulnerabilities": vulnerability_counts(sbom),
         "quality": sbom.quality,
         "audit_index": sbom.audit_index,
         "created_at": sbom.created_at,

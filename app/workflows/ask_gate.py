@@ -6,7 +6,8 @@
       -> the level the environment needs (unknown environment: 422)
       -> evidence judged under another policy or other trust roots: checked again
          (app.workflows.recheck)
-      -> the facts of its release, evaluated (app.scoring) -> allow or deny
+      -> the facts of its release, evaluated (app.scoring) -> allow or deny: the level,
+         and no open vulnerability as severe as the policy's deny_open_severity
       -> a SLSA Verification Summary signed with attestd's summary key -> audit leaf
 
 The summary says PASSED or FAILED for one environment, with the level it
@@ -92,8 +93,15 @@ def ask_gate(
         session, service, now, judged_under, target=found, environment=environment, judged=judged
     )
     maturity = evaluate(gathered.facts, gathered.rules)
-    allowed = maturity.level >= required
-    reasons = [] if allowed else deny_reasons(maturity, environment, required, digest)
+    reasons = deny_reasons(
+        maturity,
+        gathered.facts.target,
+        gathered.rules,
+        environment=environment,
+        required=required,
+        digest=digest,
+    )
+    allowed = not reasons
     summary = Summary(
         subject_name=found.name or digest,
         subject_digest=digest,

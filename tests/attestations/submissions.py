@@ -14,6 +14,7 @@ from app.artifacts.models import Artifact
 from app.attestations.models import Attestation, AttestationSubject, VerificationReceipt
 from app.blobs.models import Blob
 from app.sboms.models import Component, Sbom
+from app.vulnerabilities.models import VexStatement
 from tests.builders.services import REPOSITORY_URL, SERVICE
 from tests.sboms.uploads import audit_events
 from tests.sigstore_local import BuiltBundle
@@ -68,7 +69,8 @@ def submit(
     return client.post(ATTESTATIONS, params=query, content=content, headers=request_headers)
 
 
-# The tables a submission writes to (an SBOM predicate reaches the last two).
+# The tables a submission writes to (an SBOM predicate reaches sboms and components, an
+# OpenVEX one vex_statements).
 _TABLES = {
     "blobs": Blob,
     "artifacts": Artifact,
@@ -77,6 +79,7 @@ _TABLES = {
     "verification_receipts": VerificationReceipt,
     "sboms": Sbom,
     "components": Component,
+    "vex_statements": VexStatement,
 }
 NOTHING_STORED = dict.fromkeys(_TABLES, 0)
 

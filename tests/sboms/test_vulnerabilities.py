@@ -18,10 +18,11 @@ from app.attestations.bundles import BundleRejected, parse_bundle
 from app.attestations.trust import load_trust_root
 from app.attestations.verification import PREDICATE_TYPES, Verified, verify
 from app.db import migrate
+from app.policy.maturity import Severity
 from app.sboms.contents import SbomContents, Vulnerability
 from app.sboms.extraction import extract
 from app.sboms.loading import load_sbom
-from app.sboms.models import Sbom
+from app.sboms.models import Sbom, SbomVulnerability
 from tests.databases import column_names, database_at, sbom_columns, store_sboms
 from tests.sboms.sbom_files import read
 from tests.sboms.uploads import upload
@@ -31,28 +32,61 @@ CDX_JSON = "application/vnd.cyclonedx+json"
 CDX_XML = "application/vnd.cyclonedx+xml"
 SPDX_JSON = "application/spdx+json"
 
+REQUESTS = "pkg:pypi/requests@2.32.3"
+URLLIB3 = "pkg:pypi/urllib3@2.2.2"
 # What cyclonedx-1.6-vulnerabilities.json and .xml list, in order.
 LISTED_1_6 = (
-    Vulnerability("CVE-2024-35195", "not_affected"),
-    Vulnerability("CVE-2024-37891", "exploitable"),
-    Vulnerability("GHSA-9hjg-9r4m-mvj7", None),  # no analysis at all
-    Vulnerability("CVE-2025-50181", None),  # an analysis with a detail but no state
-    Vulnerability("", "in_triage"),  # no id: still counted
+    Vulnerability(
+        "CVE-2024-35195", "not_affected", justification="code_not_reachable", affects=(REQUESTS,)
+    ),
+    # Rated medium by one source and high by another: the highest counts.
+    Vulnerability("CVE-2024-37891", "exploitable", severity=Severity.HIGH, affects=(URLLIB3,)),
+    Vulnerability(  # no analysis at all
+        "GHSA-9hjg-9r4m-mvj7", None, severity=Severity.CRITICAL, affects=(REQUESTS,)
+    ),
+    Vulnerability("CVE-2025-50181", None, affects=(URLLIB3,)),  # an analysis without a state
+    Vulnerability("", "in_triage", affects=(URLLIB3,)),  # no id: still counted
 )
 LISTED_1_4 = (
-    Vulnerability("CVE-2024-35195", "not_affected"),  # the XML pads the id with spaces
-    Vulnerability("CVE-2024-37891", None),
-    Vulnerability("CVE-2023-43804", "resolved"),
+    # The XML pads the id with spaces.
+    Vulnerability(
+        "CVE-2024-35195", "not_affected", justification="code_not_reachable", affects=(REQUESTS,)
+    ),
+    Vulnerability("CVE-2024-37891", None, affects=(URLLIB3,)),
+    Vulnerability("CVE-2023-43804", "resolved", affects=(URLLIB3,)),
 )
 
-# (file, Content-Type, {count, unanalyzed}) for every kind of document.
+
+def counts(count: int, unanalyzed: int, **open_by_severity: int) -> dict[str, object]:
+    """The ``vulnerabilities`` of an SBOM record."""
+    return {
+        "count": count,
+        "unanalyzed": unanalyzed,
+        "open": sum(open_by_severity.values()),
+        "open_by_severity": open_by_severity,
+    }
+
+
+# (file, Content-Type, the record's vulnerabilities) for every kind of document.
 COUNTED = [
-    pytest.param("cyclonedx-1.6-vulnerabilities.json", CDX_JSON, (5, 2), id="cdx-1.6-json"),
-    pytest.param("cyclonedx-1.6-vulnerabilities.xml", CDX_XML, (5, 2), id="cdx-1.6-xml"),
-    pytest.param("cyclonedx-1.4-vulnerabilities.xml", CDX_XML, (3, 1), id="cdx-1.4-xml"),
-    pytest.param("cyclonedx-1.6.json", CDX_JSON, (0, 0), id="cdx-none"),
-    pytest.param("cyclonedx-1.2.xml", CDX_XML, (0, 0), id="cdx-1.2-xml"),
-    pytest.param("spdx-2.3.json", SPDX_JSON, (0, 0), id="spdx-2.3"),
+    pytest.param(
+        "cyclonedx-1.6-vulnerabilities.json",
+        CDX_JSON,
+        counts(5, 2, critical=1, high=1, unknown=2),
+        id="cdx-1.6-json",
+    ),
+    pytest.param(
+        "cyclonedx-1.6-vulnerabilities.xml",
+        CDX_XML,
+        counts(5, 2, critical=1, high=1, unknown=2),
+        id="cdx-1.6-xml",
+    ),
+    pytest.param(
+        "cyclonedx-1.4-vulnerabilities.xml", CDX_XML, counts(3, 1, unknown=1), id="cdx-1.4-xml"
+    ),
+    pytest.param("cyclonedx-1.6.json", CDX_JSON, counts(0, 0), id="cdx-none"),
+    pytest.param("cyclonedx-1.2.xml", CDX_XML, counts(0, 0), id="cdx-1.2-xml"),
+    pytest.param("spdx-2.3.json", SPDX_JSON, counts(0, 0), id="spdx-2.3"),
 ]
 
 
@@ -119,7 +153,7 @@ def test_an_analysis_state_is_trimmed_and_an_empty_one_is_no_analysis():
     assert contents.vulnerabilities == (
         Vulnerability("CVE-2024-0001", "false_positive"),
         Vulnerability("CVE-2024-0002", None),
-        Vulnerability("CVE-2024-0003", None),
+        Vulnerability("CVE-2024-0003", None, justification="requires_environment"),
     )
     assert contents.unanalyzed_vulnerability_count == 2
 
@@ -164,24 +198,27 @@ def test_contents_built_without_vulnerabilities_list_none_and_vulnerabilities_ar
 def test_an_upload_answers_and_stores_its_vulnerability_counts(
     name, content_type, expected, client, service, pipeline_headers, auditor_headers, run_in_session
 ):
-    count, unanalyzed = expected
     response = upload(client, pipeline_headers, read(name), content_type)
     assert response.status_code == 201, response.text
     sbom = response.json()
-    assert sbom["vulnerabilities"] == {"count": count, "unanalyzed": unanalyzed}
+    assert sbom["vulnerabilities"] == expected
 
     again = client.get(f"/v1/sboms/{sbom['id']}", headers=auditor_headers)
-    assert again.json()["vulnerabilities"] == {"count": count, "unanalyzed": unanalyzed}
+    assert again.json()["vulnerabilities"] == expected
     artifact = client.get(f"/v1/artifacts/{sbom['artifact']['digest']}", headers=auditor_headers)
     (listed,) = artifact.json()["sboms"]
-    assert listed["vulnerabilities"] == {"count": count, "unanalyzed": unanalyzed}
+    assert listed["vulnerabilities"] == expected
 
     stored = run_in_session(
         lambda session: session.execute(
             select(Sbom.vulnerability_count, Sbom.unanalyzed_vulnerability_count)
         ).one()
     )
-    assert tuple(stored) == expected
+    assert tuple(stored) == (expected["count"], expected["unanalyzed"])
+    rows = run_in_session(
+        lambda session: session.scalars(select(SbomVulnerability.vulnerability_id)).all()
+    )
+    assert len(rows) == expected["count"]
 
 
 def test_the_same_bytes_again_answer_the_same_counts(client, service, pipeline_headers):
@@ -190,24 +227,34 @@ def test_the_same_bytes_again_answer_the_same_counts(client, service, pipeline_h
     again = upload(client, pipeline_headers, body)
 
     assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json()["vulnerabilities"] == {"count": 5, "unanalyzed": 2}
+    assert again.json()["vulnerabilities"] == counts(5, 2, critical=1, high=1, unknown=2)
 
 
 def test_counts_that_could_not_be_read_are_null(
     client, service, pipeline_headers, auditor_headers, run_in_session
 ):
     sbom = upload(client, pipeline_headers, read("cyclonedx-1.6-vulnerabilities.json")).json()
-    # What migration 0007 leaves on an SBOM stored before whose bytes it could not read.
+    # What migrations 0007 and 0014 leave on an SBOM stored before whose bytes they could
+    # not read.
     run_in_session(
         lambda session: session.execute(
-            update(Sbom).values(vulnerability_count=None, unanalyzed_vulnerability_count=None)
+            update(Sbom).values(
+                vulnerability_count=None,
+                unanalyzed_vulnerability_count=None,
+                open_vulnerabilities=None,
+            )
         )
     )
 
     response = client.get(f"/v1/sboms/{sbom['id']}", headers=auditor_headers)
 
     assert response.status_code == 200
-    assert response.json()["vulnerabilities"] == {"count": None, "unanalyzed": None}
+    assert response.json()["vulnerabilities"] == {
+        "count": None,
+        "unanalyzed": None,
+        "open": None,
+        "open_by_severity": None,
+    }
 
 
 # --- migration 0007 backfills the SBOMs stored before it ----------------------------------

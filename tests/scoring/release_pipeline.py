@@ -21,6 +21,7 @@ from tests.attestations.submissions import submit
 from tests.builders.bundles import DIGEST, DIGEST_HEX, build, signature
 from tests.builders.identities import GENERATOR, REBUILDER, RELEASE, SELF_HOSTED
 from tests.builders.services import SERVICE
+from tests.builders.vex import signed_vex
 from tests.scoring.reads import maturity_of
 from tests.sigstore_local import LocalSigstore, SignerIdentity
 
@@ -39,10 +40,13 @@ class Pipeline:
     sigstore: LocalSigstore
 
     def sbom(self, name: str, digest_hex: str = DIGEST_HEX) -> dict[str, Any]:
+        return self.sbom_document((SBOMS / name).read_bytes(), digest_hex)
+
+    def sbom_document(self, document: bytes, digest_hex: str = DIGEST_HEX) -> dict[str, Any]:
         response = self.client.post(
             "/v1/sboms",
             params={"service": SERVICE, "artifact": f"sha256:{digest_hex}"},
-            content=(SBOMS / name).read_bytes(),
+            content=document,
             headers={**self.pipeline, "Content-Type": "application/vnd.cyclonedx+json"},
         )
         assert response.status_code == 201, response.text
@@ -57,6 +61,10 @@ class Pipeline:
     ) -> dict[str, Any]:
         bundle = build(self.sigstore, predicate, signer, digest_hex)
         return self._accepted(submit(self.client, self.pipeline, bundle))
+
+    def vex(self, document: dict[str, Any], signer: SignerIdentity = RELEASE) -> Any:
+        """An OpenVEX document about the release's artifact, signed; the raw response."""
+        return submit(self.client, self.pipeline, signed_vex(self.sigstore, document, signer))
 
     def _accepted(self, response: Any) -> dict[str, Any]:
         assert response.status_code == 201, response.text

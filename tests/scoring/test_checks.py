@@ -15,7 +15,13 @@ from pydantic import ValidationError
 
 from app.policy.document import ServicePolicyDocument, policy_digest
 from app.policy.identities import GITHUB_ACTIONS_ISSUER, AllowedIdentity, IdentityPolicy
-from app.policy.maturity import CHECK_LEVELS, DEFAULT_ENVIRONMENTS, MaturityPolicy, SbomProfile
+from app.policy.maturity import (
+    CHECK_LEVELS,
+    DEFAULT_ENVIRONMENTS,
+    MaturityPolicy,
+    SbomProfile,
+    Severity,
+)
 from app.sboms.profiles import COMPONENT_ELEMENTS, DOCUMENT_ELEMENTS, Measures
 from app.scoring.checks import CATALOGUE, CHECKS, SCORE_TOLERANCE, CheckResult, Maturity, evaluate
 from app.scoring.facts import (
@@ -27,6 +33,8 @@ from app.scoring.facts import (
     SbomFact,
     ServiceFacts,
 )
+from app.vulnerabilities.findings import Finding
+from tests.builders.vex import URLLIB3, attested, finding, listed, statement
 
 NOW: Final = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 SERVICE: Final = "payments"
@@ -42,7 +50,6 @@ SLSA_GENERATOR: Final = (
     "generator_generic_slsa3.yml@refs/tags/v2.1.0"
 )
 PROVENANCE_PREDICATE: Final = "https://slsa.dev/provenance/v1"
-OPENVEX: Final = "https://openvex.dev/ns/v0.2.0"
 GOOGLE: Final = "https://accounts.google.com"
 PERSON: Final = "alice@acme.example"
 REBUILDER: Final = "rebuilder@acme-ci.iam.gserviceaccount.com"
@@ -103,22 +110,10 @@ COMPLETE: Final = elements()
 
 
 def sbom(
-    sbom_id: int = 1,
-    *,
-    quality: float = 10.0,
-    vulnerabilities: int | None = 0,
-    unanalyzed: int | None = 0,
-    measured: Measures | None = COMPLETE,
+    sbom_id: int = 1, *, quality: float = 10.0, measured: Measures | None = COMPLETE
 ) -> SbomFact:
     """Complete by default: quality 10 and every element of every profile."""
-    return SbomFact(
-        id=sbom_id,
-        quality_score=quality,
-        signed=False,
-        vulnerability_count=vulnerabilities,
-        unanalyzed_vulnerability_count=unanalyzed,
-        elements=measured,
-    )
+    return SbomFact(id=sbom_id, quality_score=quality, signed=False, elements=measured)
 
 
 def bundle(
@@ -169,9 +164,11 @@ def artifact(
     bundles: tuple[BundleFact, ...] | None = None,
     builds: tuple[BuildFact, ...] | None = None,
     findings: tuple[str, ...] = (),
+    vulnerabilities: tuple[Finding, ...] | None = (),
 ) -> ArtifactFacts:
     """Complete by default: SBOM ``first_id``, signature ``first_id + 1``, L3 provenance
-    ``first_id + 2``. Each provenance is also a bundle naming the artifact, as stored."""
+    ``first_id + 2``, no vulnerability listed. Each provenance is also a bundle naming the
+    artifact, as stored."""
     builds = (build(first_id + 2),) if builds is None else builds
     provenance_bundles = tuple(
         bundle(
@@ -188,6 +185,7 @@ def artifact(
         bundles=(*((bundle(first_id + 1),) if bundles is None else bundles), *provenance_bundles),
         builds=builds,
         findings=findings,
+        vulnerabilities=vulnerabilities,
     )
 
 
@@ -311,9 +309,7 @@ FAILING: Final[dict[str, ServiceFacts]] = {
             )
         )
     ),
-    "vex-present": service(
-        release(artifacts=(artifact(sboms=(sbom(vulnerabilities=2, unanalyzed=2),)),))
-    ),
+    "vex-present": service(release(artifacts=(artifact(vulnerabilities=(finding(),)),))),
     "reproducible": service(release(reproducibility="unverified")),
     "few-exceptions": service(exceptions=(exception(1), exception(2, "reproducible"))),
     "no-open-anomaly": service(release(reproducibility="mismatch")),
@@ -814,66 +810,73 @@ def test_vex_present_does_not_apply_without_listed_vulnerabilities() -> None:
     assert "no SBOM lists a vulnerability" in result.detail
 
 
-def test_vex_present_passes_with_a_verified_openvex_attestation() -> None:
-    listed = sbom(vulnerabilities=3, unanalyzed=3)
-    vex = bundle(4, predicate_type=OPENVEX)
-    facts = service(release(artifacts=(artifact(sboms=(listed,), bundles=(bundle(2), vex)),)))
+def test_vex_present_passes_when_every_listed_vulnerability_is_closed() -> None:
+    by_statement = finding("not_affected", decided_by=attested(statement(), attestation_id=4))
+    by_analysis = finding("fixed", vulnerability=listed("CVE-2023-43804", "resolved"))
+    facts = service(release(artifacts=(artifact(vulnerabilities=(by_statement, by_analysis)),)))
 
     result = check(facts, "vex-present")
 
-    assert (result.status, result.evidence, result.remediation) == (
-        "pass",
-        ("attestation:4",),
-        "",
-    )
+    assert (result.status, result.score, result.remediation) == ("pass", 10.0, "")
+    assert result.evidence == ("sbom:1", "attestation:4")
+    assert "every listed vulnerability (2)" in result.detail
 
 
-def test_vex_present_passes_with_an_analysis_in_the_sbom() -> None:
-    facts = service(release(artifacts=(artifact(sboms=(sbom(vulnerabilities=3),)),)))
-
-    result = check(facts, "vex-present")
-
-    assert (result.status, result.evidence) == ("pass", ("sbom:1",))
-
-
-def test_vex_present_fails_without_a_verified_statement() -> None:
-    listed = sbom(vulnerabilities=3, unanalyzed=1)
-    unverified_vex = bundle(4, predicate_type=OPENVEX, verified=False)
-    facts = service(
-        release(artifacts=(artifact(sboms=(listed,), bundles=(bundle(2), unverified_vex)),))
-    )
-
-    result = check(facts, "vex-present")
-
-    assert (result.status, result.score, result.evidence) == ("fail", 0.0, ())
-    assert DIGEST_A in result.detail
-    assert result.remediation
-
-
-def test_vex_present_is_scored_by_the_share_of_listing_artifacts_covered() -> None:
+def test_vex_present_fails_naming_the_open_vulnerabilities_scored_by_the_share_closed() -> None:
+    """Before: any analysis state, exploitable included, or any OpenVEX attestation at all
+    counted as VEX; now only what closes a vulnerability does."""
+    exploitable = listed(state="exploitable")
+    affected = attested(statement("affected"), attestation_id=7)
     facts = service(
         release(
             artifacts=(
-                artifact(DIGEST_A, sboms=(sbom(1, vulnerabilities=2),)),
-                artifact(DIGEST_B, first_id=11, sboms=(sbom(11, vulnerabilities=2, unanalyzed=2),)),
+                artifact(
+                    DIGEST_A, vulnerabilities=(finding("fixed"), finding(vulnerability=exploitable))
+                ),
+                artifact(
+                    DIGEST_B,
+                    first_id=11,
+                    vulnerabilities=(finding("open", decided_by=affected), finding("not_affected")),
+                ),
             )
         )
     )
 
     result = check(facts, "vex-present")
 
-    assert (result.status, result.score, result.evidence) == ("fail", 5.0, ("sbom:1",))
-    assert DIGEST_B in result.detail
+    assert (result.status, result.score) == ("fail", 5.0)
+    assert "2 of 4 listed vulnerabilities are open" in result.detail
+    assert f"CVE-2024-37891 (critical) in {URLLIB3}" in result.detail
+    assert result.evidence == ("sbom:1", "sbom:11", "attestation:7")
+    assert result.remediation
+
+
+def test_vex_present_names_a_vulnerability_without_component_by_its_artifact() -> None:
+    unplaced = finding(vulnerability=listed("", affects=()))
+    facts = service(release(artifacts=(artifact(vulnerabilities=(unplaced,)),)))
+
+    result = check(facts, "vex-present")
+
+    assert result.status == "fail"
+    assert f"a vulnerability without id (critical) in {DIGEST_A}" in result.detail
 
 
 def test_vex_present_fails_when_the_vulnerabilities_are_not_known() -> None:
-    facts = service(release(artifacts=(artifact(sboms=(sbom(vulnerabilities=None),)),)))
+    facts = service(
+        release(
+            artifacts=(
+                artifact(DIGEST_A, vulnerabilities=None),
+                artifact(DIGEST_B, first_id=11, vulnerabilities=(finding("fixed"),)),
+            )
+        )
+    )
 
     result = check(facts, "vex-present")
 
     assert (result.status, result.score) == ("fail", 0.0)
     assert "not known" in result.detail
     assert DIGEST_A in result.detail
+    assert DIGEST_B not in result.detail
 
 
 # --- level 5 ------------------------------------------------------------------------------------
@@ -1252,6 +1255,7 @@ def test_policy_fields_reach_the_rules() -> None:
             "release_refs": r"refs/tags/v\d+\.\d+\.\d+",
             "sbom_profiles": {"2": "cisa-2025", "4": "bsi-tr-03183-2"},
             "sbom_component_share": 1,
+            "deny_open_severity": {"qa-1.eu_west": "high"},
         }
     )
 
@@ -1264,6 +1268,7 @@ def test_policy_fields_reach_the_rules() -> None:
         release_refs=r"refs/tags/v\d+\.\d+\.\d+",
         sbom_profiles={2: SbomProfile.CISA_2025, 4: SbomProfile.BSI_TR_03183_2},
         sbom_component_share=1.0,
+        deny_open_severity={"qa-1.eu_west": Severity.HIGH},  # and none for production
     )
     stored = document.model_dump(mode="json", exclude_none=True)
     assert stored["sbom_profiles"] == {"2": "cisa-2025", "4": "bsi-tr-03183-2"}
@@ -1306,6 +1311,20 @@ def test_policy_fields_reach_the_rules() -> None:
         pytest.param({"sbom_component_share": 0}, "greater than", id="share 0"),
         pytest.param({"sbom_component_share": 1.5}, "less than or equal", id="share > 1"),
         pytest.param({"sbom_component_share": float("nan")}, "finite", id="share nan"),
+        pytest.param(
+            {"deny_open_severity": {"staging": "severe"}}, "'critical'", id="unknown severity"
+        ),
+        pytest.param(
+            {"deny_open_severity": {"qa": "high"}},
+            "deny_open_severity names qa, which the policy's environments (production, "
+            "staging) do not list",
+            id="severity of an unnamed environment",
+        ),
+        pytest.param(
+            {"environments": {"qa": 2}, "deny_open_severity": {"production": "critical"}},
+            "names production",
+            id="the default environments replaced",
+        ),
     ],
 )
 def test_policy_refuses_bad_maturity_fields(fields: dict[str, Any], message: str) -> None:
@@ -1326,6 +1345,7 @@ def test_policy_without_maturity_fields_keeps_the_identity_policy_digest() -> No
             "check_weights": None,
             "sbom_profiles": None,
             "sbom_component_share": None,
+            "deny_open_severity": None,
         }
     )
 

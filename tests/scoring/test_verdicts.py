@@ -1,5 +1,5 @@
-"""The gate's pure rules for the summary: the levels it lists, the resource it names, and
-until when it holds."""
+"""The gate's pure rules: why it denies, and for the summary the levels it lists, the
+resource it names, and until when it holds."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.policy.document import ServicePolicyDocument
+from app.policy.maturity import Severity
 from app.scoring.checks import Maturity
-from app.scoring.verdicts import resource_uri, summary_expiry, verified_levels
+from app.scoring.facts import ArtifactFacts, ReleaseFacts
+from app.scoring.verdicts import deny_reasons, resource_uri, summary_expiry, verified_levels
+from app.vulnerabilities.findings import Finding
+from tests.builders.vex import CVE, URLLIB3, finding, listed
 
 DIGEST = "sha256:" + "ab" * 32
 PUBLIC_URL = "https://attestd.example.com"
@@ -81,3 +86,69 @@ def test_a_summary_ends_when_what_it_was_decided_on_changes():
 @pytest.mark.parametrize("moment", [NOW, NOW - DAY])
 def test_a_change_that_is_not_ahead_does_not_shorten_it(moment):
     assert summary_expiry(NOW, DAY, moment) == NOW + DAY
+
+
+# --- why the gate denies -------------------------------------------------------------------------
+
+
+def release_listing(*vulnerabilities: Finding, known: bool = True) -> ReleaseFacts:
+    """A release of one artifact whose newest SBOM lists ``vulnerabilities``."""
+    artifact = ArtifactFacts(DIGEST, vulnerabilities=vulnerabilities if known else None)
+    return ReleaseFacts(key="payments@1.0.0", released_at=NOW, artifacts=(artifact,))
+
+
+def reasons(target: ReleaseFacts, environment: str = "production", level: int = 4, **policy):
+    return deny_reasons(
+        maturity(level),
+        target,
+        ServicePolicyDocument.model_validate(policy).maturity(),
+        environment=environment,
+        required=4,
+        digest=DIGEST,
+    )
+
+
+OPEN_CRITICAL = finding()
+OPEN_HIGH = finding(vulnerability=listed("CVE-2024-0002", severity=Severity.HIGH))
+CLOSED_CRITICAL = finding("not_affected", vulnerability=listed("CVE-2024-0003"))
+
+
+def test_the_level_reached_with_no_open_critical_vulnerability_allows():
+    assert reasons(release_listing(OPEN_HIGH, CLOSED_CRITICAL)) == []
+
+
+def test_an_open_critical_vulnerability_denies_production_whatever_the_level():
+    denied = reasons(release_listing(OPEN_CRITICAL, OPEN_HIGH, CLOSED_CRITICAL))
+
+    assert denied == [
+        f"open-vulnerability: {CVE} (critical) in {URLLIB3}: no closing analysis or VEX statement"
+    ]
+    assert reasons(release_listing(OPEN_CRITICAL), "staging") == []
+
+
+def test_the_policy_sets_the_severity_each_environment_denies():
+    target = release_listing(OPEN_CRITICAL, OPEN_HIGH)
+
+    assert len(reasons(target, deny_open_severity={"production": "high"})) == 2
+    assert len(reasons(target, "staging", deny_open_severity={"staging": "critical"})) == 1
+    assert reasons(target, deny_open_severity={}) == []
+    unknown = finding(vulnerability=listed(severity=Severity.UNKNOWN))
+    assert reasons(release_listing(unknown), deny_open_severity={"production": "low"}) == []
+    assert len(reasons(release_listing(unknown), deny_open_severity={"production": "unknown"})) == 1
+
+
+def test_vulnerabilities_that_are_not_known_deny_where_a_severity_is_set():
+    target = release_listing(known=False)
+
+    assert reasons(target) == [
+        f"open-vulnerability: the vulnerabilities listed by the newest SBOM of {DIGEST} are "
+        "not known"
+    ]
+    assert reasons(target, "staging") == []
+
+
+def test_a_level_too_low_comes_first_then_the_vulnerabilities():
+    denied = reasons(release_listing(OPEN_CRITICAL), level=3)
+
+    assert denied[0].startswith("required-level: production needs level 4 (Improve)")
+    assert denied[-1].startswith(f"open-vulnerability: {CVE} (critical)")

@@ -1,4 +1,5 @@
-"""accept_bundle: signatures, provenance and signed SBOMs verified and stored, without HTTP."""
+"""accept_bundle: signatures, provenance, signed SBOMs and OpenVEX verified and stored, without
+HTTP."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from app.attestations.bundles import BundleRejected
 from app.audit.actions import Action
 from app.provenance.repository import ProvenanceRepository
 from app.sboms.models import Sbom
+from app.vulnerabilities.openvex import VexMalformed, read_openvex
+from app.vulnerabilities.repository import VexRepository
 from app.workflows.accept_bundle import accept_bundle
 from app.workflows.intake import ServiceNotWritable
 from tests.attestations.submissions import NOTHING_STORED, attestation_events, stored_counts
@@ -17,6 +20,7 @@ from tests.builders.credentials import pipeline
 from tests.builders.evidence import bundle_upload
 from tests.builders.identities import FORK, RELEASE
 from tests.builders.services import SERVICE
+from tests.builders.vex import OPENVEX_V020, openvex, signed_vex, vex_statement
 from tests.provenance.statements import COMMIT, TAG
 from tests.sboms.sbom_files import read
 from tests.sboms.uploads import audit_events
@@ -135,6 +139,41 @@ def test_a_signer_the_policy_does_not_allow_is_refused_and_nothing_is_kept(
     assert stored_counts(run_in_session) == NOTHING_STORED
     assert attestation_events(run_in_session) == []
     assert len(stored_snapshots(run_in_session)) == len(snapshots)
+
+
+def test_an_openvex_attestation_is_stored_with_its_statements(
+    accept, service, local_sigstore, run_in_session
+):
+    document = openvex(vex_statement(), vex_statement("fixed", vulnerability="CVE-2024-0002"))
+
+    accepted = accept(signed_vex(local_sigstore, document))
+
+    record = accepted.record
+    assert (record.kind, record.predicate_type) == ("attestation", OPENVEX_V020)
+    statements = run_in_session(lambda session: VexRepository(session).of_attestations([record.id]))
+    assert [(s.attestation_id, s.index, s.statement) for s in statements] == [
+        (record.id, index, statement)
+        for index, statement in enumerate(read_openvex(document, received=record.created_at))
+    ]
+    assert stored_counts(run_in_session)["vex_statements"] == 2
+
+
+def test_a_malformed_openvex_attestation_is_refused_and_nothing_is_kept(
+    accept, service, local_sigstore, run_in_session
+):
+    """It verifies, but its predicate is no OpenVEX the spec allows: nothing of it counts."""
+    document = openvex(vex_statement(), vex_statement("not_affected", justification=None))
+
+    with pytest.raises(VexMalformed) as refused:
+        accept(signed_vex(local_sigstore, document))
+
+    assert refused.value.reasons == [
+        "statements[1]: not_affected needs a justification or an impact_statement"
+    ]
+    change = refused.value.audit_change
+    assert change is not None
+    assert change.action == Action.ATTESTATION_REJECTED
+    assert stored_counts(run_in_session) == NOTHING_STORED
 
 
 def test_the_same_bundle_again_is_a_repeat(accept, service, local_sigstore, run_in_session):
