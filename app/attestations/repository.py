@@ -56,6 +56,25 @@ def _latest_receipt_id() -> Any:
     )
 
 
+# Run before every judgement: built once (see the module docstring).
+_JUDGED_OTHERWISE = (
+    select(Attestation, VerificationReceipt)
+    .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_id())
+    .where(
+        Attestation.id.in_(
+            select(AttestationSubject.attestation_id).where(
+                AttestationSubject.artifact_id.in_(bindparam("artifact_ids", expanding=True))
+            )
+        ),
+        or_(
+            VerificationReceipt.policy_digest != bindparam("policy_digest"),
+            VerificationReceipt.trust_roots_digest != bindparam("roots_digest"),
+        ),
+    )
+    .order_by(Attestation.id)
+)
+
+
 class AttestationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -136,22 +155,12 @@ class AttestationRepository:
         policy or other trust roots, oldest first, each with that receipt."""
         if not artifact_ids:
             return []
-        naming = select(AttestationSubject.attestation_id).where(
-            AttestationSubject.artifact_id.in_(sorted(artifact_ids))
-        )
-        query = (
-            select(Attestation, VerificationReceipt)
-            .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_id())
-            .where(
-                Attestation.id.in_(naming),
-                or_(
-                    VerificationReceipt.policy_digest != policy_digest,
-                    VerificationReceipt.trust_roots_digest != trust_roots_digest,
-                ),
-            )
-            .order_by(Attestation.id)
-        )
-        return [(row[0], row[1]) for row in self.session.execute(query)]
+        parameters = {
+            "artifact_ids": sorted(artifact_ids),
+            "policy_digest": policy_digest,
+            "roots_digest": trust_roots_digest,
+        }
+        return [(row[0], row[1]) for row in self.session.execute(_JUDGED_OTHERWISE, parameters)]
 
     def of_service(self, service_id: int) -> Sequence[tuple[Attestation, VerificationReceipt]]:
         """Every attestation of the service, oldest first, each with its latest receipt."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.artifacts.models import Artifact
@@ -101,16 +101,6 @@ _SUMMARY = select(
 )
 
 
-def _verified_under(judged_under: tuple[str, str]) -> Any:
-    """Verified by its receipt, and that receipt made under this (policy, trust roots) digest."""
-    policy_digest, roots_digest = judged_under
-    return and_(
-        VerificationReceipt.verified,
-        VerificationReceipt.policy_digest == policy_digest,
-        VerificationReceipt.trust_roots_digest == roots_digest,
-    )
-
-
 def _latest_receipt_of(attestation_id: Any) -> Any:
     return (
         select(func.max(VerificationReceipt.id))
@@ -118,6 +108,33 @@ def _latest_receipt_of(attestation_id: Any) -> Any:
         .correlate_except(VerificationReceipt)
         .scalar_subquery()
     )
+
+
+# Every bundle naming the artifacts with its latest receipt, verified only when that receipt
+# verified it under the (policy, trust-roots) digests given. Built once: it runs on every
+# maturity computation, where building it costs more than running it on SQLite.
+_BUNDLES = (
+    select(
+        AttestationSubject.artifact_id,
+        Attestation.id,
+        Attestation.digest,
+        Attestation.kind,
+        Attestation.predicate_type,
+        and_(
+            VerificationReceipt.verified,
+            VerificationReceipt.policy_digest == bindparam("policy_digest"),
+            VerificationReceipt.trust_roots_digest == bindparam("roots_digest"),
+        ),
+        VerificationReceipt.signer_subject,
+        VerificationReceipt.signer_issuer,
+        VerificationReceipt.signer_kind,
+        VerificationReceipt.claims,
+    )
+    .join(Attestation, Attestation.id == AttestationSubject.attestation_id)
+    .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_of(Attestation.id))
+    .where(AttestationSubject.artifact_id.in_(bindparam("artifact_ids", expanding=True)))
+    .order_by(Attestation.id)
+)
 
 
 class MaturityRepository:
@@ -218,25 +235,14 @@ class MaturityRepository:
         """
         if not artifact_ids:
             return []
-        query = (
-            select(
-                AttestationSubject.artifact_id,
-                Attestation.id,
-                Attestation.digest,
-                Attestation.kind,
-                Attestation.predicate_type,
-                _verified_under(judged_under),
-                VerificationReceipt.signer_subject,
-                VerificationReceipt.signer_issuer,
-                VerificationReceipt.signer_kind,
-                VerificationReceipt.claims,
-            )
-            .join(Attestation, Attestation.id == AttestationSubject.attestation_id)
-            .join(VerificationReceipt, VerificationReceipt.id == _latest_receipt_of(Attestation.id))
-            .where(AttestationSubject.artifact_id.in_(sorted(artifact_ids)))
-            .order_by(Attestation.id)
-        )
-        return [BundleRow(*row) for row in self.session.execute(query)]
+        policy_digest, roots_digest = judged_under
+        parameters = {
+            "artifact_ids": sorted(artifact_ids),
+            "policy_digest": policy_digest,
+            "roots_digest": roots_digest,
+        }
+        rows = self.session.execute(_BUNDLES, parameters)
+        return [BundleRow(*tuple(row)) for row in rows]
 
     def builds(
         self, artifact_ids: Collection[int], *, judged_under: tuple[str, str]
