@@ -10,7 +10,9 @@ from app.policy.builders import MAX_BUILDERS, TrustedBuilderRule
 from app.policy.document import (
     DEFAULT_RELEASE_REFS,
     DEFAULT_REPRODUCIBILITY_QUORUM,
+    MAX_PREDICATE_TYPES,
     MAX_REPRODUCIBILITY_QUORUM,
+    PredicateTypes,
 )
 from app.policy.identities import MAX_IDENTITIES, AllowedIdentity, RefRegex
 from app.policy.maturity import (
@@ -119,6 +121,16 @@ class PolicyUpdate(InputModel):
             "and nothing elsewhere. Absent: kept."
         ),
     )
+    predicate_types: PredicateTypes | None = Field(
+        default=None,
+        description=(
+            "In-toto predicate types (absolute https:// or http:// URIs, each once, at most "
+            f"{MAX_PREDICATE_TYPES}) accepted besides attestd's default allow-list "
+            "(docs/verification.md). Replaces the list; null or []: the default list alone. "
+            "Absent: kept. Evidence whose type is removed stops counting when it is judged "
+            "again under the new version."
+        ),
+    )
 
     @field_validator("trusted_builders")
     @classmethod
@@ -198,6 +210,10 @@ class PolicyOut(OutputModel):
     deny_open_severity: dict[str, Severity] = Field(
         description="By environment, the severity at or above which an open vulnerability "
         "makes the gate deny (in force)."
+    )
+    predicate_types: list[str] = Field(
+        description="In-toto predicate types accepted besides attestd's default allow-list "
+        "(in force)."
     )
     created_at: datetime | None = Field(
         description="When this version was stored; null for version 0."
