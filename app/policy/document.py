@@ -40,7 +40,13 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_
 
 from app.digests import content_digest
 from app.policy.builders import DEFAULT_TRUST_MAP, MAX_BUILDERS, TrustedBuilderRule, TrustMap
-from app.policy.identities import IdentityPolicy, Kind, RefRegex, default_kind
+from app.policy.identities import (
+    IdentityPolicy,
+    Kind,
+    RefRegex,
+    default_kind,
+    require_listed_once,
+)
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -76,11 +82,7 @@ def _check_predicate_type(value: str) -> str:
 
 
 def _listed_once(values: tuple[str, ...]) -> tuple[str, ...]:
-    first_at: dict[str, int] = {}
-    for index, value in enumerate(values):
-        earlier = first_at.setdefault(value, index)
-        if earlier != index:
-            raise ValueError(f"predicate_types[{index}] repeats predicate_types[{earlier}]")
+    require_listed_once(values, "predicate_types")
     return values
 
 

@@ -14,7 +14,12 @@ from app.policy.document import (
     MAX_REPRODUCIBILITY_QUORUM,
     PredicateTypes,
 )
-from app.policy.identities import MAX_IDENTITIES, AllowedIdentity, RefRegex
+from app.policy.identities import (
+    MAX_IDENTITIES,
+    AllowedIdentity,
+    RefRegex,
+    require_listed_once,
+)
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -154,11 +159,7 @@ class PolicyUpdate(InputModel):
         # Runs only when the field is given, so the error is located at body.identities.
         if value is None:
             raise ValueError("identities cannot be null: send [] to accept no signer")
-        first_at: dict[AllowedIdentity, int] = {}
-        for index, identity in enumerate(value):
-            earlier = first_at.setdefault(identity, index)
-            if earlier != index:
-                raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
+        require_listed_once(value, "identities")
         return value
 
 
