@@ -108,7 +108,7 @@ def test_the_conversion_is_deterministic() -> None:
 
 def test_every_attestation_of_every_publisher_is_converted_in_file_order() -> None:
     converted = convert(provenance((GITHUB, 2), (GITLAB, 1)))
-    assert [(item.publisher.split()[0], item.position) for item in converted] == [
+    assert [(str(item.publisher).split()[0], item.position) for item in converted] == [
         ("GitHub", "attestation_bundles[0].attestations[0]"),
         ("GitHub", "attestation_bundles[0].attestations[1]"),
         ("GitLab", "attestation_bundles[1].attestations[0]"),
@@ -118,14 +118,13 @@ def test_every_attestation_of_every_publisher_is_converted_in_file_order() -> No
 
 def test_a_lone_attestation_object_is_converted_too() -> None:
     (converted,) = convert(attestation())
-    assert converted.position == "the attestation"
+    assert (converted.publisher, converted.position) == (None, "the attestation")
     assert json.loads(converted.content)["dsseEnvelope"]["payload"] == b64(STATEMENT)
 
 
 def test_publisher_text_is_made_printable() -> None:
     (converted,) = convert(provenance(({"kind": "GitHub\n::set-output", "repository": "a"}, 1)))
-    assert "\n" not in converted.publisher
-    assert converted.publisher.startswith("GitHub\\n::set-output")
+    assert converted.publisher == "GitHub\\n::set-output (repository=a)"
 
 
 GOOD = provenance((GITHUB, 1))
@@ -323,3 +322,15 @@ def test_a_malformed_file_sends_nothing(tmp_path: Path, content: bytes) -> None:
     assert out == ""
     assert f"attestd-client submit: --bundle {path}: " in err
     assert err.endswith("attestd-client submit: nothing was sent\n")
+
+
+def test_a_lone_attestation_file_is_converted_and_says_it_names_no_publisher(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "app-1.0.tar.gz.publish.attestation"
+    found = split_bundles(path, json.dumps(attestation()).encode())
+    assert [(part.part, part.content) for part in found.parts] == [
+        ("the attestation (PEP 740)", convert(attestation())[0].content)
+    ]
+    assert found.note is not None
+    assert "PEP 740 provenance, publisher not named: 1 attestation" in found.note

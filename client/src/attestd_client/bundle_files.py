@@ -69,15 +69,20 @@ def _pep740(path: Path, document: object) -> BundleFile:
         raise UsageError(
             *(f"--bundle {path}: not a PEP 740 provenance file: {p}" for p in error.problems)
         ) from None
-    publishers = sorted({item.publisher for item in converted})
+    publishers = sorted({item.publisher for item in converted if item.publisher is not None})
     count = len(converted)
     note = (
-        f"--bundle {path}: PEP 740 provenance, publisher {'; '.join(publishers)}: "
+        f"--bundle {path}: PEP 740 provenance, publisher {'; '.join(publishers) or 'not named'}: "
         f"{count} attestation{'' if count == 1 else 's'}, each converted to a Sigstore "
         "bundle v0.3 and sent on its own"
     )
     parts = tuple(
-        BundlePart(item.content, part=f"{item.position} (PEP 740, {item.publisher})")
+        BundlePart(
+            item.content,
+            part=f"{item.position} (PEP 740"
+            + ("" if item.publisher is None else f", {item.publisher}")
+            + ")",
+        )
         for item in converted
     )
     return BundleFile(parts, note=note)

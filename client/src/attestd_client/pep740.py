@@ -47,6 +47,8 @@ BUNDLE_V03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 # The one version of the provenance object and of the attestation object PEP 740 defines.
 _VERSION = 1
+# The fields of an attestation object (a lone attestation has no attestation_bundles).
+_ATTESTATION_FIELDS = frozenset({"verification_material", "envelope"})
 # A publisher is described by at most this many of its fields, each cut to this length.
 _PUBLISHER_FIELDS = 4
 _FIELD_TEXT = 100
@@ -64,8 +66,9 @@ class Pep740Malformed(ValueError):
 class Converted:
     """One attestation of a provenance file, as a Sigstore bundle v0.3."""
 
-    publisher: str
-    """The Trusted Publisher that signed it, as PyPI names it: kind, then its fields."""
+    publisher: str | None
+    """The Trusted Publisher that signed it, as PyPI names it: kind, then its fields; None
+    for a lone attestation, which names none."""
     position: str
     """Where it is in the file: ``attestation_bundles[0].attestations[1]``."""
     content: bytes = field(repr=False)
@@ -75,14 +78,7 @@ def is_pep740(document: object) -> bool:
     """Whether ``document`` is meant as PEP 740: a provenance object, or one attestation."""
     if not isinstance(document, dict):
         return False
-    return (
-        "attestation_bundles" in document
-        or {
-            "verification_material",
-            "envelope",
-        }
-        <= document.keys()
-    )
+    return "attestation_bundles" in document or document.keys() >= _ATTESTATION_FIELDS
 
 
 def convert(document: object) -> list[Converted]:
@@ -92,10 +88,9 @@ def convert(document: object) -> list[Converted]:
     with no publisher. Raises ``Pep740Malformed`` listing every problem found.
     """
     problems: list[str] = []
-    converted: list[Converted] = []
     if isinstance(document, dict) and "attestation_bundles" not in document:
         bundle = _bundle(document, "the attestation", problems)
-        converted = [] if bundle is None else [Converted("(none named)", "the attestation", bundle)]
+        converted = [] if bundle is None else [Converted(None, "the attestation", bundle)]
     else:
         converted = _provenance(document, problems)
     if problems:
@@ -212,9 +207,6 @@ def _base64(holder: Mapping[str, Any], name: str, where: str, problems: list[str
         decoded = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         problems.append(f"{where}.{name} is not valid base64")
-        return None
-    if not decoded:
-        problems.append(f"{where}.{name} is empty")
         return None
     return decoded
 
