@@ -13,9 +13,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from app.attestations.ingest import allowed_predicate_types
 from app.attestations.trust import production_root_file
+from app.attestations.verification import PREDICATE_TYPES
 from app.config import Settings
+from app.policy.document import PolicyVersion, ServicePolicyDocument, policy_digest
 from tests.attestations.pep740_files import (
     PUBLISH_PREDICATE,
     PUBLISHER_REPOSITORY,
@@ -291,3 +295,25 @@ def test_bad_predicate_types_are_refused_with_reasons(
     assert all(reason.startswith("body.predicate_types") for reason in problem["reasons"])
     assert client.get(POLICY, headers=auditor_headers).json() == before
     assert len(audit_events(run_in_session)) == leaves
+
+
+# --- the same rules without a server --------------------------------------------------------
+
+
+@pytest.mark.parametrize("types", BAD_PREDICATE_TYPES.values(), ids=BAD_PREDICATE_TYPES.keys())
+def test_the_policy_document_refuses_bad_predicate_types(types):
+    with pytest.raises(ValidationError) as raised:
+        ServicePolicyDocument.model_validate({"predicate_types": types})
+    assert all(error["loc"][0] == "predicate_types" for error in raised.value.errors())
+
+
+def test_predicate_types_are_added_to_the_default_list_and_covered_by_the_digest():
+    plain = ServicePolicyDocument()
+    added = ServicePolicyDocument(predicate_types=(CUSTOM_PREDICATE,))
+    assert policy_digest(added) != policy_digest(plain)
+    # Absent and spelled-out null are one policy: digests of stored versions do not move.
+    assert policy_digest(ServicePolicyDocument(predicate_types=None)) == policy_digest(plain)
+    version = PolicyVersion(added, 2, policy_digest(added))
+    assert allowed_predicate_types(version) == PREDICATE_TYPES | {CUSTOM_PREDICATE}
+    assert allowed_predicate_types(PolicyVersion(plain, 1, "")) == PREDICATE_TYPES
+    assert {PUBLISH_PREDICATE, RELEASE_PREDICATE} <= PREDICATE_TYPES
