@@ -29,7 +29,13 @@ from app.attestations.bundles import BundleRejected, ParsedBundle, Reason
 from app.attestations.models import SUBJECT_NAME_MAX, Attestation, VerificationReceipt
 from app.attestations.repository import AttestationRepository
 from app.attestations.trust import TrustRoot
-from app.attestations.verification import Receipt, Verified, signer_of, verify
+from app.attestations.verification import (
+    PREDICATE_TYPES,
+    Receipt,
+    Verified,
+    signer_of,
+    verify,
+)
 from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
@@ -84,8 +90,14 @@ def verify_for_service(
         policy_digest=policy.digest,
         artifact=artifact,
         now=now,
+        predicate_types=allowed_predicate_types(policy),
     )
     return with_signer_kind(verified, parsed, policy)
+
+
+def allowed_predicate_types(policy: PolicyVersion) -> frozenset[str]:
+    """attestd's default predicate types with those ``policy`` adds."""
+    return PREDICATE_TYPES | frozenset(policy.policy.predicate_types or ())
 
 
 def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPolicy:

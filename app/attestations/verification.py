@@ -29,7 +29,8 @@ statement-malformed         the payload is not a well-formed in-toto statement
 statement-type              the statement's _type is not in-toto Statement v1 or v0.1
 no-subjects                 the statement names no subject
 subject-digest              a subject without a lower-case sha256 or sha512 hex digest
-predicate-type              the predicate type is not on the allow-list
+predicate-type              the predicate type is neither on the default allow-list nor
+                            among the service policy's ``predicate_types``
 subject-digest-mismatch     the caller's artifact is not what the bundle signs
 invalid-bundle              any other refusal of sigstore-python's bundle checks
 verification-failed         any other failure of verification
@@ -68,7 +69,8 @@ STATEMENT_TYPES = frozenset(
     {"https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"}
 )
 
-# The predicate types attestd accepts: an exact list, so a new version is a decision.
+# The predicate types attestd accepts by default: an exact list, so a new version is a
+# decision. A service's policy may add others (``predicate_types``); verify() takes the union.
 PREDICATE_TYPES: frozenset[str] = frozenset(
     {
         "https://slsa.dev/provenance/v0.2",
@@ -82,6 +84,10 @@ PREDICATE_TYPES: frozenset[str] = frozenset(
         "https://in-toto.io/attestation/test-result/v0.1",
         "https://in-toto.io/attestation/link/v0.3",
         "https://github.com/npm/attestation/tree/main/specs/publish/v0.1",
+        # PEP 740: the publish attestation of every Trusted Publishing upload to PyPI.
+        "https://docs.pypi.org/attestations/publish/v1",
+        # GitHub's release attestation (an immutable release's tag, commit and assets).
+        "https://in-toto.io/attestation/release/v0.1",
         # OpenVEX documents as predicates: the versioned type and the bare namespace.
         "https://openvex.dev/ns/v0.2.0",
         "https://openvex.dev/ns",
@@ -501,7 +507,8 @@ def _statement(  # noqa: PLR0912 - one check after another, in the order they ar
         reasons.append(
             Reason(
                 "predicate-type",
-                f"predicate type {predicate_type[:_TEXT_MAX]!r} is not on attestd's allow-list",
+                f"predicate type {predicate_type[:_TEXT_MAX]!r} is neither on attestd's "
+                "allow-list nor among the predicate_types of the service's policy",
             )
         )
     if not isinstance(document.get("predicate", {}), dict | None):

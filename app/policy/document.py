@@ -17,7 +17,11 @@ policy stored before a field existed does not change:
   ``coverage_window_days`` and ``check_weights``: the maturity rules;
 * ``deny_open_severity``: by environment, the severity of an open vulnerability at
   which the gate denies (``app.policy.maturity``); it may name only environments the
-  policy names.
+  policy names;
+* ``predicate_types``: in-toto predicate types accepted besides attestd's default
+  allow-list (``app.attestations.verification.PREDICATE_TYPES``): absolute
+  ``https://`` or ``http://`` URIs, each once, compared exactly with a statement's
+  ``predicateType``.
 
 The stored form is ``model_dump(mode="json", exclude_none=True)``;
 ``canonical_policy`` is its RFC 8785 canonical JSON, the exact bytes
@@ -28,14 +32,21 @@ serves).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, NamedTuple, TypeVar
+from typing import Annotated, Final, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import rfc8785
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from app.digests import content_digest
 from app.policy.builders import DEFAULT_TRUST_MAP, MAX_BUILDERS, TrustedBuilderRule, TrustMap
-from app.policy.identities import IdentityPolicy, Kind, RefRegex, default_kind
+from app.policy.identities import (
+    IdentityPolicy,
+    Kind,
+    RefRegex,
+    default_kind,
+    require_listed_once,
+)
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -54,6 +65,44 @@ from app.policy.maturity import (
 DEFAULT_RELEASE_REFS: Final = r"refs/tags/.+"
 DEFAULT_REPRODUCIBILITY_QUORUM: Final = 2
 MAX_REPRODUCIBILITY_QUORUM: Final = 10
+MAX_PREDICATE_TYPES: Final = 50
+PREDICATE_TYPE_MAX: Final = 512
+
+
+def _check_predicate_type(value: str) -> str:
+    """An absolute http(s) URI with a host, without credentials, query or fragment."""
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("a predicate type must be an absolute https:// or http:// URI")
+    parts = urlsplit(value)
+    if not parts.hostname or "@" in parts.netloc:
+        raise ValueError("a predicate type URI needs a host name and no credentials")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("a predicate type URI must not have a query or fragment")
+    return value
+
+
+def _listed_once(values: tuple[str, ...]) -> tuple[str, ...]:
+    require_listed_once(values, "predicate_types")
+    return values
+
+
+PredicateType = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=PREDICATE_TYPE_MAX, pattern=r"^[^\s\x00-\x1f\x7f-\x9f]+$"
+    ),
+    AfterValidator(_check_predicate_type),
+    Field(
+        description="An in-toto predicate type: an absolute https:// or http:// URI, "
+        "compared exactly with a statement's predicateType.",
+        examples=["https://example.com/attestations/deploy-approval/v1"],
+    ),
+]
+PredicateTypes = Annotated[
+    tuple[PredicateType, ...],
+    Field(max_length=MAX_PREDICATE_TYPES),
+    AfterValidator(_listed_once),
+]
 
 
 class ServicePolicyDocument(IdentityPolicy):
@@ -111,6 +160,10 @@ class ServicePolicyDocument(IdentityPolicy):
         default=None,
         description="By environment, the severity at or above which an open vulnerability "
         "makes the gate deny; default critical for production, nothing elsewhere.",
+    )
+    predicate_types: PredicateTypes | None = Field(
+        default=None,
+        description="In-toto predicate types accepted besides attestd's default allow-list.",
     )
 
     @model_validator(mode="after")

@@ -10,9 +10,16 @@ from app.policy.builders import MAX_BUILDERS, TrustedBuilderRule
 from app.policy.document import (
     DEFAULT_RELEASE_REFS,
     DEFAULT_REPRODUCIBILITY_QUORUM,
+    MAX_PREDICATE_TYPES,
     MAX_REPRODUCIBILITY_QUORUM,
+    PredicateTypes,
 )
-from app.policy.identities import MAX_IDENTITIES, AllowedIdentity, RefRegex
+from app.policy.identities import (
+    MAX_IDENTITIES,
+    AllowedIdentity,
+    RefRegex,
+    require_listed_once,
+)
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -119,6 +126,16 @@ class PolicyUpdate(InputModel):
             "and nothing elsewhere. Absent: kept."
         ),
     )
+    predicate_types: PredicateTypes | None = Field(
+        default=None,
+        description=(
+            "In-toto predicate types (absolute https:// or http:// URIs, each once, at most "
+            f"{MAX_PREDICATE_TYPES}) accepted besides attestd's default allow-list "
+            "(docs/verification.md). Replaces the list; null or []: the default list alone. "
+            "Absent: kept. Evidence whose type is removed stops counting when it is judged "
+            "again under the new version."
+        ),
+    )
 
     @field_validator("trusted_builders")
     @classmethod
@@ -142,11 +159,7 @@ class PolicyUpdate(InputModel):
         # Runs only when the field is given, so the error is located at body.identities.
         if value is None:
             raise ValueError("identities cannot be null: send [] to accept no signer")
-        first_at: dict[AllowedIdentity, int] = {}
-        for index, identity in enumerate(value):
-            earlier = first_at.setdefault(identity, index)
-            if earlier != index:
-                raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
+        require_listed_once(value, "identities")
         return value
 
 
@@ -198,6 +211,10 @@ class PolicyOut(OutputModel):
     deny_open_severity: dict[str, Severity] = Field(
         description="By environment, the severity at or above which an open vulnerability "
         "makes the gate deny (in force)."
+    )
+    predicate_types: list[str] = Field(
+        description="In-toto predicate types accepted besides attestd's default allow-list "
+        "(in force)."
     )
     created_at: datetime | None = Field(
         description="When this version was stored; null for version 0."

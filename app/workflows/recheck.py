@@ -38,6 +38,7 @@ from app.attestations.bundles import (
     parse_bundle,
 )
 from app.attestations.ingest import (
+    allowed_predicate_types,
     identity_policy,
     receipt_from_row,
     receipt_row,
@@ -323,6 +324,7 @@ def _policy_again(
         policy=identity_policy(service, policy),
         policy_digest=policy.digest,
         now=now,
+        predicate_types=allowed_predicate_types(policy),
     )
     return with_signer_kind(verified, parsed, policy)
 
