@@ -1,97 +1,54 @@
-"""DSSE's pre-authentication encoding and signatures checked with a bare public key. Pure.
+"""DSSE's pre-authentication encoding, and signatures checked with a bare public key. Pure.
 
 Where sigstore-python verifies nothing (keyed bundles, ``intoto`` log entries,
-timestamp-only bundles), attestd checks signatures itself with ``cryptography``.
-The keys it accepts are those Sigstore clients sign with, and nothing weaker:
-
-=====================  ==================================================
-key                    signature
-=====================  ==================================================
-ECDSA P-256            ECDSA with SHA-256 (DER signature)
-ECDSA P-384            ECDSA with SHA-384 (DER signature)
-Ed25519                Ed25519 over the message itself
-RSA of 2048 bits+      PKCS#1 v1.5 or PSS, both with SHA-256
-=====================  ==================================================
-
-Anything else (another curve, a short RSA key, DSA) is ``KeyRefused``: a weak
-key is refused when it is configured, not accepted and then trusted.
+timestamp-only bundles), attestd checks signatures itself with ``cryptography``,
+with the keys ``app.policy.keys`` accepts (re-exported here): ECDSA P-256 with
+SHA-256, P-384 with SHA-384, Ed25519, RSA of 2048 bits or more with PKCS#1 v1.5
+or PSS over SHA-256.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TypeAlias
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-PublicKey: TypeAlias = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
+from app.policy.keys import (
+    KeyRefused,
+    PublicKey,
+    accepted_key,
+    fingerprint,
+    key_der,
+    load_der_key,
+    load_pem_key,
+)
 
-RSA_MIN_BITS = 2048
+__all__ = [
+    "KeyRefused",
+    "PublicKey",
+    "accepted_key",
+    "fingerprint",
+    "key_der",
+    "load_der_key",
+    "load_pem_key",
+    "pae",
+    "verifies",
+    "verifies_digest",
+]
+
 _CURVE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "secp256r1": hashes.SHA256,
     "secp384r1": hashes.SHA384,
 }
 
 
-class KeyRefused(ValueError):
-    """A public key attestd does not verify with; the message says why, for people."""
-
-
 def pae(payload_type: str, payload: bytes) -> bytes:
     """DSSE v1's pre-authentication encoding: what an envelope's signatures sign."""
     kind = payload_type.encode("utf-8")
     return b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
-
-
-def accepted_key(key: object) -> PublicKey:
-    """``key`` if it is a public key of a type and size attestd accepts; else ``KeyRefused``."""
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        if key.curve.name not in _CURVE_HASHES:
-            raise KeyRefused(f"ECDSA curve {key.curve.name} is not accepted (P-256 or P-384)")
-        return key
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return key
-    if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < RSA_MIN_BITS:
-            raise KeyRefused(f"an RSA key of {key.key_size} bits is too short ({RSA_MIN_BITS}+)")
-        return key
-    raise KeyRefused(
-        f"a {type(key).__name__} is not accepted (ECDSA P-256/P-384, Ed25519, RSA {RSA_MIN_BITS}+)"
-    )
-
-
-def load_pem_key(pem: str | bytes) -> PublicKey:
-    """A PEM SubjectPublicKeyInfo ("BEGIN PUBLIC KEY") attestd accepts; else ``KeyRefused``."""
-    data = pem.encode("utf-8") if isinstance(pem, str) else pem
-    try:
-        key = serialization.load_pem_public_key(data)
-    except (ValueError, UnsupportedAlgorithm):
-        raise KeyRefused("not a PEM public key (SubjectPublicKeyInfo)") from None
-    return accepted_key(key)
-
-
-def load_der_key(der: bytes) -> PublicKey:
-    """A DER SubjectPublicKeyInfo attestd accepts; else ``KeyRefused``."""
-    try:
-        key = serialization.load_der_public_key(der)
-    except (ValueError, UnsupportedAlgorithm):
-        raise KeyRefused("not a DER public key (SubjectPublicKeyInfo)") from None
-    return accepted_key(key)
-
-
-def key_der(key: PublicKey) -> bytes:
-    """The DER SubjectPublicKeyInfo of ``key``."""
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def fingerprint(key: PublicKey) -> str:
-    """``sha256:<hex>`` of the key's DER SubjectPublicKeyInfo (a Rekor log id, for a log key)."""
-    return "sha256:" + hashlib.sha256(key_der(key)).hexdigest()
 
 
 def _ec_hash(key: ec.EllipticCurvePublicKey) -> hashes.HashAlgorithm:
