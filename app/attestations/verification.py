@@ -56,6 +56,7 @@ from sigstore.errors import CertValidationError, VerificationError
 from sigstore.errors import Error as SigstoreError
 from sigstore.hashes import Hashed
 from sigstore.models import IncompatibleEntry, InvalidBundle
+from sigstore.verify import Verifier
 from sigstore.verify.policy import UnsafeNoOp, VerificationPolicy
 from sigstore_models.common.v1 import HashAlgorithm
 
@@ -571,16 +572,22 @@ def _message_digest(parsed: ParsedBundle) -> bytes:
     return parsed.message_digest
 
 
+_NO_LOG_IN_ROOT = Reason(
+    "inclusion-proof-invalid",
+    "the trust root lists no transparency log to verify the bundle's log entry with",
+)
+
+
 def _attempt(
-    parsed: ParsedBundle, root: TrustRoot, policy: VerificationPolicy
+    parsed: ParsedBundle, verifier: Verifier, policy: VerificationPolicy
 ) -> tuple[str, bytes] | None:
     """sigstore-python's verification with one root: the DSSE (type, payload), or None."""
     if parsed.bundle is None:
         raise ValueError("a bundle on attestd's own route: not for sigstore-python")
     if parsed.kind is BundleKind.DSSE:
-        return root.verifier.verify_dsse(parsed.bundle, policy)
+        return verifier.verify_dsse(parsed.bundle, policy)
     hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=_message_digest(parsed))
-    root.verifier.verify_artifact(hashed, parsed.bundle, policy)
+    verifier.verify_artifact(hashed, parsed.bundle, policy)
     return None
 
 
@@ -590,9 +597,12 @@ def _first_verifying_root(
     """The first root that verifies ``parsed`` and the DSSE payload; else every root's reason."""
     failures: list[Reason] = []
     for root in trust_roots:
+        if root.verifier is None:
+            failures.append(_NO_LOG_IN_ROOT)
+            continue
         watched = _WatchedPolicy(policy)
         try:
-            return root, _attempt(parsed, root, watched)
+            return root, _attempt(parsed, root.verifier, watched)
         # Anything sigstore-python or the libraries under it raise on hostile input is a
         # refusal with a reason, never a server error.
         except Exception as error:  # noqa: BLE001
