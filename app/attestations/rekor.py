@@ -23,7 +23,9 @@ checks the entry with this module:
   the RFC 8785 canonical JSON of ``{body, integratedTime, logID, logIndex}``.
 
 The log's key is chosen by the entry's log id among the trust root's logs
-(``LogKey``), and must be valid at the integrated time.
+(``app.attestations.trust.LogKey``), and must be valid at the integrated time.
+The checkpoint's origin must start with the host of that log's URL, as Rekor v1
+writes it (``rekor.sigstore.dev - <tree id>``).
 """
 
 from __future__ import annotations
@@ -31,9 +33,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,82 +43,57 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from app.attestations.bundles import LogEntry, Reason
-from app.attestations.dsse import PublicKey, key_der, load_der_key, load_pem_key, verifies
+from app.attestations.dsse import (
+    KeyRefused,
+    PublicKey,
+    accepted_key,
+    key_der,
+    load_pem_key,
+    verifies,
+)
+from app.attestations.trust import LogKey
 from app.audit import merkle
-from app.clock import parse_rfc3339
-from app.policy.keys import KeyRefused
 from app.strict_json import JsonRefused, parse_strict_json
 
 _TEXT_MAX = 120
 _EM_DASH = "\u2014"
 
 
-@dataclass(frozen=True, slots=True)
-class LogKey:
-    """A transparency log of a trust root: its id, key, origin host and validity."""
-
-    log_id: bytes
-    key: PublicKey
-    host: str  # the checkpoint origin's first word (Rekor v1: the host of its URL)
-    start: datetime
-    end: datetime | None
-
-    def valid_at(self, moment: datetime) -> bool:
-        return self.start <= moment and (self.end is None or moment <= self.end)
-
-
-def log_keys(trusted_root: Mapping[str, Any]) -> tuple[LogKey, ...]:
-    """The Rekor logs a trusted_root.json document lists; ValueError when one is unusable."""
-    keys: list[LogKey] = []
-    for index, log in enumerate(trusted_root.get("tlogs") or ()):
-        try:
-            public_key = log["publicKey"]
-            key = load_der_key(base64.b64decode(public_key["rawBytes"], validate=True))
-            valid = public_key.get("validFor") or {}
-            end = valid.get("end")
-            keys.append(
-                LogKey(
-                    log_id=base64.b64decode(log["logId"]["keyId"], validate=True),
-                    key=key,
-                    host=urlsplit(log["baseUrl"]).hostname or "",
-                    start=_time(valid["start"]),
-                    end=None if end is None else _time(end),
-                )
-            )
-        except (KeyError, TypeError, ValueError, binascii.Error, KeyRefused) as error:
-            raise ValueError(f"tlogs[{index}] cannot be used: {error}") from None
-    return tuple(keys)
-
-
-def _time(text: Any) -> datetime:
-    moment = parse_rfc3339(text) if isinstance(text, str) else None
-    if moment is None:
-        raise ValueError(f"{str(text)[:40]!r} is not an RFC 3339 time")
-    return moment
-
-
 def _unknown_log(entry: LogEntry, why: str) -> Reason:
     return Reason("unknown-log", f"log id {entry.log_id[:16]}…: {why}")
 
 
-def log_key_for(entry: LogEntry, keys: Sequence[LogKey]) -> LogKey | Reason:
-    """The key of the log ``entry`` names, valid at its integrated time; else the reason."""
-    matching = [key for key in keys if key.log_id.hex() == entry.log_id]
+@dataclass(frozen=True, slots=True)
+class Log:
+    """The log an entry names, as its checks use it: key and origin host."""
+
+    key: PublicKey
+    host: str
+    log_id: bytes
+
+
+def log_for(entry: LogEntry, logs: Sequence[LogKey]) -> Log | Reason:
+    """The log ``entry`` names among ``logs``, its key valid at the integrated time; else why."""
+    matching = [log for log in logs if log.log_id.hex() == entry.log_id]
     if not matching:
         return _unknown_log(entry, "no log of the trust root has this id")
     moment = entry.integrated_time
     if moment is None:
         return _unknown_log(entry, "an entry without an integrated time cannot be checked here")
-    for key in matching:
-        if key.valid_at(moment):
-            return key
+    for log in matching:
+        if log.valid_for.covers(moment):
+            try:
+                key = accepted_key(log.key)
+            except KeyRefused as refused:
+                return _unknown_log(entry, f"the log's key cannot be used: {refused}")
+            return Log(key, urlsplit(log.base_url).hostname or "", log.log_id)
     return _unknown_log(entry, f"the log's key was not valid at {moment.isoformat()}")
 
 
 # --- the signed entry timestamp ---------------------------------------------------------
 
 
-def promise_reasons(entry: LogEntry, key: LogKey) -> list[Reason]:
+def promise_reasons(entry: LogEntry, key: Log) -> list[Reason]:
     """The SET verifies with ``key`` over the entry's body, time, log id and index."""
     if entry.signed_entry_timestamp is None or entry.integrated_time is None:
         return [Reason("inclusion-promise-invalid", "the log entry has no signed entry timestamp")]
@@ -150,7 +126,7 @@ class Checkpoint:
     root: bytes
 
 
-def _signed_text(note: str, key: LogKey) -> str | None:
+def _signed_text(note: str, key: Log) -> str | None:
     """The text of a signed note if one of its signatures verifies with ``key``; else None."""
     text, separator, signatures = note.partition("\n\n")
     if not separator or not text:
@@ -170,7 +146,7 @@ def _signed_text(note: str, key: LogKey) -> str | None:
     return None
 
 
-def _checkpoint(note: str, key: LogKey) -> Checkpoint | Reason:
+def _checkpoint(note: str, key: Log) -> Checkpoint | Reason:
     """The checkpoint a signed note states, if the log's key signed it; else the reason."""
     text = _signed_text(note, key)
     if text is None:
@@ -197,7 +173,7 @@ def _checkpoint(note: str, key: LogKey) -> Checkpoint | Reason:
     return Checkpoint(origin, int(size_text), root)
 
 
-def proof_reasons(entry: LogEntry, key: LogKey) -> list[Reason]:
+def proof_reasons(entry: LogEntry, key: Log) -> list[Reason]:
     """The body's leaf is in the tree whose root and size the log signed in the checkpoint."""
     proof = entry.inclusion_proof
     if proof is None:

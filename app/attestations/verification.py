@@ -62,6 +62,7 @@ from sigstore_models.common.v1 import HashAlgorithm
 
 from app.attestations import rekor
 from app.attestations.bundles import BundleKind, BundleRejected, ParsedBundle, Reason, Route
+from app.attestations.certificates import certificate_reasons
 from app.attestations.dsse import (
     KeyRefused,
     PublicKey,
@@ -661,7 +662,7 @@ def _log_reasons(
 ) -> list[Reason]:
     """The log entry: its log, its body against the bundle, its SET, its proof or the opt-in."""
     entry = parsed.log_entry
-    key = rekor.log_key_for(entry, root.logs)
+    key = rekor.log_for(entry, root.tlogs)
     if isinstance(key, Reason):
         return [key]
     recorded = rekor.read_body(entry)
@@ -696,7 +697,12 @@ def _certificate_checks(
     parsed: ParsedBundle, certificate: x509.Certificate, root: TrustRoot, policy: VerificationPolicy
 ) -> list[Reason]:
     """The certificate: chain, SCT and usage at the integrated time; identity; the signature."""
-    reasons = certificate_reasons(certificate, root, parsed.log_entry.integrated_time)
+    moment = parsed.log_entry.integrated_time
+    if moment is None:
+        raise ValueError("attestd's route verifies entries with an integrated time")
+    reasons = certificate_reasons(
+        certificate, authorities=root.authorities, ct_logs=root.ct_logs, moment=moment
+    )
     watched = _WatchedPolicy(policy)
     try:
         watched.verify(certificate)
