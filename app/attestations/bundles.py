@@ -583,21 +583,21 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
         raise _malformed("a bundle carries exactly one of messageSignature and dsseEnvelope")
     kind = BundleKind.MESSAGE_SIGNATURE if has_message else BundleKind.DSSE
 
-    reasons = _refusals(decoded, kind, media_type)
     material = decoded["verificationMaterial"]
-    entry = material["tlogEntries"][0]
-    kind_version = entry["kindVersion"]
     keyed = material.get("publicKey") is not None
-    if keyed:
-        reasons.extend(_keyed_refusals(material, (kind_version["kind"], kind_version["version"])))
-    if reasons:
+    reasons = _refusals(decoded, kind, media_type)
+    if reasons:  # among them, not exactly one log entry
         raise BundleRejected(reasons)
+    entry = material["tlogEntries"][0]
+    kind_version = entry.get("kindVersion") or {}
+    pair = (kind_version.get("kind"), kind_version.get("version"))
+    if keyed and (refusal := _keyed_refusal(material, pair)) is not None:
+        raise BundleRejected([refusal])
 
+    # A missing kind goes to sigstore-python's loader, whose schema names it (400).
     route = (
         Route.ATTESTD
-        if keyed
-        or (kind_version["kind"], kind_version["version"]) in ATTESTD_ENTRY_KINDS
-        or not _has_proof(entry)
+        if keyed or pair in ATTESTD_ENTRY_KINDS or (None not in pair and not _has_proof(entry))
         else Route.SIGSTORE
     )
     if route is Route.SIGSTORE:
@@ -606,7 +606,11 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
         certificate: x509.Certificate | None = loaded.signing_certificate
     else:
         bundle, certificate = None, None if keyed else _leaf(material)
-        if not entry.get("canonicalizedBody") or not entry.get("integratedTime"):
+        if (
+            not entry.get("canonicalizedBody")
+            or not entry.get("integratedTime")
+            or not (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
+        ):
             raise BundleRejected([_unlogged(entry)])
 
     # sigstore-python takes an integrated time of 0 for none at all; so does attestd.
@@ -648,20 +652,22 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
     )
 
 
-def _keyed_refusals(material: Mapping[str, Any], pair: tuple[str, str]) -> list[Reason]:
-    """A key hint beside a certificate; an entry kind that records no key."""
+def _keyed_refusal(
+    material: Mapping[str, Any], pair: tuple[str | None, str | None]
+) -> Reason | None:
+    """A key hint beside a certificate, or no entry kind (400); a kind that records no key."""
     if material.get("certificate") is not None or material.get("x509CertificateChain"):
         raise _malformed("verificationMaterial: a bundle carries a key hint or a certificate")
+    if None in pair:
+        raise _malformed("verificationMaterial.tlogEntries[0].kindVersion: required")
     if pair in _KEYED_ENTRY_KINDS:
-        return []
+        return None
     accepted = ", ".join(sorted("/".join(p) for p in _KEYED_ENTRY_KINDS))
-    return [
-        Reason(
-            "unsupported-entry-kind",
-            f"a keyed bundle's log entry of kind {'/'.join(_quote(p) for p in pair)} is not "
-            f"supported (accepted: {accepted})",
-        )
-    ]
+    return Reason(
+        "unsupported-entry-kind",
+        f"a keyed bundle's log entry of kind {'/'.join(_quote(str(p)) for p in pair)} is not "
+        f"supported (accepted: {accepted})",
+    )
 
 
 def _leaf(material: Mapping[str, Any]) -> x509.Certificate:
@@ -678,10 +684,12 @@ def _leaf(material: Mapping[str, Any]) -> x509.Certificate:
 
 
 def _unlogged(entry: Mapping[str, Any]) -> Reason:
-    if not entry.get("integratedTime"):
+    promise = (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
+    if not entry.get("integratedTime") or not promise:
         return Reason(
             "no-signed-time",
-            "the log entry has no integrated time, so nothing proves when it was signed",
+            "the log entry has no integrated time with its inclusion promise (signed entry "
+            "timestamp), so nothing proves when it was signed",
         )
     return Reason("tlog-entry-malformed", "the log entry carries no canonicalized body")
 
