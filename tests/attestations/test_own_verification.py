@@ -111,6 +111,23 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def _flipped(text: str) -> str:
+    """Base64 ``text`` with the last bit of its last byte flipped."""
+    raw = base64.b64decode(text)
+    return _b64(raw[:-1] + bytes([raw[-1] ^ 1]))
+
+
+def _flip_set(document: dict[str, Any]) -> None:
+    promise = entry_of(document)["inclusionPromise"]
+    promise["signedEntryTimestamp"] = _flipped(promise["signedEntryTimestamp"])
+
+
+def _variant(sigstore: LocalSigstore, **parts: Any) -> LocalSigstore:
+    """``sigstore`` with one part (``ct_log`` or ``tlog``) swapped for another."""
+    current = {"ca": sigstore.ca, "ct_log": sigstore.ct_log, "tlog": sigstore.tlog}
+    return LocalSigstore(**{**current, **parts}, valid_from=sigstore.valid_from)
+
+
 # --- intoto entries --------------------------------------------------------------------------
 
 
@@ -246,12 +263,7 @@ def test_a_leaf_of_another_ca_is_an_untrusted_chain(
 def test_a_leaf_whose_sct_no_ct_log_of_the_root_signed_is_refused(
     local_sigstore: LocalSigstore, trust_root: TrustRoot
 ) -> None:
-    rogue = LocalSigstore(
-        ca=local_sigstore.ca,
-        ct_log=CTLog.generate(),
-        tlog=local_sigstore.tlog,
-        valid_from=local_sigstore.valid_from,
-    )
+    rogue = _variant(local_sigstore, ct_log=CTLog.generate())
     assert refused(_intoto(rogue), [trust_root]).slugs == ("sct-invalid",)
 
 
@@ -277,9 +289,7 @@ def test_a_checkpoint_signed_by_nobody_is_refused(
         checkpoint = entry_of(document)["inclusionProof"]["checkpoint"]
         text, _, signature_line = checkpoint["envelope"].partition("\n\n")
         dash, name, blob = signature_line.strip().split(" ")
-        raw = base64.b64decode(blob)
-        raw = raw[:-1] + bytes([raw[-1] ^ 1])
-        checkpoint["envelope"] = f"{text}\n\n{dash} {name} {_b64(raw)}\n"
+        checkpoint["envelope"] = f"{text}\n\n{dash} {name} {_flipped(blob)}\n"
 
     content = edited(_intoto(local_sigstore), forged)
     assert refused(content, [trust_root]).slugs == ("checkpoint-invalid",)
@@ -289,11 +299,8 @@ def test_a_checkpoint_of_another_origin_is_refused(
     local_sigstore: LocalSigstore, trust_root: TrustRoot
 ) -> None:
     # The log's own key, signing a checkpoint that names another log.
-    elsewhere = LocalSigstore(
-        ca=local_sigstore.ca,
-        ct_log=local_sigstore.ct_log,
-        tlog=TransparencyLog(local_sigstore.tlog.key, name="rekor.elsewhere.test"),
-        valid_from=local_sigstore.valid_from,
+    elsewhere = _variant(
+        local_sigstore, tlog=TransparencyLog(local_sigstore.tlog.key, name="rekor.elsewhere.test")
     )
     problem = refused(_intoto(elsewhere), [trust_root])
     assert problem.slugs == ("checkpoint-invalid",)
@@ -313,12 +320,7 @@ def test_a_proof_for_another_tree_size_than_the_checkpoint_is_refused(
 
 
 def test_a_flipped_set_is_refused(local_sigstore: LocalSigstore, trust_root: TrustRoot) -> None:
-    def flipped(document: dict[str, Any]) -> None:
-        promise = entry_of(document)["inclusionPromise"]
-        raw = base64.b64decode(promise["signedEntryTimestamp"])
-        promise["signedEntryTimestamp"] = _b64(raw[:-1] + bytes([raw[-1] ^ 1]))
-
-    content = edited(_intoto(local_sigstore), flipped)
+    content = edited(_intoto(local_sigstore), _flip_set)
     assert refused(content, [trust_root]).slugs == ("inclusion-promise-invalid",)
 
 
@@ -345,12 +347,7 @@ def test_an_entry_of_a_log_the_root_does_not_list_is_refused(
 def test_an_entry_of_another_instances_log_is_refused(
     other_sigstore: LocalSigstore, local_sigstore: LocalSigstore, trust_root: TrustRoot
 ) -> None:
-    mixed = LocalSigstore(
-        ca=local_sigstore.ca,
-        ct_log=local_sigstore.ct_log,
-        tlog=other_sigstore.tlog,
-        valid_from=local_sigstore.valid_from,
-    )
+    mixed = _variant(local_sigstore, tlog=other_sigstore.tlog)
     assert refused(_intoto(mixed), [trust_root]).slugs == ("unknown-log",)
 
 
@@ -396,24 +393,14 @@ def test_a_v0_1_bundle_on_its_set_is_refused_by_default_naming_the_option(
 def test_a_v0_1_bundle_on_a_flipped_set_is_refused_even_with_the_opt_in(
     local_sigstore: LocalSigstore, trust_root: TrustRoot
 ) -> None:
-    def flipped(document: dict[str, Any]) -> None:
-        promise = entry_of(document)["inclusionPromise"]
-        raw = base64.b64decode(promise["signedEntryTimestamp"])
-        promise["signedEntryTimestamp"] = _b64(bytes([raw[0] ^ 1]) + raw[1:])
-
-    content = edited(_set_only(local_sigstore), flipped)
+    content = edited(_set_only(local_sigstore), _flip_set)
     assert refused(content, [trust_root], allow=True).slugs == ("inclusion-promise-invalid",)
 
 
 def test_a_set_of_another_log_is_refused_even_with_the_opt_in(
     local_sigstore: LocalSigstore, other_sigstore: LocalSigstore, trust_root: TrustRoot
 ) -> None:
-    mixed = LocalSigstore(
-        ca=local_sigstore.ca,
-        ct_log=local_sigstore.ct_log,
-        tlog=other_sigstore.tlog,
-        valid_from=local_sigstore.valid_from,
-    )
+    mixed = _variant(local_sigstore, tlog=other_sigstore.tlog)
     assert refused(_set_only(mixed), [trust_root], allow=True).slugs == ("unknown-log",)
 
 
