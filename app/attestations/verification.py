@@ -630,6 +630,8 @@ def _first_verifying_root(
 
 # The service policy's opt-in for v0.1 bundles that rest on their inclusion promise alone.
 INCLUSION_PROMISE_OPTION = "allow_v01_inclusion_promise"
+# A refusal quotes at most this much of a keyed bundle's hint.
+_HINT_MAX = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -660,11 +662,8 @@ def _unknown_key(parsed: ParsedBundle) -> Reason:
     return Reason(
         "unknown-key",
         f"no key of the service's policy verifies the signature (the bundle's key hint is "
-        f"{hint!r}); an admin adds trusted keys with the policy's keys",
+        f"{hint!r}); an admin lists the keys a service trusts in its policy's keys",
     )
-
-
-_HINT_MAX = 60
 
 
 def _log_reasons(
