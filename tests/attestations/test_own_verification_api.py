@@ -253,3 +253,19 @@ def test_keys_are_versioned_and_audited_with_the_policy(
         first["digest"],
         second["digest"],
     ]
+
+
+def test_keyed_evidence_fails_again_once_its_key_leaves_the_policy(
+    client, service, admin_headers, pipeline_headers, local_sigstore
+):
+    pem = public_pem(REGISTRY_KEY)
+    set_policy(client, admin_headers, keys=[{"name": "registry", "public_key_pem": pem}])
+    accepted(client, pipeline_headers, _keyed(local_sigstore))
+    retired = set_policy(client, admin_headers, keys=[])
+    response = client.post(f"/v1/artifacts/sha256:{DIGEST.hex()}/reverify", headers=admin_headers)
+    assert response.status_code == 200, response.text
+    (item,) = response.json()["evidence"]
+    receipt = item["receipt"]
+    assert receipt["verified"] is False
+    assert receipt["reasons"][0].startswith("unknown-key: ")
+    assert receipt["policy_version"] == retired["version"]
