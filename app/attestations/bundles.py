@@ -608,18 +608,19 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
         raise _malformed("a bundle carries exactly one of messageSignature and dsseEnvelope")
     kind = BundleKind.MESSAGE_SIGNATURE if has_message else BundleKind.DSSE
 
-    reasons = _refusals(decoded, kind, media_type)
     material = decoded["verificationMaterial"]
-    entry = (material.get("tlogEntries") or [None])[0]
     keyed = material.get("publicKey") is not None
-    if keyed and entry is not None:
-        kind_version = entry["kindVersion"]
-        reasons.extend(_keyed_refusals(material, (kind_version["kind"], kind_version["version"])))
-    if reasons:
+    reasons = _refusals(decoded, kind, media_type)
+    if reasons:  # among them, not exactly one log entry (none: timestamp-only, certificate)
         raise BundleRejected(reasons)
+    entry = (material.get("tlogEntries") or [None])[0]
+    kind_version = (entry or {}).get("kindVersion") or {}
+    pair = (kind_version.get("kind"), kind_version.get("version"))
+    if keyed and (refusal := _keyed_refusal(material, pair)) is not None:
+        raise BundleRejected([refusal])
 
     timestamps = _timestamps(material)
-    route = _route(entry, keyed=keyed)
+    route = _route(entry, pair, keyed=keyed)
     if route is Route.SIGSTORE:
         loaded = _load(content)
         bundle: Bundle | None = loaded
@@ -627,7 +628,7 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
     else:
         bundle, certificate = None, None if keyed else _leaf(material)
         if entry is not None and (
-            not entry.get("canonicalizedBody") or not (entry.get("integratedTime") or timestamps)
+            not entry.get("canonicalizedBody") or not (_promised(entry) or timestamps)
         ):
             raise BundleRejected([_unlogged(entry)])
 
@@ -658,14 +659,22 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
     )
 
 
-def _route(entry: Mapping[str, Any] | None, *, keyed: bool) -> Route:
-    """sigstore-python for what it verifies; attestd for keys, its entry kinds, no proof or log."""
-    if entry is None or keyed or not _has_proof(entry):
+def _route(
+    entry: Mapping[str, Any] | None, pair: tuple[str | None, str | None], *, keyed: bool
+) -> Route:
+    """sigstore-python for what it verifies; attestd for keys, its entry kinds, no proof or log.
+
+    A missing kind goes to sigstore-python's loader, whose schema names it (400).
+    """
+    if entry is None or keyed or pair in ATTESTD_ENTRY_KINDS:
         return Route.ATTESTD
-    kind_version = entry["kindVersion"]
-    if (kind_version["kind"], kind_version["version"]) in ATTESTD_ENTRY_KINDS:
-        return Route.ATTESTD
-    return Route.SIGSTORE
+    return Route.ATTESTD if None not in pair and not _has_proof(entry) else Route.SIGSTORE
+
+
+def _promised(entry: Mapping[str, Any]) -> bool:
+    """An integrated time with the signed entry timestamp that vouches for it."""
+    promise = (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
+    return bool(entry.get("integratedTime") and promise)
 
 
 def _log_entry(entry: Mapping[str, Any]) -> LogEntry:
@@ -684,20 +693,22 @@ def _log_entry(entry: Mapping[str, Any]) -> LogEntry:
     )
 
 
-def _keyed_refusals(material: Mapping[str, Any], pair: tuple[str, str]) -> list[Reason]:
-    """A key hint beside a certificate; an entry kind that records no key."""
+def _keyed_refusal(
+    material: Mapping[str, Any], pair: tuple[str | None, str | None]
+) -> Reason | None:
+    """A key hint beside a certificate, or no entry kind (400); a kind that records no key."""
     if material.get("certificate") is not None or material.get("x509CertificateChain"):
         raise _malformed("verificationMaterial: a bundle carries a key hint or a certificate")
+    if None in pair:
+        raise _malformed("verificationMaterial.tlogEntries[0].kindVersion: required")
     if pair in _KEYED_ENTRY_KINDS:
-        return []
+        return None
     accepted = ", ".join(sorted("/".join(p) for p in _KEYED_ENTRY_KINDS))
-    return [
-        Reason(
-            "unsupported-entry-kind",
-            f"a keyed bundle's log entry of kind {'/'.join(_quote(p) for p in pair)} is not "
-            f"supported (accepted: {accepted})",
-        )
-    ]
+    return Reason(
+        "unsupported-entry-kind",
+        f"a keyed bundle's log entry of kind {'/'.join(_quote(str(p)) for p in pair)} is not "
+        f"supported (accepted: {accepted})",
+    )
 
 
 def _leaf(material: Mapping[str, Any]) -> x509.Certificate:
@@ -714,11 +725,11 @@ def _leaf(material: Mapping[str, Any]) -> x509.Certificate:
 
 
 def _unlogged(entry: Mapping[str, Any]) -> Reason:
-    if not entry.get("integratedTime"):
+    if not _promised(entry):
         return Reason(
             "no-signed-time",
-            "the log entry has no integrated time and the bundle no signed timestamp, so nothing "
-            "proves when it was signed",
+            "the log entry has no integrated time with its inclusion promise (signed entry "
+            "timestamp) and the bundle no signed timestamp, so nothing proves when it was signed",
         )
     return Reason("tlog-entry-malformed", "the log entry carries no canonicalized body")
 

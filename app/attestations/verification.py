@@ -659,9 +659,13 @@ class _SigningTime:
 
 
 def _entry_time(parsed: ParsedBundle) -> tuple[datetime, str] | None:
-    """The log entry's integrated time and what vouches for it (checked with the entry)."""
+    """The log entry's integrated time and what vouches for it (checked with the entry).
+
+    As in sigstore-python, an integrated time counts only with its signed entry
+    timestamp: nothing else binds it to the entry.
+    """
     entry = parsed.log_entry
-    if entry is None or entry.integrated_time is None:
+    if entry is None or entry.integrated_time is None or entry.signed_entry_timestamp is None:
         return None
     proof = INTEGRATED_TIME if entry.inclusion_proof is not None else INCLUSION_PROMISE
     return entry.integrated_time, proof
@@ -768,7 +772,10 @@ def _log_reasons(
                 "signatures must show their entry",
             )
         ]
-    key = rekor.log_for(entry, root.tlogs, entry.integrated_time or signing_time.earliest)
+    promised = entry.integrated_time is not None and entry.signed_entry_timestamp is not None
+    key = rekor.log_for(
+        entry, root.tlogs, entry.integrated_time if promised else signing_time.earliest
+    )
     if isinstance(key, Reason):
         return [key]
     recorded = rekor.read_body(entry)
@@ -784,11 +791,11 @@ def _log_reasons(
             message_digest=parsed.message_digest,
         )
     )
-    # The SET is what vouches for the integrated time: required, proof or not. A Rekor
-    # v2 entry has neither; a timestamp authority times it, and its proof is required.
-    if entry.integrated_time is not None:
+    # The SET is what vouches for the integrated time: checked whenever it is there. An
+    # entry without one (Rekor v2) is timed by a timestamp authority; its proof is required.
+    if entry.signed_entry_timestamp is not None:
         reasons.extend(rekor.promise_reasons(entry, key))
-    if entry.inclusion_proof is not None or entry.integrated_time is None:
+    if entry.inclusion_proof is not None or not promised:
         reasons.extend(rekor.proof_reasons(entry, key))
     elif not allow_promise:
         reasons.append(
@@ -1060,7 +1067,6 @@ def verify_policy_again(
     if (
         parsed.route is Route.ATTESTD
         and parsed.log_entry is not None
-        and parsed.log_entry.integrated_time is not None
         and parsed.log_entry.inclusion_proof is None
         and not allow_v01_inclusion_promise
     ):
