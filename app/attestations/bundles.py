@@ -24,11 +24,18 @@ Checked here, before sigstore-python sees the bytes, because it does not:
 * refusals that need no trust root (the 422 reasons below), so that a bundle
   sigstore-python cannot even load is refused with a reason rather than as malformed.
 
-Parse-time reason slugs: ``no-certificate`` (signed with a key, not a Fulcio
-certificate), ``root-in-chain``, ``no-tlog-entry``, ``tlog-entries`` (several),
-``no-inclusion-proof``, ``no-signed-time``, ``unsupported-entry-kind``,
-``dsse-signatures``, ``message-digest``, ``integrated-time-future`` (out of range),
-``invalid-bundle`` (any other refusal of sigstore-python's loader).
+Parse-time reason slugs: ``root-in-chain``, ``no-tlog-entry``, ``tlog-entries``
+(several), ``no-inclusion-proof`` (from bundle version 0.2 on), ``no-signed-time``,
+``unsupported-entry-kind``, ``tlog-entry-malformed``, ``dsse-signatures``,
+``message-digest``, ``integrated-time-future`` (out of range), ``invalid-bundle``
+(any other refusal of sigstore-python's loader).
+
+The bundle's shape decides its ``Route``: sigstore-python verifies bundles with a
+certificate, a ``hashedrekord`` or ``dsse`` entry and an inclusion proof; attestd
+verifies the others itself (a key hint instead of a certificate, an ``intoto``
+entry, a v0.1 entry resting on its inclusion promise), and sigstore-python's
+loader never sees them. Whether a v0.1 entry without a proof is acceptable is the
+service policy's decision, made at verification.
 """
 
 from __future__ import annotations

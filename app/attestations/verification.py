@@ -1,10 +1,13 @@
 """Verification of a parsed bundle against trust roots and an identity policy; the receipt. Pure.
 
 ``verify`` hands the bundle to sigstore-python with each trust root in turn (the
-first that verifies wins), then makes the checks sigstore-python leaves to its
-caller: the DSSE payload type, the in-toto statement (type, subjects, digests,
-predicate type), the artifact the caller names, and an integrated time that is
-not in the future. It returns ``Verified`` with its ``Receipt``, or raises
+first that verifies wins), or, for the shapes sigstore-python refuses (keyed
+bundles, ``intoto`` entries, v0.1 bundles resting on their SET: ``Route.ATTESTD``),
+makes the same checks itself (``app.attestations.certificates``, ``rekor``,
+``dsse``); then it makes the checks sigstore-python leaves to its caller: the
+DSSE payload type, the in-toto statement (type, subjects, digests, predicate
+type), the artifact the caller names, and an integrated time that is not in the
+future. It returns ``Verified`` with its ``Receipt``, or raises
 ``BundleRejected`` (422) whose reasons are "slug: text":
 
 ==========================  ===========================================================
@@ -18,6 +21,13 @@ certificate-usage           the certificate is not for code signing
 inclusion-proof-invalid     the inclusion proof or its signed checkpoint does not verify
 inclusion-promise-invalid   the signed entry timestamp does not verify
 tlog-entry-mismatch         the log entry is another signature's (CVE-2022-36056 shape)
+tlog-signature-mismatch     attestd's route: the log entry records another signature
+tlog-verifier-mismatch      attestd's route: it records another certificate or key
+tlog-entry-malformed        attestd's route: the body is not the kind it claims
+checkpoint-invalid          attestd's route: the checkpoint is not the log's, or another tree
+unknown-log                 attestd's route: no log of the trust root, valid then, has the id
+no-inclusion-proof          a v0.1 entry on its SET alone, without the policy's opt-in
+unknown-key                 a keyed bundle that no key of the policy verifies
 unsupported-entry-kind      a log entry kind sigstore-python cannot verify
 signature-invalid           the signature does not verify with the certificate's key
 no-signed-time              nothing proves when the bundle was signed

@@ -29,6 +29,7 @@ from tests.sigstore_local import (
     CTLog,
     LocalSigstore,
     SignerIdentity,
+    TransparencyLog,
     dsse_bundle,
     message_signature_bundle,
     statement,
@@ -282,6 +283,21 @@ def test_a_checkpoint_signed_by_nobody_is_refused(
 
     content = edited(_intoto(local_sigstore), forged)
     assert refused(content, [trust_root]).slugs == ("checkpoint-invalid",)
+
+
+def test_a_checkpoint_of_another_origin_is_refused(
+    local_sigstore: LocalSigstore, trust_root: TrustRoot
+) -> None:
+    # The log's own key, signing a checkpoint that names another log.
+    elsewhere = LocalSigstore(
+        ca=local_sigstore.ca,
+        ct_log=local_sigstore.ct_log,
+        tlog=TransparencyLog(local_sigstore.tlog.key, name="rekor.elsewhere.test"),
+        valid_from=local_sigstore.valid_from,
+    )
+    problem = refused(_intoto(elsewhere), [trust_root])
+    assert problem.slugs == ("checkpoint-invalid",)
+    assert "rekor.elsewhere.test" in problem.reasons[0]
 
 
 def test_a_proof_for_another_tree_size_than_the_checkpoint_is_refused(
