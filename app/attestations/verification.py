@@ -2,20 +2,22 @@
 
 ``verify`` hands the bundle to sigstore-python with each trust root in turn (the
 first that verifies wins), or, for the shapes sigstore-python refuses (keyed
-bundles, ``intoto`` entries, v0.1 bundles resting on their SET: ``Route.ATTESTD``),
-makes the same checks itself (``app.attestations.certificates``, ``rekor``,
-``dsse``); then it makes the checks sigstore-python leaves to its caller: the
-DSSE payload type, the in-toto statement (type, subjects, digests, predicate
-type), the artifact the caller names, and an integrated time that is not in the
-future. It returns ``Verified`` with its ``Receipt``, or raises
-``BundleRejected`` (422) whose reasons are "slug: text":
+bundles, ``intoto`` and Rekor v2 ``dsse`` entries, v0.1 bundles resting on their
+SET, timestamp-only bundles: ``Route.ATTESTD``), makes the same checks itself
+(``app.attestations.certificates``, ``timestamps``, ``rekor``, ``dsse``); then it
+makes the checks sigstore-python leaves to its caller: the DSSE payload type, the
+in-toto statement (type, subjects, digests, predicate type), the artifact the
+caller names, and a signing time that is not in the future. The receipt records
+the signing time and what proved it (``TIME_PROOFS``). It returns ``Verified``
+with its ``Receipt``, or raises ``BundleRejected`` (422) whose reasons are
+"slug: text":
 
 ==========================  ===========================================================
 slug                        meaning
 ==========================  ===========================================================
 identity-mismatch           the certificate's identity is not allowed by the policy
 untrusted-chain             the certificate does not chain to a CA of the trust root
-expired-certificate         the certificate was not valid at the integrated time
+expired-certificate         the certificate was not valid at a verified signing time
 sct-invalid                 no valid SCT from a CT log of the trust root
 certificate-usage           the certificate is not for code signing
 inclusion-proof-invalid     the inclusion proof or its signed checkpoint does not verify
@@ -30,10 +32,15 @@ no-inclusion-proof          a v0.1 entry on its SET alone, without the policy's 
 unknown-key                 a keyed bundle that no key of the policy verifies
 unsupported-entry-kind      a log entry kind sigstore-python cannot verify
 signature-invalid           the signature does not verify with the certificate's key
+no-tlog-entry               no log entry, under a root that has a log (timestamp-only bundles
+                            verify only under a root without one)
 no-signed-time              nothing proves when the bundle was signed
-timestamp-invalid           the RFC 3161 timestamps cannot be used
+timestamp-invalid           an RFC 3161 timestamp unreadable, or not verifying with its TSA
+timestamp-untrusted         a timestamp from no timestamp authority of the trust root
+timestamp-imprint-mismatch  a timestamp over something else than the bundle's signature
+timestamp-outside-validity  a timestamp outside its authority's validFor (end included)
 dsse-signatures             not exactly one DSSE signature
-integrated-time-future      logged later than now plus the allowed clock skew
+integrated-time-future      signed later than now plus the allowed clock skew
 payload-type                the DSSE payload is not application/vnd.in-toto+json
 statement-malformed         the payload is not a well-formed in-toto statement
 statement-type              the statement's _type is not in-toto Statement v1 or v0.1
