@@ -355,11 +355,19 @@ def _strict(document: dict[str, Any]) -> dict[str, Any]:
 _ENTRY_KINDS: Mapping[BundleKind, frozenset[tuple[str, str]]] = {
     BundleKind.MESSAGE_SIGNATURE: frozenset({("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2")}),
     BundleKind.DSSE: frozenset(
-        {("dsse", "0.0.1"), ("hashedrekord", "0.0.2"), ("intoto", "0.0.1"), ("intoto", "0.0.2")}
+        {
+            ("dsse", "0.0.1"),
+            ("dsse", "0.0.2"),
+            ("hashedrekord", "0.0.2"),
+            ("intoto", "0.0.1"),
+            ("intoto", "0.0.2"),
+        }
     ),
 }
 # The kinds attestd verifies itself (app.attestations.rekor); sigstore-python the others.
-ATTESTD_ENTRY_KINDS = frozenset({("intoto", "0.0.1"), ("intoto", "0.0.2")})
+# Rekor v2 logs DSSE envelopes as dsse/0.0.2 (rekor-tiles) or, from sigstore-python's
+# client, as hashedrekord/0.0.2 over the PAE; sigstore-python 4.5 verifies only the latter.
+ATTESTD_ENTRY_KINDS = frozenset({("intoto", "0.0.1"), ("intoto", "0.0.2"), ("dsse", "0.0.2")})
 # What a keyed bundle's entry may be: the kinds that record the key (no Rekor v2 yet).
 _KEYED_ENTRY_KINDS = frozenset({("hashedrekord", "0.0.1"), ("dsse", "0.0.1"), *ATTESTD_ENTRY_KINDS})
 _KIND_NAMES = {BundleKind.MESSAGE_SIGNATURE: "message signature", BundleKind.DSSE: "DSSE bundle"}
@@ -408,13 +416,14 @@ class ParsedBundle:
     kind: BundleKind
     bundle: Bundle | None  # sigstore-python's, on its route only
     certificate: x509.Certificate | None  # None: signed with a key (``key_hint``)
-    log_entry: LogEntry
+    log_entry: LogEntry | None  # None: timestamp-only (``timestamps``), attestd's route
     message_digest: bytes | None  # message signatures: the SHA-256 the signature is over
     payload_type: str | None  # DSSE: as the envelope states it (verified by ``verify``)
     payload: bytes | None  # DSSE: the payload as the envelope carries it (likewise)
     signature: bytes = b""  # the message signature, or the envelope's one signature
     key_hint: str | None = None  # keyed bundles: the hint naming the key, as sent
     route: Route = Route.SIGSTORE
+    timestamps: tuple[bytes, ...] = ()  # RFC 3161 signed timestamps (verified by ``verify``)
 
 
 def _certificate_refusals(material: Mapping[str, Any]) -> list[Reason]:
@@ -445,8 +454,16 @@ def _entry_refusals(
 ) -> list[Reason]:
     """Not exactly one log entry; no inclusion proof after v0.1; a kind attestd cannot verify."""
     entries = material.get("tlogEntries") or []
+    if not entries and _timestamps(material) and material.get("publicKey") is None:
+        return []  # timestamp-only: verified against a root without a log, or refused then
     if not entries:
-        return [Reason("no-tlog-entry", "the bundle has no transparency-log entry")]
+        return [
+            Reason(
+                "no-tlog-entry",
+                "the bundle has no transparency-log entry"
+                + ("" if material.get("publicKey") is None else " (a keyed bundle needs one)"),
+            )
+        ]
     if len(entries) > 1:
         return [
             Reason(
@@ -481,6 +498,14 @@ def _entry_refusals(
     if (entry.get("integratedTime") or 0) > _LATEST_TIME:
         reasons.append(Reason("integrated-time-future", "the integrated time is out of range"))
     return reasons
+
+
+def _timestamps(material: Mapping[str, Any]) -> tuple[bytes, ...]:
+    """The bundle's RFC 3161 signed timestamps, as sent."""
+    data = material.get("timestampVerificationData") or {}
+    return tuple(
+        (item or {}).get("signedTimestamp") or b"" for item in data.get("rfc3161Timestamps") or ()
+    )
 
 
 def _has_proof(entry: Mapping[str, Any]) -> bool:
@@ -593,35 +618,27 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
     material = decoded["verificationMaterial"]
     keyed = material.get("publicKey") is not None
     reasons = _refusals(decoded, kind, media_type)
-    if reasons:  # among them, not exactly one log entry
+    if reasons:  # among them, not exactly one log entry (none: timestamp-only, certificate)
         raise BundleRejected(reasons)
-    entry = material["tlogEntries"][0]
-    kind_version = entry.get("kindVersion") or {}
+    entry = (material.get("tlogEntries") or [None])[0]
+    kind_version = (entry or {}).get("kindVersion") or {}
     pair = (kind_version.get("kind"), kind_version.get("version"))
     if keyed and (refusal := _keyed_refusal(material, pair)) is not None:
         raise BundleRejected([refusal])
 
-    # A missing kind goes to sigstore-python's loader, whose schema names it (400).
-    route = (
-        Route.ATTESTD
-        if keyed or pair in ATTESTD_ENTRY_KINDS or (None not in pair and not _has_proof(entry))
-        else Route.SIGSTORE
-    )
+    timestamps = _timestamps(material)
+    route = _route(entry, pair, keyed=keyed)
     if route is Route.SIGSTORE:
         loaded = _load(content)
         bundle: Bundle | None = loaded
         certificate: x509.Certificate | None = loaded.signing_certificate
     else:
         bundle, certificate = None, None if keyed else _leaf(material)
-        if (
-            not entry.get("canonicalizedBody")
-            or not entry.get("integratedTime")
-            or not (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
+        if entry is not None and (
+            not entry.get("canonicalizedBody") or not (_promised(entry) or timestamps)
         ):
             raise BundleRejected([_unlogged(entry)])
 
-    # sigstore-python takes an integrated time of 0 for none at all; so does attestd.
-    integrated = entry.get("integratedTime") or None
     payload: bytes | None = None
     if has_message:
         message = decoded["messageSignature"]
@@ -638,24 +655,48 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
         kind=kind,
         bundle=bundle,
         certificate=certificate,
-        log_entry=LogEntry(
-            kind=kind_version["kind"],
-            version=kind_version["version"],
-            log_index=entry["logIndex"],
-            log_id=entry["logId"]["keyId"].hex(),
-            integrated_time=None if integrated is None else datetime.fromtimestamp(integrated, UTC),
-            body=entry.get("canonicalizedBody") or b"",
-            signed_entry_timestamp=(entry.get("inclusionPromise") or {}).get(
-                "signedEntryTimestamp"
-            ),
-            inclusion_proof=_proof(entry),
-        ),
+        log_entry=None if entry is None else _log_entry(entry),
         message_digest=message_digest,
         payload_type=payload_type,
         payload=payload,
         signature=signature,
         key_hint=(material.get("publicKey") or {}).get("hint") if keyed else None,
         route=route,
+        timestamps=timestamps,
+    )
+
+
+def _route(
+    entry: Mapping[str, Any] | None, pair: tuple[str | None, str | None], *, keyed: bool
+) -> Route:
+    """sigstore-python for what it verifies; attestd for keys, its entry kinds, no proof or log.
+
+    A missing kind goes to sigstore-python's loader, whose schema names it (400).
+    """
+    if entry is None or keyed or pair in ATTESTD_ENTRY_KINDS:
+        return Route.ATTESTD
+    return Route.ATTESTD if None not in pair and not _has_proof(entry) else Route.SIGSTORE
+
+
+def _promised(entry: Mapping[str, Any]) -> bool:
+    """An integrated time with the signed entry timestamp that vouches for it."""
+    promise = (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
+    return bool(entry.get("integratedTime") and promise)
+
+
+def _log_entry(entry: Mapping[str, Any]) -> LogEntry:
+    kind_version = entry["kindVersion"]
+    # sigstore-python takes an integrated time of 0 for none at all; so does attestd.
+    integrated = entry.get("integratedTime") or None
+    return LogEntry(
+        kind=kind_version["kind"],
+        version=kind_version["version"],
+        log_index=entry["logIndex"],
+        log_id=entry["logId"]["keyId"].hex(),
+        integrated_time=None if integrated is None else datetime.fromtimestamp(integrated, UTC),
+        body=entry.get("canonicalizedBody") or b"",
+        signed_entry_timestamp=(entry.get("inclusionPromise") or {}).get("signedEntryTimestamp"),
+        inclusion_proof=_proof(entry),
     )
 
 
@@ -691,12 +732,11 @@ def _leaf(material: Mapping[str, Any]) -> x509.Certificate:
 
 
 def _unlogged(entry: Mapping[str, Any]) -> Reason:
-    promise = (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
-    if not entry.get("integratedTime") or not promise:
+    if not _promised(entry):
         return Reason(
             "no-signed-time",
             "the log entry has no integrated time with its inclusion promise (signed entry "
-            "timestamp), so nothing proves when it was signed",
+            "timestamp) and the bundle no signed timestamp, so nothing proves when it was signed",
         )
     return Reason("tlog-entry-malformed", "the log entry carries no canonicalized body")
 

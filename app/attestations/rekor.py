@@ -9,8 +9,9 @@ checks the entry with this module:
   definitions): ``hashedrekord/0.0.1`` (digest, signature, verifier), ``dsse/0.0.1``
   (payload hash, signatures with their verifiers), ``intoto/0.0.1`` (payload hash,
   the verifier; no signature), ``intoto/0.0.2`` (payload type, payload hash,
-  signatures as base64 of the base64 signature, each with its verifier). A
-  verifier is the base64 of a PEM certificate or PEM public key.
+  signatures as base64 of the base64 signature, each with its verifier), and Rekor
+  v2's ``dsse/0.0.2`` (payload hash, signatures with a DER certificate or key). A
+  v1 verifier is the base64 of a PEM certificate or PEM public key.
 * ``body_reasons``: that record compared with the bundle. The envelope hash Rekor
   stores is over its own re-serialisation of the envelope, which a client cannot
   rebuild byte for byte; like sigstore-python and sigstore-js, attestd relies on
@@ -35,6 +36,7 @@ import binascii
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,12 +74,18 @@ class Log:
     log_id: bytes
 
 
-def log_for(entry: LogEntry, logs: Sequence[LogKey]) -> Log | Reason:
-    """The log ``entry`` names among ``logs``, its key valid at the integrated time; else why."""
+def log_for(
+    entry: LogEntry, logs: Sequence[LogKey], moment: datetime | None = None
+) -> Log | Reason:
+    """The log ``entry`` names among ``logs``, its key valid at ``moment``; else why.
+
+    ``moment`` is the integrated time, or for a Rekor v2 entry (which has none) the
+    time a timestamp authority vouches for.
+    """
     matching = [log for log in logs if log.log_id.hex() == entry.log_id]
     if not matching:
         return _unknown_log(entry, "no log of the trust root has this id")
-    moment = entry.integrated_time
+    moment = moment or entry.integrated_time
     if moment is None:
         return _unknown_log(entry, "an entry without an integrated time cannot be checked here")
     for log in matching:
@@ -300,7 +308,40 @@ def _read(document: Any, kind: str, version: str, entry_kind: tuple[str, str]) -
             payload_hash=_sha256(spec, "content", "payloadHash"),
             payload_type=_text(envelope, "payloadType"),
         )
+    if (kind, version) == ("dsse", "0.0.2"):
+        # Rekor v2: spec.dsseV002 with the payload's hash and each signature with its
+        # verifier (a DER certificate or public key), raw base64 (protobuf JSON).
+        dsse = _field(spec, "dsseV002")
+        if _text(dsse, "payloadHash", "algorithm") != "SHA2_256":
+            raise BodyRefused("payloadHash is not a SHA2_256 hash")
+        payload_hash = _b64(_text(dsse, "payloadHash", "digest"), "the payload hash").hex()
+        return Recorded(
+            kind, version, _v2_signatures(_field(dsse, "signatures")), payload_hash=payload_hash
+        )
     raise BodyRefused(f"entries of kind {kind}/{version} are not read by attestd")
+
+
+def _v2_signatures(items: Any) -> tuple[RecordedSignature, ...]:
+    """Rekor v2 signatures: ``content`` and a ``verifier`` holding DER, recorded as PEM."""
+    if not isinstance(items, list) or not items:
+        raise BodyRefused("the body records no signature")
+    recorded = []
+    for item in items:
+        signature = _b64(_text(item, "content"), "a signature")
+        verifier = _field(item, "verifier")
+        if isinstance(verifier, dict) and "x509Certificate" in verifier:
+            raw = _b64(_text(verifier, "x509Certificate", "rawBytes"), "a certificate")
+            label = "CERTIFICATE"
+        else:
+            raw = _b64(_text(verifier, "publicKey", "rawBytes"), "a public key")
+            label = "PUBLIC KEY"
+        pem = base64.encodebytes(raw).decode("ascii")
+        recorded.append(
+            RecordedSignature(
+                signature, f"-----BEGIN {label}-----\n{pem}-----END {label}-----\n".encode()
+            )
+        )
+    return tuple(recorded)
 
 
 def read_body(entry: LogEntry) -> Recorded | Reason:

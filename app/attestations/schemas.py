@@ -46,11 +46,28 @@ class SignerOut(OutputModel):
 
 
 class TlogOut(OutputModel):
-    log_index: int
-    log_id: str = Field(description="Hex of the log's id (SHA-256 of its public key).")
+    log_index: int | None = Field(
+        description="The entry's index; null for a bundle in no log (timestamp-only)."
+    )
+    log_id: str | None = Field(
+        description="Hex of the log's id (SHA-256 of its public key); null for a bundle in no log."
+    )
     integrated_time: datetime | None = Field(
         description="When the log took the entry; null for entries timed by a timestamp "
         "authority instead (Rekor v2)."
+    )
+
+
+class SigningTimeOut(OutputModel):
+    time: datetime | None = Field(
+        description="The earliest verified time the bundle was signed at; the certificate was "
+        "checked at each verified time. Null for refusals and receipts made before it was "
+        "recorded."
+    )
+    proven_by: list[Literal["integrated-time", "inclusion-promise", "timestamp-authority"]] = Field(
+        description="What proved it: the integrated time of a log entry with its inclusion proof "
+        "and signed entry timestamp, a v0.1 entry's signed entry timestamp alone, an RFC 3161 "
+        "timestamp of a timestamp authority of the trust root."
     )
 
 
@@ -67,6 +84,7 @@ class ReceiptOut(OutputModel):
     reasons: list[str] = Field(description="'slug: text' for each failure; empty if verified.")
     signer: SignerOut
     tlog: TlogOut
+    signing_time: SigningTimeOut
     trust_root: TrustRootOut
     trust_roots_digest: str = Field(
         description="sha256 naming the whole set of trust roots loaded when it was made; "

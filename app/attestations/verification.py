@@ -2,20 +2,22 @@
 
 ``verify`` hands the bundle to sigstore-python with each trust root in turn (the
 first that verifies wins), or, for the shapes sigstore-python refuses (keyed
-bundles, ``intoto`` entries, v0.1 bundles resting on their SET: ``Route.ATTESTD``),
-makes the same checks itself (``app.attestations.certificates``, ``rekor``,
-``dsse``); then it makes the checks sigstore-python leaves to its caller: the
-DSSE payload type, the in-toto statement (type, subjects, digests, predicate
-type), the artifact the caller names, and an integrated time that is not in the
-future. It returns ``Verified`` with its ``Receipt``, or raises
-``BundleRejected`` (422) whose reasons are "slug: text":
+bundles, ``intoto`` and Rekor v2 ``dsse`` entries, v0.1 bundles resting on their
+SET, timestamp-only bundles: ``Route.ATTESTD``), makes the same checks itself
+(``app.attestations.certificates``, ``timestamps``, ``rekor``, ``dsse``); then it
+makes the checks sigstore-python leaves to its caller: the DSSE payload type, the
+in-toto statement (type, subjects, digests, predicate type), the artifact the
+caller names, and a signing time that is not in the future. The receipt records
+the signing time and what proved it (``TIME_PROOFS``). It returns ``Verified``
+with its ``Receipt``, or raises ``BundleRejected`` (422) whose reasons are
+"slug: text":
 
 ==========================  ===========================================================
 slug                        meaning
 ==========================  ===========================================================
 identity-mismatch           the certificate's identity is not allowed by the policy
 untrusted-chain             the certificate does not chain to a CA of the trust root
-expired-certificate         the certificate was not valid at the integrated time
+expired-certificate         the certificate was not valid at a verified signing time
 sct-invalid                 no valid SCT from a CT log of the trust root
 certificate-usage           the certificate is not for code signing
 inclusion-proof-invalid     the inclusion proof or its signed checkpoint does not verify
@@ -30,10 +32,15 @@ no-inclusion-proof          a v0.1 entry on its SET alone, without the policy's 
 unknown-key                 a keyed bundle that no key of the policy verifies
 unsupported-entry-kind      a log entry kind sigstore-python cannot verify
 signature-invalid           the signature does not verify with the certificate's key
+no-tlog-entry               no log entry, under a root that has a log (timestamp-only bundles
+                            verify only under a root without one)
 no-signed-time              nothing proves when the bundle was signed
-timestamp-invalid           the RFC 3161 timestamps cannot be used
+timestamp-invalid           an RFC 3161 timestamp unreadable, or not verifying with its TSA
+timestamp-untrusted         a timestamp from no timestamp authority of the trust root
+timestamp-imprint-mismatch  a timestamp over something else than the bundle's signature
+timestamp-outside-validity  a timestamp outside its authority's validFor (end included)
 dsse-signatures             not exactly one DSSE signature
-integrated-time-future      logged later than now plus the allowed clock skew
+integrated-time-future      signed later than now plus the allowed clock skew
 payload-type                the DSSE payload is not application/vnd.in-toto+json
 statement-malformed         the payload is not a well-formed in-toto statement
 statement-type              the statement's _type is not in-toto Statement v1 or v0.1
@@ -81,6 +88,7 @@ from app.attestations.dsse import (
     verifies,
     verifies_digest,
 )
+from app.attestations.timestamps import timestamp_reasons, verified_timestamps
 from app.attestations.trust import TrustRoot, roots_digest
 from app.policy.keys import KEY_ISSUER, TrustedKey, fingerprint
 from app.strict_json import JsonRefused, parse_strict_json
@@ -241,8 +249,8 @@ class Receipt:
     signer_subject: str  # the certificate's SAN
     signer_issuer: str  # the OIDC issuer
     claims: Mapping[str, str]  # Fulcio workload claims present (GitHub Actions and others)
-    log_index: int
-    log_id: str  # hex
+    log_index: int | None  # None: a timestamp-only bundle, in no log
+    log_id: str | None  # hex
     integrated_time: datetime | None  # None for entries timed by a TSA (Rekor v2)
     trust_root_source: str
     trust_root_digest: str
@@ -253,6 +261,9 @@ class Receipt:
     identity: int | None = None  # index of the policy identity that accepted the signer
     signer_kind: str | None = None  # "workload" or "person", as that policy says
     key_fingerprint: str | None = None  # keyed bundles: sha256 of the key's DER SPKI
+    # When it was signed and what proved it (TIME_PROOFS); empty for receipts made before.
+    signing_time: datetime | None = None
+    time_proofs: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The receipt as JSON-ready values (times in RFC 3339)."""
@@ -272,6 +283,10 @@ class Receipt:
                 "integrated_time": (
                     None if self.integrated_time is None else self.integrated_time.isoformat()
                 ),
+            },
+            "signing_time": {
+                "time": None if self.signing_time is None else self.signing_time.isoformat(),
+                "proven_by": list(self.time_proofs),
             },
             "trust_root": {"source": self.trust_root_source, "digest": self.trust_root_digest},
             "trust_roots_digest": self.trust_roots_digest,
@@ -387,12 +402,14 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
 
 def _entry_kind_text(parsed: ParsedBundle) -> str:
     entry = parsed.log_entry
+    if entry is None:
+        return "a bundle without a transparency-log entry cannot be verified this way"
     return f"transparency-log entries of kind {entry.kind}/{entry.version} cannot be verified"
 
 
 def _validity_text(parsed: ParsedBundle) -> str | None:
     """Why the leaf was not valid at the integrated time; None when it was (or no time)."""
-    moment = parsed.log_entry.integrated_time
+    moment = None if parsed.log_entry is None else parsed.log_entry.integrated_time
     certificate = _certificate(parsed)
     start, end = certificate.not_valid_before_utc, certificate.not_valid_after_utc
     if moment is None or start <= moment <= end:
@@ -602,6 +619,15 @@ def _attempt(
     return None
 
 
+def _timestamp_failure(reason: Reason, parsed: ParsedBundle, root: TrustRoot) -> Reason:
+    """sigstore-python's "no verified time" told apart: why each timestamp was refused."""
+    if reason.slug not in {"no-signed-time", "timestamp-invalid"} or not parsed.timestamps:
+        return reason
+    found = verified_timestamps(parsed.timestamps, parsed.signature, root.timestamp_authorities)
+    reasons = timestamp_reasons(found)
+    return reasons[0] if reasons else reason
+
+
 def _first_verifying_root(
     parsed: ParsedBundle, trust_roots: Sequence[TrustRoot], policy: VerificationPolicy
 ) -> tuple[TrustRoot, tuple[str, bytes] | None]:
@@ -617,13 +643,83 @@ def _first_verifying_root(
         # Anything sigstore-python or the libraries under it raise on hostile input is a
         # refusal with a reason, never a server error.
         except Exception as error:  # noqa: BLE001
-            failures.append(_failure(error, parsed, watched))
+            failures.append(_timestamp_failure(_failure(error, parsed, watched), parsed, root))
     if len(trust_roots) > 1:
         failures = [
             Reason(reason.slug, f"{reason.text} (trust root {root.digest[:19]})")
             for reason, root in zip(failures, trust_roots, strict=True)
         ]
     raise BundleRejected(failures)
+
+
+# --- when it was signed --------------------------------------------------------------------------
+
+# What proves a signing time, as receipts name it: the integrated time of a log entry
+# with its inclusion proof (and its SET, when the log gives one), the SET alone (v0.1
+# bundles, by opt-in), an RFC 3161 timestamp of a timestamp authority of the trust root.
+INTEGRATED_TIME = "integrated-time"
+INCLUSION_PROMISE = "inclusion-promise"
+TIMESTAMP_AUTHORITY = "timestamp-authority"
+TIME_PROOFS = (INTEGRATED_TIME, INCLUSION_PROMISE, TIMESTAMP_AUTHORITY)
+
+
+@dataclass(frozen=True, slots=True)
+class _SigningTime:
+    """The verified times of a bundle (the certificate must hold at each) and their proofs."""
+
+    times: tuple[datetime, ...]
+    proofs: tuple[str, ...]
+
+    @property
+    def earliest(self) -> datetime:
+        return min(self.times)
+
+
+def _entry_time(parsed: ParsedBundle) -> tuple[datetime, str] | None:
+    """The log entry's integrated time and what vouches for it (checked with the entry).
+
+    As in sigstore-python, an integrated time counts only with its signed entry
+    timestamp: nothing else binds it to the entry.
+    """
+    entry = parsed.log_entry
+    if entry is None or entry.integrated_time is None or entry.signed_entry_timestamp is None:
+        return None
+    proof = INTEGRATED_TIME if entry.inclusion_proof is not None else INCLUSION_PROMISE
+    return entry.integrated_time, proof
+
+
+def _signing_time(parsed: ParsedBundle, root: TrustRoot) -> _SigningTime | list[Reason]:
+    """Every time proven for ``parsed`` under ``root``; else why none is.
+
+    A timestamp that does not verify is passed over when another proof stands, as
+    sigstore-python and sigstore-go do: it proves nothing, and takes nothing away.
+    """
+    times: list[datetime] = []
+    proofs: list[str] = []
+    reasons: list[Reason] = []
+    if parsed.timestamps:
+        found = verified_timestamps(parsed.timestamps, parsed.signature, root.timestamp_authorities)
+        times.extend(stamp.time for stamp in found.verified)
+        proofs.extend([TIMESTAMP_AUTHORITY] if found.verified else [])
+        reasons.extend(found.reasons)
+    entry_time = _entry_time(parsed)
+    if entry_time is not None:
+        times.append(entry_time[0])
+        proofs.append(entry_time[1])
+    if times:
+        return _SigningTime(tuple(times), tuple(proofs))
+    return reasons or [Reason("no-signed-time", "nothing proves when the bundle was signed")]
+
+
+def _sigstore_signing_time(parsed: ParsedBundle, root: TrustRoot) -> _SigningTime:
+    """The times sigstore-python verified for ``parsed`` under ``root``, to record them.
+
+    attestd checks them again: where the two disagree, the bundle is refused.
+    """
+    found = _signing_time(parsed, root)
+    if isinstance(found, list):
+        raise BundleRejected(found)
+    return found
 
 
 # --- the shapes attestd verifies itself --------------------------------------------------------
@@ -639,6 +735,7 @@ class _Checked:
     """Who signed a bundle that attestd verified itself: the certificate, or a policy key."""
 
     signer: Signer
+    signing_time: _SigningTime
     key: TrustedKey | None = None
 
 
@@ -667,11 +764,34 @@ def _unknown_key(parsed: ParsedBundle) -> Reason:
 
 
 def _log_reasons(
-    parsed: ParsedBundle, root: TrustRoot, verifier: rekor.Verifier, *, allow_promise: bool
+    parsed: ParsedBundle,
+    root: TrustRoot,
+    verifier: rekor.Verifier,
+    signing_time: _SigningTime,
+    *,
+    allow_promise: bool,
 ) -> list[Reason]:
-    """The log entry: its log, its body against the bundle, its SET, its proof or the opt-in."""
+    """The log entry: its log, its body against the bundle, its SET, its proof or the opt-in.
+
+    A bundle without an entry (timestamp-only) is checked only against a root without
+    a log: a root that has one is refused by ``no-tlog-entry``, as sigstore-python
+    refuses every bundle without an entry.
+    """
     entry = parsed.log_entry
-    key = rekor.log_for(entry, root.tlogs)
+    if entry is None:
+        if not root.tlogs:
+            return []
+        return [
+            Reason(
+                "no-tlog-entry",
+                "the bundle has no transparency-log entry and this trust root has a log: its "
+                "signatures must show their entry",
+            )
+        ]
+    promised = entry.integrated_time is not None and entry.signed_entry_timestamp is not None
+    key = rekor.log_for(
+        entry, root.tlogs, entry.integrated_time if promised else signing_time.earliest
+    )
     if isinstance(key, Reason):
         return [key]
     recorded = rekor.read_body(entry)
@@ -687,9 +807,11 @@ def _log_reasons(
             message_digest=parsed.message_digest,
         )
     )
-    # The SET is what vouches for the integrated time: required, proof or not.
-    reasons.extend(rekor.promise_reasons(entry, key))
-    if entry.inclusion_proof is not None:
+    # The SET is what vouches for the integrated time: checked whenever it is there. An
+    # entry without one (Rekor v2) is timed by a timestamp authority; its proof is required.
+    if entry.signed_entry_timestamp is not None:
+        reasons.extend(rekor.promise_reasons(entry, key))
+    if entry.inclusion_proof is not None or not promised:
         reasons.extend(rekor.proof_reasons(entry, key))
     elif not allow_promise:
         reasons.append(
@@ -703,15 +825,19 @@ def _log_reasons(
 
 
 def _certificate_checks(
-    parsed: ParsedBundle, certificate: x509.Certificate, root: TrustRoot, policy: VerificationPolicy
+    parsed: ParsedBundle,
+    certificate: x509.Certificate,
+    root: TrustRoot,
+    policy: VerificationPolicy,
+    signing_time: _SigningTime,
 ) -> list[Reason]:
-    """The certificate: chain, SCT and usage at the integrated time; identity; the signature."""
-    moment = parsed.log_entry.integrated_time
-    if moment is None:
-        raise ValueError("attestd's route verifies entries with an integrated time")
-    reasons = certificate_reasons(
-        certificate, authorities=root.authorities, ct_logs=root.ct_logs, moment=moment
-    )
+    """The certificate: chain, SCT and usage at each signing time; identity; the signature."""
+    reasons: list[Reason] = []
+    for moment in sorted(set(signing_time.times)):
+        found = certificate_reasons(
+            certificate, authorities=root.authorities, ct_logs=root.ct_logs, moment=moment
+        )
+        reasons.extend(reason for reason in found if reason not in reasons)
     watched = _WatchedPolicy(policy)
     try:
         watched.verify(certificate)
@@ -740,19 +866,30 @@ def _check_with_root(
     allow_promise: bool,
 ) -> _Checked | list[Reason]:
     """What attestd checks itself for a bundle on its route, with one trust root."""
+    if parsed.log_entry is None and root.tlogs:
+        return _log_reasons(parsed, root, _certificate(parsed), _NO_TIME, allow_promise=False)
+    signing_time = _signing_time(parsed, root)
+    if isinstance(signing_time, list):
+        return signing_time
     if parsed.certificate is not None:
         if policy is None:
             raise ValueError("a certificate bundle is verified against an identity policy")
-        reasons = _certificate_checks(parsed, parsed.certificate, root, policy)
-        reasons += _log_reasons(parsed, root, parsed.certificate, allow_promise=allow_promise)
-        return reasons or _Checked(signer_of(parsed.certificate))
+        reasons = _certificate_checks(parsed, parsed.certificate, root, policy, signing_time)
+        reasons += _log_reasons(
+            parsed, root, parsed.certificate, signing_time, allow_promise=allow_promise
+        )
+        return reasons or _Checked(signer_of(parsed.certificate), signing_time)
     key = _policy_key(parsed, keys)
     if isinstance(key, Reason):
         return [key]
     public_key = key.public_key()
-    reasons = _log_reasons(parsed, root, public_key, allow_promise=allow_promise)
+    reasons = _log_reasons(parsed, root, public_key, signing_time, allow_promise=allow_promise)
     signer = Signer(subject=key.name, issuer=KEY_ISSUER, claims={})
-    return reasons or _Checked(signer, key)
+    return reasons or _Checked(signer, signing_time, key)
+
+
+# What a bundle is refused with before any time is looked at carries none.
+_NO_TIME = _SigningTime((), ())
 
 
 def _first_root_checking(
@@ -784,16 +921,18 @@ def _first_root_checking(
 # --- verification -------------------------------------------------------------------------------
 
 
-def _time_reasons(parsed: ParsedBundle, now: datetime, max_clock_skew: timedelta) -> list[Reason]:
-    """sigstore-python checks the integrated time against the certificate, never the clock."""
-    integrated_time = parsed.log_entry.integrated_time
-    if integrated_time is None or integrated_time <= now + max_clock_skew:
+def _time_reasons(
+    signing_time: _SigningTime, now: datetime, max_clock_skew: timedelta
+) -> list[Reason]:
+    """sigstore-python checks the signing times against the certificate, never the clock."""
+    latest = max(signing_time.times)
+    if latest <= now + max_clock_skew:
         return []
     return [
         Reason(
             "integrated-time-future",
-            f"the log entry's integrated time {integrated_time.isoformat()} is later than "
-            f"now ({now.astimezone(UTC).isoformat()}) plus {max_clock_skew}",
+            f"the signing time {latest.isoformat()} ({', '.join(signing_time.proofs)}) is later "
+            f"than now ({now.astimezone(UTC).isoformat()}) plus {max_clock_skew}",
         )
     ]
 
@@ -848,13 +987,14 @@ def verify(
             raise ValueError("sigstore-python verifies certificate bundles against a policy")
         verified_by, envelope = _first_verifying_root(parsed, trust_roots, policy)
         signer = signer_of(parsed.certificate)
+        signing_time = _sigstore_signing_time(parsed, verified_by)
     else:
         verified_by, checked = _first_root_checking(
             parsed, trust_roots, policy, keys, allow_promise=allow_v01_inclusion_promise
         )
-        signer, key = checked.signer, checked.key
+        signer, key, signing_time = checked.signer, checked.key, checked.signing_time
         envelope = _envelope(parsed) if parsed.kind is BundleKind.DSSE else None
-    reasons = _time_reasons(parsed, now, max_clock_skew)
+    reasons = _time_reasons(signing_time, now, max_clock_skew)
     found = _what_is_signed(parsed, envelope, artifact, predicate_types)
     reasons.extend(found.reasons)
 
@@ -872,9 +1012,9 @@ def verify(
         signer_subject=subject,
         signer_issuer=issuer,
         claims=signer.claims,
-        log_index=entry.log_index,
-        log_id=entry.log_id,
-        integrated_time=entry.integrated_time,
+        log_index=None if entry is None else entry.log_index,
+        log_id=None if entry is None else entry.log_id,
+        integrated_time=None if entry is None else entry.integrated_time,
         trust_root_source=verified_by.source,
         trust_root_digest=verified_by.digest,
         trust_roots_digest=roots_digest(trust_roots),
@@ -882,6 +1022,8 @@ def verify(
         sigstore_version=SIGSTORE_VERSION,
         verified_at=now,
         key_fingerprint=None if key is None else fingerprint(key.public_key()),
+        signing_time=signing_time.earliest,
+        time_proofs=signing_time.proofs,
     )
     return Verified(
         kind=parsed.kind,
@@ -940,6 +1082,7 @@ def verify_policy_again(
             receipt = replace(receipt, signer_subject=key.name)
     if (
         parsed.route is Route.ATTESTD
+        and parsed.log_entry is not None
         and parsed.log_entry.inclusion_proof is None
         and not allow_v01_inclusion_promise
     ):
