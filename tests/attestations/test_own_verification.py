@@ -152,25 +152,6 @@ def test_intoto_entries_verify_with_a_receipt(
     assert [subject.digest for subject in verified.subjects] == ["sha256:" + DIGEST.hex()]
 
 
-def test_an_npm_style_statement_v0_1_with_a_sha512_subject_verifies(
-    local_sigstore: LocalSigstore, trust_root: TrustRoot
-) -> None:
-    sha512 = hashlib.sha512(b"sigstore-1.0.0.tgz").hexdigest()
-    npm = {
-        "_type": "https://in-toto.io/Statement/v0.1",
-        "subject": [{"name": "pkg:npm/sigstore@1.0.0", "digest": {"sha512": sha512}}],
-        "predicateType": "https://github.com/npm/attestation/tree/main/specs/publish/v0.1",
-        "predicate": {
-            "name": "sigstore",
-            "version": "1.0.0",
-            "registry": "https://registry.npmjs.org",
-        },
-    }
-    built = dsse_bundle(local_sigstore, npm, log_entry_kind=("intoto", "0.0.2"))
-    verified = check(built.content, [trust_root])
-    assert [subject.digest for subject in verified.subjects] == [f"sha512:{sha512}"]
-
-
 def test_an_intoto_statement_the_allow_list_lacks_is_refused(
     local_sigstore: LocalSigstore, trust_root: TrustRoot
 ) -> None:

@@ -217,8 +217,9 @@ def test_the_named_artifact_is_accepted_when_it_is_what_the_bundle_signs(
     assert verified.subjects == (Subject("a.tar.gz", OTHER_ARTIFACT), Subject("b.tar.gz", ARTIFACT))
 
 
+@pytest.mark.parametrize("entry", [None, ("intoto", "0.0.2")], ids=["dsse", "intoto"])
 def test_an_npm_shaped_statement_v01_with_sha512_verifies(
-    local_sigstore: LocalSigstore, trust_root: TrustRoot
+    local_sigstore: LocalSigstore, trust_root: TrustRoot, entry: tuple[str, str] | None
 ) -> None:
     sha512 = hashlib.sha512(b"sigstore-1.0.0.tgz").hexdigest()
     document = {
@@ -231,7 +232,7 @@ def test_an_npm_shaped_statement_v01_with_sha512_verifies(
             "registry": "https://registry.npmjs.org",
         },
     }
-    built = dsse_bundle(local_sigstore, document)
+    built = dsse_bundle(local_sigstore, document, log_entry_kind=entry)
     verified = check(built.content, [trust_root], artifact=f"sha512:{sha512}")
     assert verified.subjects == (Subject("pkg:npm/sigstore@1.0.0", f"sha512:{sha512}"),)
 
