@@ -45,11 +45,6 @@ POLICY = Identity(identity=DEFAULT_SIGNER.identity, issuer=DEFAULT_SIGNER.issuer
 
 
 @pytest.fixture(scope="module")
-def tsa(local_sigstore: LocalSigstore) -> TimestampAuthority:
-    return TimestampAuthority.generate(valid_from=local_sigstore.valid_from)
-
-
-@pytest.fixture(scope="module")
 def roots(
     local_sigstore: LocalSigstore, tsa: TimestampAuthority, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, TrustRoot]:
