@@ -369,7 +369,9 @@ _ENTRY_KINDS: Mapping[BundleKind, frozenset[tuple[str, str]]] = {
 # client, as hashedrekord/0.0.2 over the PAE; sigstore-python 4.5 verifies only the latter.
 ATTESTD_ENTRY_KINDS = frozenset({("intoto", "0.0.1"), ("intoto", "0.0.2"), ("dsse", "0.0.2")})
 # What a keyed bundle's entry may be: the kinds that record the key (no Rekor v2 yet).
-_KEYED_ENTRY_KINDS = frozenset({("hashedrekord", "0.0.1"), ("dsse", "0.0.1"), *ATTESTD_ENTRY_KINDS})
+_KEYED_ENTRY_KINDS = frozenset(
+    {("hashedrekord", "0.0.1"), ("dsse", "0.0.1"), ("intoto", "0.0.1"), ("intoto", "0.0.2")}
+)
 _KIND_NAMES = {BundleKind.MESSAGE_SIGNATURE: "message signature", BundleKind.DSSE: "DSSE bundle"}
 # Far beyond any real integrated time, and still within what datetime can hold.
 _LATEST_TIME = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())

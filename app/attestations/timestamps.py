@@ -176,7 +176,10 @@ def verified_timestamps(
     reasons: list[Reason] = []
     for number, content in enumerate(timestamps):
         found = _one(number, content, signature, authorities)
-        (reasons if isinstance(found, Reason) else verified).append(found)  # type: ignore[arg-type]
+        if isinstance(found, Reason):
+            reasons.append(found)
+        else:
+            verified.append(found)
     return Timestamps(tuple(verified), tuple(reasons))
 
 

@@ -778,23 +778,10 @@ def _log_reasons(
     *,
     allow_promise: bool,
 ) -> list[Reason]:
-    """The log entry: its log, its body against the bundle, its SET, its proof or the opt-in.
-
-    A bundle without an entry (timestamp-only) is checked only against a root without
-    a log: a root that has one is refused by ``no-tlog-entry``, as sigstore-python
-    refuses every bundle without an entry.
-    """
+    """The log entry: its log, its body against the bundle, its SET, its proof or the opt-in."""
     entry = parsed.log_entry
     if entry is None:
-        if not root.tlogs:
-            return []
-        return [
-            Reason(
-                "no-tlog-entry",
-                "the bundle has no transparency-log entry and this trust root has a log: its "
-                "signatures must show their entry",
-            )
-        ]
+        return []  # timestamp-only, under a root without a log (``_check_with_root``)
     promised = entry.integrated_time is not None and entry.signed_entry_timestamp is not None
     key = rekor.log_for(
         entry, root.tlogs, entry.integrated_time if promised else signing_time.earliest
@@ -874,7 +861,7 @@ def _check_with_root(
 ) -> _Checked | list[Reason]:
     """What attestd checks itself for a bundle on its route, with one trust root."""
     if parsed.log_entry is None and root.tlogs:
-        return _log_reasons(parsed, root, _certificate(parsed), _NO_TIME, allow_promise=False)
+        return [_NO_ENTRY_UNDER_A_LOG]
     signing_time = _signing_time(parsed, root)
     if isinstance(signing_time, list):
         return signing_time
@@ -895,8 +882,13 @@ def _check_with_root(
     return reasons or _Checked(signer, signing_time, key)
 
 
-# What a bundle is refused with before any time is looked at carries none.
-_NO_TIME = _SigningTime((), ())
+# A bundle without an entry (timestamp-only) is checked only against a root without a
+# log: one that has a log refuses it, as sigstore-python refuses every such bundle.
+_NO_ENTRY_UNDER_A_LOG = Reason(
+    "no-tlog-entry",
+    "the bundle has no transparency-log entry and this trust root has a log: its signatures "
+    "must show their entry",
+)
 
 
 def _first_root_checking(

@@ -10,6 +10,7 @@ identity, the log entry of a Rekor v2 bundle.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,11 +43,6 @@ JSON = "application/json"
 DIGEST = hashlib.sha256(b"attestd timestamped artifact").digest()
 STATEMENT = statement({"app.tar.gz": DIGEST})
 POLICY = Identity(identity=DEFAULT_SIGNER.identity, issuer=DEFAULT_SIGNER.issuer)
-
-
-@pytest.fixture(scope="module")
-def tsa(local_sigstore: LocalSigstore) -> TimestampAuthority:
-    return TimestampAuthority.generate(valid_from=local_sigstore.valid_from)
 
 
 @pytest.fixture(scope="module")
@@ -333,3 +329,14 @@ def test_a_custom_root_verifies_every_entry_kind(local_sigstore, tsa, roots):
         assert verified.receipt.trust_root_digest == root.digest, name
     # The timestamp-only bundle needs a root without a log: the GitHub-like one.
     assert _verify(_bundle(local_sigstore, tsa), [roots["github"]]).receipt.verified
+
+
+def test_a_keyed_bundle_in_a_rekor_v2_entry_is_refused_by_kind(local_sigstore, tsa):
+    # Keyed bundles rest on Rekor v1 entries only; a dsse/0.0.2 one is refused unread.
+    document = json.loads(_bundle(local_sigstore, tsa, rekor_v2=("dsse", "0.0.2")))
+    material = document["verificationMaterial"]
+    del material["certificate"]
+    material["publicKey"] = {"hint": "release-key"}
+    with pytest.raises(BundleRejected) as raised:
+        parse_bundle(json.dumps(document).encode(), JSON)
+    assert raised.value.slugs == ("unsupported-entry-kind",)

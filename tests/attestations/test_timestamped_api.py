@@ -44,11 +44,6 @@ AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
 
 
 @pytest.fixture(scope="module")
-def tsa(local_sigstore: LocalSigstore) -> TimestampAuthority:
-    return TimestampAuthority.generate(valid_from=local_sigstore.valid_from)
-
-
-@pytest.fixture(scope="module")
 def root_files(
     local_sigstore: LocalSigstore, tsa: TimestampAuthority, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Path]:

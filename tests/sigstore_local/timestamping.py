@@ -13,16 +13,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.sigstore_local import der
+from tests.sigstore_local.authority import CA_LIFETIME, _ca_builder, _key_usage, _name
 
 SHA256 = "2.16.840.1.101.3.4.2.1"
 _ECDSA_SHA256 = "1.2.840.10045.4.3.2"
@@ -32,42 +34,38 @@ _CONTENT_TYPE = "1.2.840.113549.1.9.3"
 _MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
 _POLICY = "1.3.6.1.4.1.57264.2"
-TSA_LIFETIME = timedelta(days=3650)
+_ORGANIZATION = "attestd.test"
 
 
+@dataclass(frozen=True)
 class TimestampAuthority:
     """A root CA and the TSA certificate it issued; ``chain`` is leaf first, as roots list it."""
 
-    def __init__(
-        self,
-        *,
-        key: ec.EllipticCurvePrivateKey,
-        certificate: x509.Certificate,
-        root: x509.Certificate,
-        url: str,
-    ) -> None:
-        self.key = key
-        self.certificate = certificate
-        self.root = root
-        self.url = url
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+    root: x509.Certificate
+    url: str
 
     @classmethod
     def generate(
         cls, *, valid_from: datetime, url: str = "https://timestamp.attestd.test/api/v1/timestamp"
     ) -> TimestampAuthority:
         root_key = ec.generate_private_key(ec.SECP384R1())
-        root_name = _name("attestd-local-tsa-root")
-        root = (
-            _builder(root_name, root_name, root_key.public_key(), valid_from)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(_usage(key_cert_sign=True), critical=True)
-            .sign(root_key, hashes.SHA384())
-        )
+        root_name = _name(_ORGANIZATION, "attestd-local-tsa-root")
+        root = _ca_builder(
+            root_name, root_name, root_key.public_key(), valid_from, path_length=0
+        ).sign(root_key, hashes.SHA384())
         key = ec.generate_private_key(ec.SECP256R1())
         certificate = (
-            _builder(_name("attestd-local-tsa"), root_name, key.public_key(), valid_from)
+            x509.CertificateBuilder()
+            .subject_name(_name(_ORGANIZATION, "attestd-local-tsa"))
+            .issuer_name(root_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(valid_from)
+            .not_valid_after(valid_from + CA_LIFETIME)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_usage(digital_signature=True), critical=True)
+            .add_extension(_key_usage(digital_signature=True), critical=True)
             .add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
             )
@@ -148,7 +146,7 @@ class TimestampAuthority:
     def trust_root_entry(self, valid_for: dict[str, Any]) -> dict[str, Any]:
         """This TSA as a trusted root's ``timestampAuthorities`` item."""
         return {
-            "subject": {"organization": "attestd.test", "commonName": "attestd-local-tsa"},
+            "subject": {"organization": _ORGANIZATION, "commonName": "attestd-local-tsa"},
             "uri": self.url,
             "certChain": {
                 "certificates": [
@@ -162,41 +160,3 @@ class TimestampAuthority:
 
 def _algorithm(oid: str) -> bytes:
     return der.sequence(der.oid(oid))
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "attestd.test"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _builder(
-    subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePublicKey, valid_from: datetime
-) -> x509.CertificateBuilder:
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(valid_from)
-        .not_valid_after(valid_from + TSA_LIFETIME)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
-    )
-
-
-def _usage(*, digital_signature: bool = False, key_cert_sign: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=key_cert_sign,
-        crl_sign=key_cert_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
