@@ -877,7 +877,10 @@ def _check_with_root(
     if isinstance(key, Reason):
         return [key]
     public_key = key.public_key()
-    reasons = _log_reasons(parsed, root, public_key, signing_time, allow_promise=allow_promise)
+    # A key the policy names vouches for its publisher's bundles as they were made: the npm
+    # registry's publish attestations are v0.1 bundles resting on their SET, which is still
+    # verified. Certificates need the policy's opt-in (``INCLUSION_PROMISE_OPTION``).
+    reasons = _log_reasons(parsed, root, public_key, signing_time, allow_promise=True)
     signer = Signer(subject=key.name, issuer=KEY_ISSUER, claims={})
     return reasons or _Checked(signer, signing_time, key)
 
@@ -1081,6 +1084,7 @@ def verify_policy_again(
             receipt = replace(receipt, signer_subject=key.name)
     if (
         parsed.route is Route.ATTESTD
+        and parsed.certificate is not None
         and parsed.log_entry is not None
         and parsed.log_entry.inclusion_proof is None
         and not allow_v01_inclusion_promise

@@ -233,12 +233,14 @@ CASES = {
         allow_v01_inclusion_promise=True,
         key_name="npm-registry",
     ),
-    "npm-keyed-trusted-no-opt-in": Case(
+    "npm-keyed-trusted-without-opt-in": Case(
         "production",
         "npm-publish-keyed.sigstore.json",
         _email("brian@dehamer.com"),
-        verdict="no-inclusion-proof",
+        subject=Subject("pkg:npm/sigstore@1.3.0", "sha512:76176ffa"),
+        predicate_type=NPM_PUBLISH,
         keys=(NPM_REGISTRY_KEY,),
+        key_name="npm-registry",
     ),
     "staging-message-v0.3": Case(
         "staging", "bundle_v3.txt.sigstore", _email("william@yossarian.net"), "bundle_v3.txt"

@@ -508,14 +508,24 @@ def test_a_keyed_body_recording_another_key_is_refused(
     assert "public key" in problem.reasons[0]
 
 
-def test_a_keyed_v0_1_bundle_on_its_set_needs_the_opt_in(
+def test_a_keyed_v0_1_bundle_rests_on_its_verified_set_without_the_opt_in(
     local_sigstore: LocalSigstore, trust_root: TrustRoot
 ) -> None:
-    # The npm registry's publish attestations of 2023 have exactly this shape.
-    content = without_proof(keyed_bundle(local_sigstore, KEYS["p256"], statement=STATEMENT))
+    # The npm registry's publish attestations of 2023 have exactly this shape: the key the
+    # policy names vouches for its publisher's bundles; the SET itself is still verified.
     keys = (_trusted("p256"),)
-    assert refused(content, [trust_root], keys=keys).slugs == ("no-inclusion-proof",)
-    assert check(content, [trust_root], keys=keys, allow=True).receipt.signer_subject == "p256-key"
+    content = without_proof(keyed_bundle(local_sigstore, KEYS["p256"], statement=STATEMENT))
+    assert check(content, [trust_root], keys=keys).receipt.signer_subject == "p256-key"
+
+    flipped = json.loads(content)
+    _flip_set(flipped)
+    assert refused(json.dumps(flipped).encode(), [trust_root], keys=keys).slugs == (
+        "inclusion-promise-invalid",
+    )
+    later = keyed_bundle(
+        local_sigstore, KEYS["p256"], statement=STATEMENT, version=BundleVersion.V0_3
+    )
+    assert refused(without_proof(later), [trust_root], keys=keys).slugs == ("no-inclusion-proof",)
 
 
 def test_a_keyed_bundle_never_meets_a_certificate_identity(
