@@ -80,13 +80,16 @@ _MEDIA_TYPES = {
     SbomFormat.SPDX_TAG_VALUE: SPDX_TAG_VALUE_MEDIA_TYPE,
     SbomFormat.SPDX_JSON_LD: SPDX_JSON_MEDIA_TYPE,
 }
-# In-toto predicate types whose predicate is an SBOM, and the format it is loaded as.
-SBOM_PREDICATE_FORMATS: Mapping[str, SbomFormat] = {
-    "https://cyclonedx.org/bom": SbomFormat.CYCLONEDX_JSON,
-    **{f"https://cyclonedx.org/bom/v1.{minor}": SbomFormat.CYCLONEDX_JSON for minor in range(8)},
-    "https://spdx.dev/Document": SbomFormat.SPDX_JSON,
-    **{f"https://spdx.dev/Document/v2.{minor}": SbomFormat.SPDX_JSON for minor in range(4)},
-    "https://spdx.dev/Document/v3.0": SbomFormat.SPDX_JSON_LD,
+_CYCLONEDX = frozenset({SbomFormat.CYCLONEDX_JSON})
+_SPDX2 = frozenset({SbomFormat.SPDX_JSON})
+_SPDX3 = frozenset({SbomFormat.SPDX_JSON_LD})
+# In-toto predicate types whose predicate is an SBOM, and the formats it may be in.
+SBOM_PREDICATE_FORMATS: Mapping[str, frozenset[SbomFormat]] = {
+    "https://cyclonedx.org/bom": _CYCLONEDX,
+    **{f"https://cyclonedx.org/bom/v1.{minor}": _CYCLONEDX for minor in range(8)},
+    "https://spdx.dev/Document": _SPDX2 | _SPDX3,
+    **{f"https://spdx.dev/Document/v2.{minor}": _SPDX2 for minor in range(4)},
+    "https://spdx.dev/Document/v3.0": _SPDX3,
 }
 # application/spdx+json is SPDX 2 or 3: the document says which (``sniff_json``).
 _EXPLICIT = {
@@ -186,6 +189,18 @@ def sniff_json(document: Any, essence: str = "application/json") -> SbomFormat:
         'a JSON SBOM is an object with "bomFormat": "CycloneDX", with "spdxVersion" '
         f'(SPDX 2) or with the "@context" of SPDX 3 ({SPDX3_CONTEXT_EXAMPLE})'
     )
+
+
+def predicate_format(allowed: frozenset[SbomFormat], predicate: Any) -> SbomFormat:
+    """The format of an SBOM predicate, if its predicate type allows it; else 415."""
+    essence = CYCLONEDX_JSON_MEDIA_TYPE if allowed == _CYCLONEDX else SPDX_JSON_MEDIA_TYPE
+    found = sniff_json(predicate, essence)
+    if found not in allowed:
+        raise _unsupported(
+            f"the predicate is {found.value}, which its predicate type does not allow "
+            f"(it allows {', '.join(sorted(f.value for f in allowed))})"
+        )
+    return found
 
 
 def sniff_xml(root: etree._Element) -> SbomFormat:

@@ -384,11 +384,11 @@ def _set(target: dict[str, Any], tags: set[str], spec: _Field, tag: str, value: 
     read = spec.read(value)
     if spec.many:
         target.setdefault(spec.key, []).append(read)
-        return
-    if tag in tags:
-        raise _Refused(f"{tag} is given twice for the same element")
+    elif tag in tags:
+        raise _Refused("given twice for the same element")
+    else:
+        target[spec.key] = read
     tags.add(tag)
-    target[spec.key] = read
 
 
 def _missing(tags: set[str], required: tuple[str, ...]) -> list[str]:

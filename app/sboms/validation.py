@@ -325,6 +325,35 @@ def _validate_xml(root: etree._Element, version: str) -> None:
     )
 
 
+def _check_spdx3_graph(document: dict[str, Any]) -> None:
+    """What the SPDX 3 JSON schema cannot say: one SpdxDocument, and ids that are unique.
+
+    Elements refer to each other by id; two elements with one id would let a reader
+    pick either (a package's licence or supplier taken from another one).
+    """
+    graph = document.get("@graph", [document])
+    problems: list[str] = []
+    seen: set[str] = set()
+    documents = 0
+    for index, element in enumerate(graph):
+        documents += element.get("type") == "SpdxDocument"
+        for key in ("spdxId", "@id"):
+            identifier = element.get(key)
+            if isinstance(identifier, str):
+                if identifier in seen:
+                    problems.append(
+                        f"/@graph/{index}/{key}: {identifier[:200]} names another element too"
+                    )
+                seen.add(identifier)
+    if documents != 1:
+        problems.insert(0, f"/@graph: {documents} SpdxDocument elements; exactly one is required")
+    if problems:
+        raise SbomSchemaInvalid(
+            "The SBOM is not a single SPDX 3 document.",
+            reasons=[_shorten(problem) for problem in problems[:MAX_REASONS]],
+        )
+
+
 def validate(sbom_format: SbomFormat, version: str, document: Any) -> None:
     """Check a parsed document against the official schema of its format and version."""
     if sbom_format is SbomFormat.CYCLONEDX_JSON:
@@ -333,5 +362,6 @@ def validate(sbom_format: SbomFormat, version: str, document: Any) -> None:
         _validate_json(spdx_json_validator(version), document, f"SPDX {version}")
     elif sbom_format is SbomFormat.SPDX_JSON_LD:
         _validate_json(spdx3_json_validator(version), document, f"SPDX {version}")
+        _check_spdx3_graph(document)
     else:
         _validate_xml(document, version)
