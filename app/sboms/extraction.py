@@ -608,6 +608,12 @@ def _spdx_component(package: dict[str, Any]) -> Component:
     )
 
 
+def _spdx_name(creator: str, prefix: str) -> str | None:
+    """The name in a "Person: name (email)" creator, without its e-mail address."""
+    value = _without_prefix(creator, prefix)
+    return _SPDX_CONTACT.sub("", value).strip() or None if value else None
+
+
 def _spdx_contact(entity: Any) -> str | None:
     """The e-mail address of an SPDX "Person: name (email)" or "Organization: …" value."""
     if not isinstance(entity, str):
@@ -656,9 +662,9 @@ def _spdx(document: dict[str, Any]) -> SbomContents:
             for described_package in subjects
             for algorithm, value in described_package.hashes
         ),
-        authors=_unique(_without_prefix(creator, "Person:") or "" for creator in creators),
+        authors=_unique(_spdx_name(creator, "Person:") or "" for creator in creators),
         producer=next(
-            (name for creator in creators if (name := _without_prefix(creator, "Organization:"))),
+            (name for creator in creators if (name := _spdx_name(creator, "Organization:"))),
             None,
         ),
         tools=_unique(_without_prefix(creator, "Tool:") or "" for creator in creators),

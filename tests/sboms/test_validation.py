@@ -209,6 +209,9 @@ def test_declared_cyclonedx_xml_outside_its_namespace_is_a_schema_problem():
 SPDX_SCHEMA_SHA256 = {
     "spdx-schema-2.2.2.json": "d791e3ccafef821121867eb46aaeaaf7c81b0decf828a785bed1f588181569af",
     "spdx-schema-2.3.json": "ca7fd7cc2c8107c3b6b5976058bb72363e8c072f0e446609d4fe7234860c2894",
+    "spdx-json-schema-3.0.1.json": (
+        "d6a575018303e97f7e39e391f466ecda91d4a48fe6cfff5bf576ab33c1634a44"
+    ),
 }
 
 
@@ -216,8 +219,14 @@ def test_the_shipped_spdx_schemas_are_the_official_files_unchanged():
     for name, digest in SPDX_SCHEMA_SHA256.items():
         content = (spdx_schema_dir() / name).read_bytes()
         assert hashlib.sha256(content).hexdigest() == digest, name
-    titles = {json.loads((spdx_schema_dir() / n).read_bytes())["title"] for n in SPDX_SCHEMA_SHA256}
-    assert titles == {"SPDX 2.2", "SPDX 2.3"}
+    titles = {
+        json.loads((spdx_schema_dir() / n).read_bytes()).get("title") for n in SPDX_SCHEMA_SHA256
+    }
+    assert titles == {"SPDX 2.2", "SPDX 2.3", None}
+    spdx3 = json.loads((spdx_schema_dir() / "spdx-json-schema-3.0.1.json").read_bytes())
+    assert spdx3["properties"]["@context"] == {
+        "const": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+    }
 
 
 def test_the_shipped_cyclonedx_schemas_are_those_of_cyclonedx_python_lib_11_12():
