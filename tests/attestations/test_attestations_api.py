@@ -612,7 +612,9 @@ def test_spdx_3_and_cyclonedx_1_7_predicates_are_ingested_as_signed_sboms(
     digest = digest_of("payments-1.0.0.tar.gz")
     predicate = json.loads(read_sbom(file_name))
     document = statement({"a": digest}, predicate_type=predicate_type, predicate=predicate)
-    response = submit(client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE))
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
     assert response.status_code == 201, response.text
     sbom = client.get(f"/v1/sboms/{response.json()['sbom']['id']}", headers=auditor_headers).json()
     assert (sbom["format"], sbom["spec_version"]) == (sbom_format, spec_version)
@@ -634,7 +636,9 @@ def test_an_sbom_predicate_in_a_format_its_type_does_not_name_is_refused(
 ):  # fmt: skip
     predicate = json.loads(read_sbom(file_name))
     document = statement({"a": digest_of("a")}, predicate_type=predicate_type, predicate=predicate)
-    response = submit(client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE))
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
     problem = assert_problem(response, 422, "attested-sbom-invalid")
     assert problem["reasons"][0].startswith("sbom-unsupported-format: ")
     assert problem["reasons"][1].startswith(f"the predicate is {found}, which its predicate type")
@@ -648,7 +652,9 @@ def test_an_spdx_3_predicate_that_fails_its_checks_refuses_the_attestation(
     document = statement(
         {"a": digest_of("a")}, predicate_type="https://spdx.dev/Document/v3.0", predicate=predicate
     )
-    response = submit(client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE))
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
     problem = assert_problem(response, 422, "attested-sbom-invalid")
     assert problem["reasons"][0].startswith("sbom-schema-invalid: ")
     assert "names another element too" in problem["reasons"][1]

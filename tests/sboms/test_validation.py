@@ -324,3 +324,49 @@ def test_a_document_cannot_smuggle_its_own_schema():
     document["$schema"] = "http://json-schema.org/draft-07/schema#"
     document["components"][0]["type"] = "nonsense"
     schema_invalid(SbomFormat.CYCLONEDX_JSON, "1.6", document)
+
+
+# --- SPDX 3 ---------------------------------------------------------------------------------
+
+
+def _spdx3() -> dict:
+    return json.loads(read("spdx-3.0.1.json"))
+
+
+def test_an_spdx_3_document_validates_against_the_official_schema():
+    validate(SbomFormat.SPDX_JSON_LD, "3.0.1", _spdx3())
+
+
+def test_an_spdx_3_element_the_schema_does_not_know_is_refused_with_its_place():
+    document = _spdx3()
+    document["@graph"][6]["type"] = "software_Pakage"
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    assert reasons[0].startswith("/@graph/6: ")
+
+
+def test_an_spdx_3_graph_needs_exactly_one_spdx_document():
+    document = _spdx3()
+    second = dict(document["@graph"][3], spdxId="https://example.com/second")
+    document["@graph"].append(second)
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    assert reasons == ["/@graph: 2 SpdxDocument elements; exactly one is required"]
+
+
+@pytest.mark.parametrize(("index", "key"), [(7, "spdxId"), (0, "@id")])
+def test_two_spdx_3_elements_with_one_id_are_refused(index, key):
+    document = _spdx3()
+    twin = dict(document["@graph"][index])
+    document["@graph"].append(twin)
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    last = len(document["@graph"]) - 1
+    assert reasons == [f"/@graph/{last}/{key}: {twin[key]} names another element too"]
+
+
+def test_a_single_spdx_3_element_without_a_graph_is_judged_too():
+    # The schema allows one top-level element; it is not a document, so it is refused.
+    document = {
+        "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
+        **_spdx3()["@graph"][1],
+    }
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    assert reasons == ["/@graph: 0 SpdxDocument elements; exactly one is required"]
