@@ -192,9 +192,16 @@ def sniff_json(document: Any, essence: str = "application/json") -> SbomFormat:
 
 
 def predicate_format(allowed: frozenset[SbomFormat], predicate: Any) -> SbomFormat:
-    """The format of an SBOM predicate, if its predicate type allows it; else 415."""
-    essence = CYCLONEDX_JSON_MEDIA_TYPE if allowed == _CYCLONEDX else SPDX_JSON_MEDIA_TYPE
-    found = sniff_json(predicate, essence)
+    """The format of an SBOM predicate, if its predicate type allows it; else 415.
+
+    A predicate without another format's marker is read as its type says, so that the
+    schema names what it lacks.
+    """
+    if allowed == _CYCLONEDX:
+        spdx = isinstance(predicate, dict) and ("spdxVersion" in predicate or is_spdx3(predicate))
+        found = sniff_json(predicate) if spdx else SbomFormat.CYCLONEDX_JSON
+    else:
+        found = sniff_json(predicate, SPDX_JSON_MEDIA_TYPE)
     if found not in allowed:
         raise _unsupported(
             f"the predicate is {found.value}, which its predicate type does not allow "

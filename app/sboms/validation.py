@@ -51,8 +51,11 @@ MAX_REASONS = 20
 # A reason longer than this keeps its start and its end (where the verdict is).
 _REASON_MAX = 300
 
-_SPDX_SCHEMAS = {"2.2": "spdx-schema-2.2.2.json", "2.3": "spdx-schema-2.3.json"}
-_SPDX3_SCHEMAS = {"3.0.1": "spdx-json-schema-3.0.1.json"}
+_SPDX_SCHEMAS = {
+    "2.2": "spdx-schema-2.2.2.json",
+    "2.3": "spdx-schema-2.3.json",
+    "3.0.1": "spdx-json-schema-3.0.1.json",
+}
 _SPDX_VERSION = re.compile(r"^SPDX-(\d+\.\d+)$")
 _CYCLONEDX_BASE_URI = "http://cyclonedx.org/schema/"
 _CYCLONEDX_REFERENCED = (
@@ -206,19 +209,10 @@ def cyclonedx_json_validator(version: str) -> jsonschema_rs.Validator:
 
 @functools.cache
 def spdx_json_validator(version: str) -> jsonschema_rs.Validator:
-    """The compiled validator of the official SPDX ``version`` JSON schema."""
-    if version not in SPDX_VERSIONS:
-        raise _unsupported_version(version, SPDX_VERSIONS, "SPDX")
+    """The compiled validator of the official SPDX ``version`` JSON schema (2.x or 3.x)."""
+    if version not in _SPDX_SCHEMAS:
+        raise _unsupported_version(version, (*SPDX_VERSIONS, *SPDX3_VERSIONS), "SPDX")
     schema = _load_json(spdx_schema_dir() / _SPDX_SCHEMAS[version])
-    return jsonschema_rs.validator_for(schema, offline=True, validate_formats=True)
-
-
-@functools.cache
-def spdx3_json_validator(version: str) -> jsonschema_rs.Validator:
-    """The compiled validator of the official SPDX ``version`` (3.x) JSON schema."""
-    if version not in SPDX3_VERSIONS:
-        raise _unsupported_version(version, SPDX3_VERSIONS, "SPDX")
-    schema = _load_json(spdx_schema_dir() / _SPDX3_SCHEMAS[version])
     return jsonschema_rs.validator_for(schema, offline=True, validate_formats=True)
 
 
@@ -261,10 +255,8 @@ def compile_all() -> None:
     for version in CYCLONEDX_VERSIONS:
         cyclonedx_json_validator(version)
         _cyclonedx_xml_schema(version)
-    for version in SPDX_VERSIONS:
+    for version in _SPDX_SCHEMAS:
         spdx_json_validator(version)
-    for version in SPDX3_VERSIONS:
-        spdx3_json_validator(version)
 
 
 # --- validation ---------------------------------------------------------------------
@@ -358,10 +350,9 @@ def validate(sbom_format: SbomFormat, version: str, document: Any) -> None:
     """Check a parsed document against the official schema of its format and version."""
     if sbom_format is SbomFormat.CYCLONEDX_JSON:
         _validate_json(cyclonedx_json_validator(version), document, f"CycloneDX {version}")
-    elif sbom_format in {SbomFormat.SPDX_JSON, SbomFormat.SPDX_TAG_VALUE}:
+    elif sbom_format.is_spdx:
         _validate_json(spdx_json_validator(version), document, f"SPDX {version}")
-    elif sbom_format is SbomFormat.SPDX_JSON_LD:
-        _validate_json(spdx3_json_validator(version), document, f"SPDX {version}")
-        _check_spdx3_graph(document)
+        if sbom_format is SbomFormat.SPDX_JSON_LD:
+            _check_spdx3_graph(document)
     else:
         _validate_xml(document, version)

@@ -6,10 +6,12 @@ import pytest
 
 from app.sboms.errors import SbomMalformed, SbomUnsupportedFormat
 from app.sboms.formats import (
+    SBOM_PREDICATE_FORMATS,
     SbomFormat,
     Syntax,
     declared_format,
     detect_format,
+    predicate_format,
     sniff_json,
     sniff_xml,
 )
@@ -206,3 +208,39 @@ def test_json_ld_is_only_spdx_3(document):
 
 def test_plain_json_with_an_spdx_3_context_is_spdx_3():
     assert sniff_json({"@context": SPDX3_CONTEXT}) is SbomFormat.SPDX_JSON_LD
+
+
+@pytest.mark.parametrize(
+    ("predicate_type", "predicate", "expected"),
+    [
+        ("https://cyclonedx.org/bom/v1.7", {"bomFormat": "CycloneDX"}, SbomFormat.CYCLONEDX_JSON),
+        # No marker at all: read as CycloneDX, whose schema then says what is missing.
+        ("https://cyclonedx.org/bom", {"components": []}, SbomFormat.CYCLONEDX_JSON),
+        ("https://spdx.dev/Document/v2.3", {"spdxVersion": "SPDX-2.3"}, SbomFormat.SPDX_JSON),
+        ("https://spdx.dev/Document/v2.3", {}, SbomFormat.SPDX_JSON),
+        ("https://spdx.dev/Document/v3.0", {"@context": SPDX3_CONTEXT}, SbomFormat.SPDX_JSON_LD),
+        ("https://spdx.dev/Document", {"@context": SPDX3_CONTEXT}, SbomFormat.SPDX_JSON_LD),
+        ("https://spdx.dev/Document", {"spdxVersion": "SPDX-2.2"}, SbomFormat.SPDX_JSON),
+    ],
+)
+def test_an_sbom_predicate_is_read_in_a_format_its_type_names(predicate_type, predicate, expected):
+    allowed = SBOM_PREDICATE_FORMATS[predicate_type]
+    assert predicate_format(allowed, predicate) is expected
+
+
+@pytest.mark.parametrize(
+    ("predicate_type", "predicate", "found"),
+    [
+        ("https://cyclonedx.org/bom/v1.6", {"spdxVersion": "SPDX-2.3"}, "spdx-json"),
+        ("https://cyclonedx.org/bom/v1.6", {"@context": SPDX3_CONTEXT}, "spdx-jsonld"),
+        ("https://spdx.dev/Document/v2.3", {"@context": SPDX3_CONTEXT}, "spdx-jsonld"),
+        ("https://spdx.dev/Document/v3.0", {"spdxVersion": "SPDX-2.3"}, "spdx-json"),
+        ("https://spdx.dev/Document/v3.0", {}, "spdx-json"),
+    ],
+)
+def test_an_sbom_predicate_of_another_format_than_its_type_names_is_refused(
+    predicate_type, predicate, found
+):
+    with pytest.raises(SbomUnsupportedFormat) as raised:
+        predicate_format(SBOM_PREDICATE_FORMATS[predicate_type], predicate)
+    assert raised.value.reasons[0].startswith(f"the predicate is {found}, which its")
