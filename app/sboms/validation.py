@@ -317,6 +317,27 @@ def _validate_xml(root: etree._Element, version: str) -> None:
     )
 
 
+_GRAPH_ELEMENT = re.compile(r"^/@graph/(\d+)")
+
+
+def _spdx3_element(document: dict[str, Any], reason: str) -> str:
+    """A reason about ``/@graph/N…`` that also names element N's type and id: the
+    schema's own message for an element that matches no class says little more."""
+    match = _GRAPH_ELEMENT.match(reason)
+    graph = document.get("@graph")
+    if match is None or not isinstance(graph, list) or int(match.group(1)) >= len(graph):
+        return reason
+    element = graph[int(match.group(1))]
+    if not isinstance(element, dict):
+        return reason
+    named = " ".join(
+        str(value)[:120]
+        for key in ("type", "spdxId", "@id")
+        if isinstance(value := element.get(key), str)
+    )
+    return _shorten(f"{match.group(0)} ({named}){reason[match.end() :]}") if named else reason
+
+
 def _check_spdx3_graph(document: dict[str, Any]) -> None:
     """What the SPDX 3 JSON schema cannot say: one SpdxDocument, and ids that are unique.
 
@@ -350,9 +371,15 @@ def validate(sbom_format: SbomFormat, version: str, document: Any) -> None:
     """Check a parsed document against the official schema of its format and version."""
     if sbom_format is SbomFormat.CYCLONEDX_JSON:
         _validate_json(cyclonedx_json_validator(version), document, f"CycloneDX {version}")
+    elif sbom_format is SbomFormat.SPDX_JSON_LD:
+        try:
+            _validate_json(spdx_json_validator(version), document, f"SPDX {version}")
+        except SbomSchemaInvalid as invalid:
+            raise SbomSchemaInvalid(
+                invalid.detail, reasons=[_spdx3_element(document, r) for r in invalid.reasons]
+            ) from None
+        _check_spdx3_graph(document)
     elif sbom_format.is_spdx:
         _validate_json(spdx_json_validator(version), document, f"SPDX {version}")
-        if sbom_format is SbomFormat.SPDX_JSON_LD:
-            _check_spdx3_graph(document)
     else:
         _validate_xml(document, version)

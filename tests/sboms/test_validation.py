@@ -341,7 +341,9 @@ def test_an_spdx_3_element_the_schema_does_not_know_is_refused_with_its_place():
     document = _spdx3()
     document["@graph"][6]["type"] = "software_Pakage"
     reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
-    assert reasons[0].startswith("/@graph/6: ")
+    # The element is named by its type and id: "matches no class" alone says little.
+    requests = "https://attestd.example/spdx/payments-1.4.0/package/requests"
+    assert reasons[0].startswith(f"/@graph/6 (software_Pakage {requests}): ")
 
 
 def test_an_spdx_3_graph_needs_exactly_one_spdx_document():
