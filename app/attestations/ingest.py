@@ -29,7 +29,13 @@ from app.attestations.bundles import BundleRejected, ParsedBundle, Reason
 from app.attestations.models import SUBJECT_NAME_MAX, Attestation, VerificationReceipt
 from app.attestations.repository import AttestationRepository
 from app.attestations.trust import TrustRoot
-from app.attestations.verification import Receipt, Verified, signer_of, verify
+from app.attestations.verification import (
+    PREDICATE_TYPES,
+    Receipt,
+    Verified,
+    signer_of,
+    verify,
+)
 from app.audit.actions import Action
 from app.audit.events import Change
 from app.audit.log import AuditTrail
@@ -80,16 +86,31 @@ def verify_for_service(
     verified = verify(
         parsed,
         trust_roots=trust_roots,
-        policy=identity_policy(service, policy),
+        policy=identity_policy(service, policy, parsed),
         policy_digest=policy.digest,
         artifact=artifact,
         now=now,
+        predicate_types=allowed_predicate_types(policy),
+        keys=policy.policy.keys or (),
+        allow_v01_inclusion_promise=bool(policy.policy.allow_v01_inclusion_promise),
     )
     return with_signer_kind(verified, parsed, policy)
 
 
-def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPolicy:
-    """The signers ``policy`` allows, in sigstore's form; a policy allowing none refuses."""
+def allowed_predicate_types(policy: PolicyVersion) -> frozenset[str]:
+    """attestd's default predicate types with those ``policy`` adds."""
+    return PREDICATE_TYPES | frozenset(policy.policy.predicate_types or ())
+
+
+def identity_policy(
+    service: Service, policy: PolicyVersion, parsed: ParsedBundle
+) -> VerificationPolicy | None:
+    """The signers ``policy`` allows, in sigstore's form; a policy allowing none refuses.
+
+    None for a keyed bundle: the policy's keys judge it, never its identities.
+    """
+    if parsed.certificate is None:
+        return None
     try:
         return to_sigstore(policy.policy)
     except EmptyPolicy:
@@ -105,8 +126,16 @@ def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPoli
 
 
 def with_signer_kind(verified: Verified, parsed: ParsedBundle, policy: PolicyVersion) -> Verified:
-    """``verified`` with the identity that accepted its signer, and the signer's kind."""
+    """``verified`` with the identity that accepted its signer, and the signer's kind.
+
+    A keyed signer matches no identity; its kind is the one its key states.
+    """
     receipt = verified.receipt
+    if parsed.certificate is None:
+        key = policy.policy.trusted_key(receipt.key_fingerprint)
+        if key is None:
+            raise ValueError("a keyed receipt whose key the policy does not list")
+        return replace(verified, receipt=replace(receipt, signer_kind=key.effective_kind))
     identity = matched_identity(policy.policy, parsed.certificate)
     kind = policy.policy.signer_kind(
         identity,
@@ -258,6 +287,8 @@ def receipt_row(
         log_index=receipt.log_index,
         log_id=receipt.log_id,
         integrated_time=receipt.integrated_time,
+        signing_time=receipt.signing_time,
+        time_proofs=list(receipt.time_proofs),
         trust_root_source=receipt.trust_root_source,
         trust_root_digest=receipt.trust_root_digest,
         trust_roots_digest=receipt.trust_roots_digest,
@@ -268,6 +299,7 @@ def receipt_row(
         audit_index=-1,
         matched_identity=receipt.identity,
         signer_kind=receipt.signer_kind,
+        key_fingerprint=receipt.key_fingerprint,
     )
 
 
@@ -281,6 +313,8 @@ def receipt_from_row(row: VerificationReceipt) -> Receipt:
         log_index=row.log_index,
         log_id=row.log_id,
         integrated_time=row.integrated_time,
+        signing_time=row.signing_time,
+        time_proofs=tuple(row.time_proofs),
         trust_root_source=row.trust_root_source,
         trust_root_digest=row.trust_root_digest,
         trust_roots_digest=row.trust_roots_digest,
@@ -289,6 +323,7 @@ def receipt_from_row(row: VerificationReceipt) -> Receipt:
         verified_at=row.verified_at,
         identity=row.matched_identity,
         signer_kind=row.signer_kind,
+        key_fingerprint=row.key_fingerprint,
     )
 
 
@@ -303,12 +338,14 @@ def receipt_out(receipt: VerificationReceipt) -> dict[str, object]:
             "claims": dict(receipt.claims),
             "identity": receipt.matched_identity,
             "kind": receipt.signer_kind,
+            "key_fingerprint": receipt.key_fingerprint,
         },
         "tlog": {
             "log_index": receipt.log_index,
             "log_id": receipt.log_id,
             "integrated_time": receipt.integrated_time,
         },
+        "signing_time": {"time": receipt.signing_time, "proven_by": list(receipt.time_proofs)},
         "trust_root": {"source": receipt.trust_root_source, "digest": receipt.trust_root_digest},
         "trust_roots_digest": receipt.trust_roots_digest,
         "policy_version": receipt.policy_version,

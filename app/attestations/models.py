@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -74,9 +75,13 @@ class VerificationReceipt(Base):
     signer_subject: Mapped[str] = mapped_column(String(SIGNER_MAX))
     signer_issuer: Mapped[str] = mapped_column(String(SIGNER_MAX))
     claims: Mapped[dict[str, str]] = mapped_column(JSON)
-    log_index: Mapped[int] = mapped_column(BigInteger)
-    log_id: Mapped[str] = mapped_column(String(LOG_ID_MAX))
+    # None for a timestamp-only bundle (an instance without a transparency log).
+    log_index: Mapped[int | None] = mapped_column(BigInteger)
+    log_id: Mapped[str | None] = mapped_column(String(LOG_ID_MAX))
     integrated_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When it was signed, and what proved it (app.attestations.verification.TIME_PROOFS).
+    signing_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    time_proofs: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
     trust_root_source: Mapped[str] = mapped_column(Text)
     trust_root_digest: Mapped[str] = mapped_column(String(POLICY_DIGEST_LENGTH))
     policy_version: Mapped[int] = mapped_column(Integer)
@@ -90,3 +95,5 @@ class VerificationReceipt(Base):
     # that policy makes the signer a workload or a person; None when not verified.
     matched_identity: Mapped[int | None] = mapped_column(Integer)
     signer_kind: Mapped[str | None] = mapped_column(String(SIGNER_KIND_MAX))
+    # Keyed bundles: sha256 of the DER SubjectPublicKeyInfo of the policy key that verified.
+    key_fingerprint: Mapped[str | None] = mapped_column(String(POLICY_DIGEST_LENGTH))

@@ -12,11 +12,13 @@ from app.wire import OutputModel
 
 class SignerOut(OutputModel):
     subject: str = Field(
-        description="The certificate's identity (SAN): a workflow URI, an e-mail, …",
+        description="The certificate's identity (SAN): a workflow URI, an e-mail, …; for a "
+        "bundle signed with a key of the policy, that key's name.",
         examples=["https://github.com/acme/api/.github/workflows/release.yml@refs/tags/v1.2.0"],
     )
     issuer: str = Field(
-        description="The OIDC issuer Fulcio recorded.",
+        description="The OIDC issuer Fulcio recorded; urn:attestd:key for a bundle signed "
+        "with a key of the policy.",
         examples=["https://token.actions.githubusercontent.com"],
     )
     claims: dict[str, str] = Field(
@@ -35,14 +37,37 @@ class SignerOut(OutputModel):
         "identity that accepted the signer and of the trusted builders it signs for; null "
         "when the bundle did not verify.",
     )
+    key_fingerprint: str | None = Field(
+        default=None,
+        description="For a bundle signed with a key of the policy (no certificate): sha256 of "
+        "that key's DER SubjectPublicKeyInfo; null for certificates.",
+        examples=["sha256:" + "0" * 64],
+    )
 
 
 class TlogOut(OutputModel):
-    log_index: int
-    log_id: str = Field(description="Hex of the log's id (SHA-256 of its public key).")
+    log_index: int | None = Field(
+        description="The entry's index; null for a bundle in no log (timestamp-only)."
+    )
+    log_id: str | None = Field(
+        description="Hex of the log's id (SHA-256 of its public key); null for a bundle in no log."
+    )
     integrated_time: datetime | None = Field(
         description="When the log took the entry; null for entries timed by a timestamp "
         "authority instead (Rekor v2)."
+    )
+
+
+class SigningTimeOut(OutputModel):
+    time: datetime | None = Field(
+        description="The earliest verified time the bundle was signed at; the certificate was "
+        "checked at each verified time. Null for refusals and receipts made before it was "
+        "recorded."
+    )
+    proven_by: list[Literal["integrated-time", "inclusion-promise", "timestamp-authority"]] = Field(
+        description="What proved it: the integrated time of a log entry with its inclusion proof "
+        "and signed entry timestamp, a v0.1 entry's signed entry timestamp alone, an RFC 3161 "
+        "timestamp of a timestamp authority of the trust root."
     )
 
 
@@ -59,6 +84,7 @@ class ReceiptOut(OutputModel):
     reasons: list[str] = Field(description="'slug: text' for each failure; empty if verified.")
     signer: SignerOut
     tlog: TlogOut
+    signing_time: SigningTimeOut
     trust_root: TrustRootOut
     trust_roots_digest: str = Field(
         description="sha256 naming the whole set of trust roots loaded when it was made; "

@@ -80,6 +80,7 @@ from app.policy.identities import (
     RunnerEnvironment,
     Subject,
     SubjectRegex,
+    require_listed_once,
     runner_refusal,
 )
 from app.wire import PRINTABLE_PATTERN, InputModel
@@ -306,11 +307,7 @@ class TrustMap(InputModel):
 
     @model_validator(mode="after")
     def _no_repeats(self) -> TrustMap:
-        first_at: dict[TrustedBuilder, int] = {}
-        for index, builder in enumerate(self.builders):
-            earlier = first_at.setdefault(builder, index)
-            if earlier != index:
-                raise ValueError(f"builders[{index}] repeats builders[{earlier}]")
+        require_listed_once(self.builders, "builders")
         return self
 
 

@@ -17,7 +17,15 @@ policy stored before a field existed does not change:
   ``coverage_window_days`` and ``check_weights``: the maturity rules;
 * ``deny_open_severity``: by environment, the severity of an open vulnerability at
   which the gate denies (``app.policy.maturity``); it may name only environments the
-  policy names.
+  policy names;
+* ``predicate_types``: in-toto predicate types accepted besides attestd's default
+  allow-list (``app.attestations.verification.PREDICATE_TYPES``): absolute
+  ``https://`` or ``http://`` URIs, each once, compared exactly with a statement's
+  ``predicateType``.
+* ``keys``: public keys whose keyed bundles the service accepts (``app.policy.keys``),
+  each under a unique name; keyed evidence never meets an identity of ``identities``;
+* ``allow_v01_inclusion_promise``: accept v0.1 bundles whose log entry has an
+  inclusion promise (SET) and no inclusion proof (default: refused).
 
 The stored form is ``model_dump(mode="json", exclude_none=True)``;
 ``canonical_policy`` is its RFC 8785 canonical JSON, the exact bytes
@@ -28,14 +36,22 @@ serves).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, NamedTuple, TypeVar
+from typing import Annotated, Final, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
 import rfc8785
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from app.digests import content_digest
 from app.policy.builders import DEFAULT_TRUST_MAP, MAX_BUILDERS, TrustedBuilderRule, TrustMap
-from app.policy.identities import IdentityPolicy, Kind, RefRegex, default_kind
+from app.policy.identities import (
+    IdentityPolicy,
+    Kind,
+    RefRegex,
+    default_kind,
+    require_listed_once,
+)
+from app.policy.keys import MAX_KEYS, TrustedKey, fingerprint, keys_named_once
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -54,6 +70,44 @@ from app.policy.maturity import (
 DEFAULT_RELEASE_REFS: Final = r"refs/tags/.+"
 DEFAULT_REPRODUCIBILITY_QUORUM: Final = 2
 MAX_REPRODUCIBILITY_QUORUM: Final = 10
+MAX_PREDICATE_TYPES: Final = 50
+PREDICATE_TYPE_MAX: Final = 512
+
+
+def _check_predicate_type(value: str) -> str:
+    """An absolute http(s) URI with a host, without credentials, query or fragment."""
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("a predicate type must be an absolute https:// or http:// URI")
+    parts = urlsplit(value)
+    if not parts.hostname or "@" in parts.netloc:
+        raise ValueError("a predicate type URI needs a host name and no credentials")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("a predicate type URI must not have a query or fragment")
+    return value
+
+
+def _listed_once(values: tuple[str, ...]) -> tuple[str, ...]:
+    require_listed_once(values, "predicate_types")
+    return values
+
+
+PredicateType = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=PREDICATE_TYPE_MAX, pattern=r"^[^\s\x00-\x1f\x7f-\x9f]+$"
+    ),
+    AfterValidator(_check_predicate_type),
+    Field(
+        description="An in-toto predicate type: an absolute https:// or http:// URI, "
+        "compared exactly with a statement's predicateType.",
+        examples=["https://example.com/attestations/deploy-approval/v1"],
+    ),
+]
+PredicateTypes = Annotated[
+    tuple[PredicateType, ...],
+    Field(max_length=MAX_PREDICATE_TYPES),
+    AfterValidator(_listed_once),
+]
 
 
 class ServicePolicyDocument(IdentityPolicy):
@@ -112,6 +166,34 @@ class ServicePolicyDocument(IdentityPolicy):
         description="By environment, the severity at or above which an open vulnerability "
         "makes the gate deny; default critical for production, nothing elsewhere.",
     )
+    predicate_types: PredicateTypes | None = Field(
+        default=None,
+        description="In-toto predicate types accepted besides attestd's default allow-list.",
+    )
+
+    keys: tuple[TrustedKey, ...] | None = Field(
+        default=None,
+        max_length=MAX_KEYS,
+        description="Public keys whose keyed bundles (no certificate) the service accepts.",
+    )
+    allow_v01_inclusion_promise: bool | None = Field(
+        default=None,
+        strict=True,
+        description="Accept v0.1 bundles that rest on their inclusion promise (SET) without "
+        "an inclusion proof; default false.",
+    )
+
+    @model_validator(mode="after")
+    def _keys_once(self) -> ServicePolicyDocument:
+        keys_named_once(self.keys)
+        return self
+
+    def trusted_key(self, key_fingerprint: str | None) -> TrustedKey | None:
+        """The key of this policy with ``key_fingerprint``; None when it lists no such key."""
+        return next(
+            (key for key in self.keys or () if fingerprint(key.public_key()) == key_fingerprint),
+            None,
+        )
 
     @model_validator(mode="after")
     def _builders_once(self) -> ServicePolicyDocument:

@@ -57,7 +57,7 @@ names the signer by a URI (a pipeline run), and ``person`` otherwise.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
@@ -204,6 +204,15 @@ def _check_repository(value: str) -> str:
     if not _GITHUB_REPOSITORY.fullmatch(value) or value.split("/")[1] in {".", ".."}:
         raise ValueError("repository is a GitHub OWNER/NAME, e.g. acme/payments")
     return value
+
+
+def require_listed_once(values: Iterable[Hashable], name: str) -> None:
+    """Raise ``ValueError`` naming the first entry of the list ``name`` that repeats one."""
+    first_at: dict[Hashable, int] = {}
+    for index, value in enumerate(values):
+        earlier = first_at.setdefault(value, index)
+        if earlier != index:
+            raise ValueError(f"{name}[{index}] repeats {name}[{earlier}]")
 
 
 def runner_refusal(runner: str | None, issuer: str) -> str | None:
@@ -402,11 +411,7 @@ class IdentityPolicy(InputModel):
 
     @model_validator(mode="after")
     def _no_repeats(self) -> IdentityPolicy:
-        first_at: dict[AllowedIdentity, int] = {}
-        for index, identity in enumerate(self.identities):
-            earlier = first_at.setdefault(identity, index)
-            if earlier != index:
-                raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
+        require_listed_once(self.identities, "identities")
         return self
 
 

@@ -10,9 +10,17 @@ from app.policy.builders import MAX_BUILDERS, TrustedBuilderRule
 from app.policy.document import (
     DEFAULT_RELEASE_REFS,
     DEFAULT_REPRODUCIBILITY_QUORUM,
+    MAX_PREDICATE_TYPES,
     MAX_REPRODUCIBILITY_QUORUM,
+    PredicateTypes,
 )
-from app.policy.identities import MAX_IDENTITIES, AllowedIdentity, RefRegex
+from app.policy.identities import (
+    MAX_IDENTITIES,
+    AllowedIdentity,
+    RefRegex,
+    require_listed_once,
+)
+from app.policy.keys import MAX_KEYS, TrustedKey, keys_named_once
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -119,6 +127,36 @@ class PolicyUpdate(InputModel):
             "and nothing elsewhere. Absent: kept."
         ),
     )
+    predicate_types: PredicateTypes | None = Field(
+        default=None,
+        description=(
+            "In-toto predicate types (absolute https:// or http:// URIs, each once, at most "
+            f"{MAX_PREDICATE_TYPES}) accepted besides attestd's default allow-list "
+            "(docs/verification.md). Replaces the list; null or []: the default list alone. "
+            "Absent: kept. Evidence whose type is removed stops counting when it is judged "
+            "again under the new version."
+        ),
+    )
+
+    keys: list[TrustedKey] | None = Field(
+        default=None,
+        max_length=MAX_KEYS,
+        description=(
+            "Replaces the public keys whose keyed bundles (no certificate: cosign --key, KMS "
+            "keys, Tekton Chains, the npm registry) the service accepts, each with a unique "
+            "name and a PEM SubjectPublicKeyInfo (ECDSA P-256/P-384, Ed25519, RSA 2048+); "
+            "null or []: none. Absent: kept."
+        ),
+    )
+    allow_v01_inclusion_promise: bool | None = Field(
+        default=None,
+        strict=True,
+        description=(
+            "Accept v0.1 bundles whose log entry has an inclusion promise (SET) and no "
+            "inclusion proof, as npm published before 2023; the SET must verify. null: the "
+            "default, false. Absent: kept."
+        ),
+    )
 
     @field_validator("trusted_builders")
     @classmethod
@@ -136,17 +174,19 @@ class PolicyUpdate(InputModel):
                 )
         return value
 
+    @field_validator("keys")
+    @classmethod
+    def _keys_named_once(cls, value: list[TrustedKey] | None) -> list[TrustedKey] | None:
+        keys_named_once(value)
+        return value
+
     @field_validator("identities")
     @classmethod
     def _identities_listed_once(cls, value: list[AllowedIdentity] | None) -> list[AllowedIdentity]:
         # Runs only when the field is given, so the error is located at body.identities.
         if value is None:
             raise ValueError("identities cannot be null: send [] to accept no signer")
-        first_at: dict[AllowedIdentity, int] = {}
-        for index, identity in enumerate(value):
-            earlier = first_at.setdefault(identity, index)
-            if earlier != index:
-                raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
+        require_listed_once(value, "identities")
         return value
 
 
@@ -198,6 +238,16 @@ class PolicyOut(OutputModel):
     deny_open_severity: dict[str, Severity] = Field(
         description="By environment, the severity at or above which an open vulnerability "
         "makes the gate deny (in force)."
+    )
+    predicate_types: list[str] = Field(
+        description="In-toto predicate types accepted besides attestd's default allow-list "
+        "(in force)."
+    )
+    keys: list[TrustedKey] = Field(
+        description="Public keys whose keyed bundles the service accepts."
+    )
+    allow_v01_inclusion_promise: bool = Field(
+        description="Whether v0.1 bundles resting on their inclusion promise are accepted."
     )
     created_at: datetime | None = Field(
         description="When this version was stored; null for version 0."

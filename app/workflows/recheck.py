@@ -38,6 +38,7 @@ from app.attestations.bundles import (
     parse_bundle,
 )
 from app.attestations.ingest import (
+    allowed_predicate_types,
     identity_policy,
     receipt_from_row,
     receipt_row,
@@ -320,9 +321,12 @@ def _policy_again(
     verified = verify_policy_again(
         parsed,
         receipt_from_row(before),
-        policy=identity_policy(service, policy),
+        policy=identity_policy(service, policy, parsed),
         policy_digest=policy.digest,
         now=now,
+        predicate_types=allowed_predicate_types(policy),
+        keys=policy.policy.keys or (),
+        allow_v01_inclusion_promise=bool(policy.policy.allow_v01_inclusion_promise),
     )
     return with_signer_kind(verified, parsed, policy)
 
@@ -335,7 +339,11 @@ def _refused(
     now: datetime,
 ) -> VerificationReceipt:
     """The receipt of a bundle that no longer verifies: what it still says, and why."""
-    signer = signer_of(parsed.certificate) if parsed is not None else None
+    signer = (
+        signer_of(parsed.certificate)
+        if parsed is not None and parsed.certificate is not None
+        else None
+    )
     entry = parsed.log_entry if parsed is not None else None
     return VerificationReceipt(
         attestation_id=attestation.id,
@@ -344,8 +352,8 @@ def _refused(
         signer_subject=(signer.subject if signer else None) or _UNKNOWN,
         signer_issuer=(signer.issuer if signer else None) or _UNKNOWN,
         claims=dict(signer.claims) if signer else {},
-        log_index=entry.log_index if entry else -1,
-        log_id=entry.log_id if entry else _UNKNOWN,
+        log_index=entry.log_index if entry else None,
+        log_id=entry.log_id if entry else None,
         integrated_time=entry.integrated_time if entry else None,
         trust_root_source=_UNKNOWN,
         trust_root_digest=_UNKNOWN,

@@ -126,7 +126,7 @@ class ArtifactEvidence(OutputModel):
     predicate_type: str | None = Field(description="Attestations only.")
     verified: bool
     signer: ArtifactSigner
-    log_index: int
+    log_index: int | None = Field(description="Null for a bundle in no log (timestamp-only).")
     receipt: ReceiptOut = Field(description="The latest receipt, in full.")
     audit_index: int
     created_at: datetime

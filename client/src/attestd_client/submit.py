@@ -3,10 +3,13 @@ a CI log can act on per file.
 
 ``prepare`` checks everything before the first request and raises
 ``UsageError`` with every problem it found (``TokenMissing`` when only the
-token's variable is wrong). ``Submitter`` sends one file, retrying what a retry
-can mend (connection failures, timeouts, 429, 502, 503, 504: a submission is
-idempotent, the same bytes get the same record), and returns an ``Outcome``
-that holds the file's ``ClientError`` if it failed. ``run`` does both and
+token's variable is wrong). A ``--bundle`` file may hold several bundles (JSON
+Lines, or a PEP 740 provenance file converted to bundles:
+``attestd_client.bundle_files``); each is sent and reported on its own.
+``Submitter`` sends one file, retrying what a retry can mend (connection
+failures, timeouts, 429, 502, 503, 504: a submission is idempotent, the same
+bytes get the same record), and returns an ``Outcome`` that holds the file's
+``ClientError`` if it failed. ``run`` does both and
 writes the results.
 
 Every run ends in the exit code of its worst file (``errors.ExitCode``)::
@@ -50,6 +53,7 @@ from attestd_client.arguments import (
     sends_token_in_clear,
     tls_context,
 )
+from attestd_client.bundle_files import split_bundles
 from attestd_client.errors import (
     AccessDenied,
     ClientError,
@@ -103,7 +107,7 @@ __all__ = [
     "bundle_media_type",
     "describe",
     "exit_code",
-    "load_bundle",
+    "load_bundles",
     "load_sbom",
     "prepare",
     "read_token",
@@ -167,10 +171,19 @@ class Evidence:
     path: Path
     content: bytes = field(repr=False)
     content_type: str
+    part: str | None = None
+    """Which bundle of a file that holds several (``line 3``, a PEP 740 attestation)."""
+    line: int | None = None
+    """The line of a JSON Lines file it was on."""
 
     @property
     def sha256(self) -> str:
         return "sha256:" + hashlib.sha256(self.content).hexdigest()
+
+    @property
+    def source(self) -> str:
+        """The file, then the part of it when it holds several bundles."""
+        return str(self.path) if self.part is None else f"{self.path} {self.part}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,6 +218,8 @@ class Plan:
     timeout: float
     retry: RetryPolicy
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What was made of files that hold several bundles (JSON Lines, PEP 740)."""
 
 
 @dataclass(frozen=True)
@@ -219,8 +234,9 @@ class Outcome:
     attempts: int = 0
     stops_run: bool = False
     """Every later file would meet the same failure, so they are not sent."""
-    stopped_by: Path | None = None
-    """The earlier file whose ``failure`` stopped the run before this one was sent."""
+    stopped_by: str | None = None
+    """The earlier file (its ``source``) whose ``failure`` stopped the run before this one
+    was sent."""
 
     @property
     def verdict(self) -> Verdict:
@@ -295,25 +311,34 @@ def prepare(options: SubmitOptions, environ: Mapping[str, str]) -> Plan:
     verify: ssl.SSLContext | bool = True
     if (ca_bundle := options.ca_bundle) is not None:
         verify = problems.check(lambda: tls_context(ca_bundle)) or True
-    loaders = [
-        *(partial(load_sbom, path) for path in options.sboms),
-        *(partial(load_bundle, path) for path in options.bundles),
-    ]
-    evidence = [problems.check(load) for load in loaders]
+    evidence: list[Evidence] = []
+    notes: list[str] = []
+    for sbom in options.sboms:
+        evidence.extend(problems.check(partial(_as_list, load_sbom, sbom)) or ())
+    for path in options.bundles:
+        loaded = problems.check(partial(load_bundles, path))
+        if loaded is not None:
+            evidence.extend(loaded[0])
+            notes.extend(loaded[1])
     if problems or server is None or token is None:
         raise problems.error()
     return Plan(
         server=server,
         service=options.service,
         artifact=artifact,
-        evidence=tuple(item for item in evidence if item is not None),
+        evidence=tuple(evidence),
         token=token,
         token_env=options.token_env or TOKEN_VARIABLE,
         verify=verify,
         timeout=options.timeout,
         retry=options.retry,
         warnings=tuple(warnings),
+        notes=tuple(notes),
     )
+
+
+def _as_list(load: Callable[[Path], Evidence], path: Path) -> list[Evidence]:
+    return [load(path)]
 
 
 def load_sbom(path: Path) -> Evidence:
@@ -326,10 +351,22 @@ def load_sbom(path: Path) -> Evidence:
     return Evidence(Kind.SBOM, path, content, media_type)
 
 
-def load_bundle(path: Path) -> Evidence:
-    """The Sigstore bundle in ``path``, typed by its own ``mediaType``."""
-    content = _read(path, "--bundle")
-    return Evidence(Kind.BUNDLE, path, content, bundle_media_type(content))
+def load_bundles(path: Path) -> tuple[list[Evidence], list[str]]:
+    """The Sigstore bundles in ``path``, each typed by its own ``mediaType``; and a note
+    on what was made of the file when it holds several (or PEP 740 attestations)."""
+    found = split_bundles(path, _read(path, "--bundle"))
+    evidence = [
+        Evidence(
+            Kind.BUNDLE,
+            path,
+            part.content,
+            bundle_media_type(part.content),
+            part=part.part,
+            line=part.line,
+        )
+        for part in found.parts
+    ]
+    return evidence, [] if found.note is None else [found.note]
 
 
 def _read(path: Path, option: str) -> bytes:
@@ -576,7 +613,7 @@ def submit_all(
                     stopped_by = outcome
             else:
                 outcome = Outcome(
-                    evidence, failure=stopped_by.failure, stopped_by=stopped_by.evidence.path
+                    evidence, failure=stopped_by.failure, stopped_by=stopped_by.evidence.source
                 )
             outcomes.append(outcome)
             report(outcome)
@@ -599,7 +636,7 @@ _LABELS = {
 def describe(outcome: Outcome) -> list[str]:
     """Lines for a CI log: the file's result, then each reason once and a hint, indented."""
     evidence = outcome.evidence
-    head = f"{evidence.kind} {evidence.path}:"
+    head = f"{evidence.kind} {evidence.source}:"
     if outcome.status is not None:
         head += f" {outcome.status}"
     record = outcome.record or {}
@@ -668,6 +705,8 @@ def as_json(outcome: Outcome) -> dict[str, Any]:
     record = outcome.record
     return {
         "file": str(outcome.evidence.path),
+        "part": outcome.evidence.part,
+        "line": outcome.evidence.line,
         "kind": outcome.evidence.kind.value,
         "content_type": outcome.evidence.content_type,
         "sha256": outcome.evidence.sha256,
@@ -695,7 +734,8 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     parts.extend(
         f"{counts[verdict]} {label}" for verdict, label in _LABELS.items() if counts[verdict]
     )
-    noun = "file" if len(outcomes) == 1 else "files"
+    whole_files = all(outcome.evidence.part is None for outcome in outcomes)
+    noun = ("file" if whole_files else "submission") + ("" if len(outcomes) == 1 else "s")
     return f"{len(outcomes)} {noun}: {', '.join(parts)}; exit {int(exit_code(outcomes))}"
 
 
@@ -720,8 +760,8 @@ def run(
             err.write(f"{name}: {message}\n")
         err.write(f"{name}: nothing was sent\n")
         return error.exit_code
-    for warning in plan.warnings:
-        err.write(f"{name}: {warning}\n")
+    for message in (*plan.warnings, *plan.notes):
+        err.write(f"{name}: {message}\n")
 
     def report(outcome: Outcome) -> None:
         if options.json_lines:
