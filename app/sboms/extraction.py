@@ -5,9 +5,14 @@ One reader per format family:
 * CycloneDX JSON is read directly. CycloneDX XML is first rewritten into the JSON
   shape of the same fields (namespace-aware, whatever the spec version), so both
   syntaxes go through one reader and the same document gives equal contents.
-* SPDX JSON: every package is a component except the described ones (named by
+* SPDX 2 JSON, and tag-value (read into the same JSON shape by ``app.sboms.tagvalue``):
+  every package is a component except the described ones (named by
   ``documentDescribes`` or a DESCRIBES / DESCRIBED_BY relationship of the document),
   which are the SBOM's subject.
+* SPDX 3 JSON-LD: the elements of its ``@graph``, by id; the packages its
+  SpdxDocument's root elements (or ``describes`` relationships) name are the subject,
+  the others components, with licences, dependencies and containment from its
+  Relationship elements, so that the same content gives the same components as SPDX 2.
 
 Vulnerabilities (CycloneDX 1.4+, ``vulnerabilities[]``; XML ``<vulnerabilities>``) are
 kept one per entry as listed: an id listed twice (say, once a source) counts twice, and
