@@ -31,7 +31,7 @@ element), which a service that takes uploads cannot afford; this reader is linea
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -323,16 +323,23 @@ def _decode(body: bytes) -> str:
     return text
 
 
-def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, str]]:
+def _lines(text: str) -> Iterator[str]:
+    """Each line, without its LF or CRLF, made one at a time (a body of 64 MB of line
+    feeds would otherwise be a list of 64 million strings). Only LF ends a line:
+    str.splitlines would also split at U+2028 and the like inside a value."""
+    start, size = 0, len(text)
+    while start <= size:
+        end = text.find("\n", start)
+        if end == -1:
+            end = size
+        yield text[start:end].removesuffix("\r")
+        start = end + 1
+
+
+def _logical_lines(text: str, problems: list[str]) -> Iterator[tuple[int, str, str]]:
     """(line number, tag, value) of each Tag: value; a <text> value may span lines."""
-    found: list[tuple[int, str, str]] = []
-    # Only LF (or CRLF) ends a line: str.splitlines would also split at U+2028 and the
-    # like inside a value.
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    index = 0
-    while index < len(lines):
-        number, line = index + 1, lines[index]
-        index += 1
+    lines = enumerate(_lines(text), start=1)
+    for number, line in lines:
         if len(line) > MAX_LINE:
             raise SbomMalformed(
                 "The SBOM has a line that is too long.",
@@ -347,28 +354,29 @@ def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, str]]
             continue
         tag, value = match.group(1), match.group(2)
         if value.startswith(_TEXT_OPEN):
-            rest = value[len(_TEXT_OPEN) :]
-            parts = [rest]
-            size = len(rest)
-            while _TEXT_CLOSE not in parts[-1] and index < len(lines):
-                parts.append(lines[index])
-                size += len(lines[index]) + 1
-                index += 1
+            parts = [value[len(_TEXT_OPEN) :]]
+            size, last = len(parts[0]), number
+            while _TEXT_CLOSE not in parts[-1]:
+                following = next(lines, None)
+                if following is None:
+                    break
+                last, text_line = following
+                parts.append(text_line)
+                size += len(text_line) + 1
                 if size > MAX_LINE:
                     raise SbomMalformed(
                         "The SBOM has a value that is too long.",
                         reasons=[f"line {number}: {tag} is longer than {MAX_LINE} characters"],
                     )
-            joined = "\n".join(parts)
-            if _TEXT_CLOSE not in joined:
+            value, closed, after = "\n".join(parts).partition(_TEXT_CLOSE)
+            if not closed:
                 problems.append(
                     f"line {number}: {tag}: {_TEXT_OPEN} is never closed by {_TEXT_CLOSE}"
                 )
-                break
-            value, _, after = joined.partition(_TEXT_CLOSE)
+                return
             if after.strip():
                 problems.append(
-                    f"line {index}: {tag}: text after {_TEXT_CLOSE}: {quote(after.strip())}"
+                    f"line {last}: {tag}: text after {_TEXT_CLOSE}: {quote(after.strip())}"
                 )
                 continue
         elif _TEXT_CLOSE in value:
@@ -376,8 +384,7 @@ def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, str]]
             continue
         else:
             value = value.rstrip()
-        found.append((number, tag, value))
-    return found
+        yield number, tag, value
 
 
 def _set(target: dict[str, Any], tags: set[str], spec: _Field, tag: str, value: str) -> None:
