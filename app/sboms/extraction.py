@@ -698,6 +698,12 @@ _SPDX3_PACKAGES = frozenset({"software_Package", "ai_AIPackage", "dataset_Datase
 _SPDX3_PURL_TYPES = frozenset({"packageUrl", "software_packageUrl"})
 _SPDX3_CPE_TYPES = frozenset({"cpe23", "cpe22"})
 _SPDX3_LISTED_LICENSE = "https://spdx.org/licenses/"
+# Only elements of these types are read where the property names one: a package named
+# "Acme" is no supplier, a package named "MIT" no licence.
+_SPDX3_AGENTS = frozenset({"Agent", "Person", "Organization", "SoftwareAgent"})
+_SPDX3_NAMED_LICENSES = frozenset(
+    {"expandedlicensing_ListedLicense", "expandedlicensing_CustomLicense"}
+)
 # Relationship types read, as (source, target) edges of the SPDX 2 reader's kinds.
 _SPDX3_DEPENDS = "dependsOn"
 _SPDX3_CONTAINS = "contains"
@@ -753,11 +759,16 @@ def _spdx3_emails(agent: dict[str, Any]) -> list[str]:
 
 
 def _spdx3_license(element: dict[str, Any], target: Any) -> str | None:
-    """A licence as SPDX 2 writes it: an expression, a listed licence's id, or None."""
-    if isinstance(target, str) and target in _SPDX3_INDIVIDUALS:
-        return None  # NONE / NOASSERTION say nothing, as in the SPDX 2 reader
-    if expression := _text(element.get("simplelicensing_licenseExpression")):
-        return expression
+    """A licence as SPDX 2 writes it: an expression, a listed licence's id, or None.
+
+    None for NONE / NOASSERTION (which say nothing, as in the SPDX 2 reader) and for an
+    element that is not a licence.
+    """
+    kind = element.get("type")
+    if kind == "simplelicensing_LicenseExpression":
+        return _text(element.get("simplelicensing_licenseExpression"))
+    if element and kind not in _SPDX3_NAMED_LICENSES:
+        return None
     identifier = _text(element.get("spdxId")) or (target if isinstance(target, str) else None)
     if identifier and identifier.startswith(_SPDX3_LISTED_LICENSE):
         return identifier.removeprefix(_SPDX3_LISTED_LICENSE) or None
@@ -790,8 +801,10 @@ class _Spdx3Reader:
             elif kind == _SPDX3_CONTAINS:
                 self.containment.append((source, target_id))
 
-    def agent_name(self, value: Any) -> str | None:
-        return _text(self.graph.resolve(value).get("name"))
+    def agent(self, value: Any) -> dict[str, Any]:
+        """The agent ``value`` names; empty when it names another kind of element."""
+        element = self.graph.resolve(value)
+        return element if element.get("type") in _SPDX3_AGENTS else {}
 
     def component(self, package: dict[str, Any]) -> Component:
         get = package.get
@@ -809,10 +822,8 @@ class _Spdx3Reader:
             elif kind in _SPDX3_CPE_TYPES and cpe is None:
                 cpe = value
         purl, purl_valid, purl_key, purl_version = _purl(purl_locator)
-        agents = [
-            self.graph.resolve(get("suppliedBy")),
-            *map(self.graph.resolve, _list(get("originatedBy"))),
-        ]
+        supplier = self.agent(get("suppliedBy"))
+        agents = [supplier, *map(self.agent, _list(get("originatedBy")))]
         ref = _text(get("spdxId"))
         return Component(
             ref=ref,
@@ -824,7 +835,7 @@ class _Spdx3Reader:
             purl_key=purl_key,
             purl_version=purl_version,
             cpe=cpe,
-            supplier=self.agent_name(get("suppliedBy")),
+            supplier=_text(supplier.get("name")),
             licenses=_unique(self.licenses.get(ref or "", ())),
             hashes=_hashes(
                 [
@@ -884,7 +895,7 @@ def _spdx3(document: dict[str, Any]) -> SbomContents:
 
     spdx_document = next(iter(graph.of_type("SpdxDocument")), {})
     creation = graph.resolve(spdx_document.get("creationInfo"))
-    creators = [graph.resolve(agent) for agent in _list(creation.get("createdBy"))]
+    creators = [reader.agent(agent) for agent in _list(creation.get("createdBy"))]
     tools = [graph.resolve(tool) for tool in _list(creation.get("createdUsing"))]
     sbom_types = [
         kind
@@ -916,7 +927,9 @@ def _spdx3(document: dict[str, Any]) -> SbomContents:
             ),
             None,
         ),
-        tools=_unique(_text(tool.get("name")) or "" for tool in tools),
+        tools=_unique(
+            _text(tool.get("name")) or "" for tool in tools if tool.get("type") == "Tool"
+        ),
         timestamp=_text(creation.get("created")),
         lifecycles=_unique(sbom_types)
         or ((comment.strip(),) if comment and comment.strip() else ()),

@@ -641,3 +641,19 @@ def test_spdx_3_sbom_type_is_the_generation_context_and_agents_give_contacts():
     assert contents.primary is not None
     assert contents.primary.contacts == ("JPEWhacker@gmail.com",)
     assert [edge[0].rsplit("/", 1)[1] for edge in contents.containment] == ["Package1"]
+
+
+def test_spdx_3_references_to_elements_of_the_wrong_kind_are_not_read():
+    def edit(graph):
+        requests = graph[6]["spdxId"]
+        graph[5]["suppliedBy"] = requests  # a package, not an agent
+        graph[-3]["to"] = [requests]  # urllib3's declared licence: a package named requests
+        graph[-4]["to"] = [requests]  # and its concluded one
+        graph[0]["createdUsing"] = [requests]  # a package, not a tool
+        graph[0]["createdBy"] = [requests]
+
+    contents = _spdx3(edit)
+    assert contents.primary is not None
+    assert contents.primary.supplier is None
+    assert contents.components[1].licenses == ()
+    assert (contents.tools, contents.producer, contents.authors) == ((), None, ())
