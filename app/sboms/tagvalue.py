@@ -24,8 +24,10 @@ Strict, and each refusal says where:
   first line (see ``TagValueDocument.locate``).
 
 spdx-tools (the SPDX project's Python library) parses tag-value too, but took 51 s
-for a 2,000-package document here (its parser re-checks the whole document for each
-element), which a service that takes uploads cannot afford; this reader is linear.
+for a 2,000-package document here, which a service that takes uploads cannot afford;
+this reader is linear (about 0.5 s for 10,000 packages, schema included). It also
+reads lines one at a time, so that a body of line feeds is not a list of millions of
+strings.
 """
 
 from __future__ import annotations
