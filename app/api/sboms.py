@@ -22,7 +22,7 @@ from app.errors import (
 from app.pagination import PageQuery
 from app.sboms import records, search
 from app.sboms.errors import SBOM_PROBLEMS
-from app.sboms.formats import SbomFormat
+from app.sboms.formats import ACCEPTED_MEDIA_TYPES
 from app.sboms.ingest import STORE_PROBLEMS
 from app.sboms.ranges import InvalidVersionRange
 from app.sboms.records import SbomNotFound
@@ -36,7 +36,7 @@ from app.workflows.schemas import SbomOut
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 _AUTH = (Unauthenticated, Forbidden, InvalidRequest)
 
-_SBOM_MEDIA_TYPES = [fmt.media_type for fmt in SbomFormat] + ["application/json", "application/xml"]
+_SBOM_MEDIA_TYPES = list(ACCEPTED_MEDIA_TYPES)
 
 
 class UploadQuery(BaseModel):
@@ -83,7 +83,8 @@ async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> U
     "/sboms",
     tags=["sboms"],
     status_code=status.HTTP_201_CREATED,
-    summary="Upload an SBOM (CycloneDX JSON/XML 1.2-1.6, SPDX JSON 2.2/2.3)",
+    summary="Upload an SBOM (CycloneDX JSON/XML 1.2-1.7, SPDX 2.2/2.3 JSON or tag-value, "
+    "SPDX 3.0.1 JSON-LD)",
     description="201 with the stored SBOM; 200 with the same record when these exact bytes "
     "were uploaded before for the same service and artifact.",
     responses={
@@ -95,7 +96,10 @@ async def _upload(request: Request, query: Annotated[UploadQuery, Query()]) -> U
     openapi_extra={
         "requestBody": {
             "required": True,
-            "description": "The SBOM document, byte for byte.",
+            "description": "The SBOM document, byte for byte, in UTF-8: CycloneDX JSON or XML "
+            "1.2-1.7, SPDX 2.2/2.3 JSON (application/spdx+json) or tag-value (text/spdx), or "
+            "SPDX 3.0.1 JSON-LD (application/spdx+json or application/ld+json, told from SPDX 2 "
+            "by its @context). application/json and application/xml are sniffed.",
             "content": {
                 media_type: {"schema": {"type": "string", "format": "binary"}}
                 for media_type in _SBOM_MEDIA_TYPES

@@ -5,9 +5,14 @@ One reader per format family:
 * CycloneDX JSON is read directly. CycloneDX XML is first rewritten into the JSON
   shape of the same fields (namespace-aware, whatever the spec version), so both
   syntaxes go through one reader and the same document gives equal contents.
-* SPDX JSON: every package is a component except the described ones (named by
+* SPDX 2 JSON, and tag-value (read into the same JSON shape by ``app.sboms.tagvalue``):
+  every package is a component except the described ones (named by
   ``documentDescribes`` or a DESCRIBES / DESCRIBED_BY relationship of the document),
   which are the SBOM's subject.
+* SPDX 3 JSON-LD: the elements of its ``@graph``, by id; the packages its
+  SpdxDocument's root elements (or ``describes`` relationships) name are the subject,
+  the others components, with licences, dependencies and containment from its
+  Relationship elements, so that the same content gives the same components as SPDX 2.
 
 Vulnerabilities (CycloneDX 1.4+, ``vulnerabilities[]``; XML ``<vulnerabilities>``) are
 kept one per entry as listed: an id listed twice (say, once a source) counts twice, and
@@ -71,8 +76,10 @@ def extract(sbom: LoadedSbom) -> SbomContents:
     # follows walks only what extraction made (~10 ms), and the document waits for a
     # later one, or is freed before any.
     with collector_paused():
-        if sbom.format is SbomFormat.SPDX_JSON:
+        if sbom.format in {SbomFormat.SPDX_JSON, SbomFormat.SPDX_TAG_VALUE}:
             return _spdx(sbom.document)
+        if sbom.format is SbomFormat.SPDX_JSON_LD:
+            return _spdx3(sbom.document)
         if sbom.format is SbomFormat.CYCLONEDX_XML:
             return _cyclonedx(_CycloneDxXml(sbom.document).bom())
         return _cyclonedx(sbom.document)
@@ -606,6 +613,12 @@ def _spdx_component(package: dict[str, Any]) -> Component:
     )
 
 
+def _spdx_name(creator: str, prefix: str) -> str | None:
+    """The name in a "Person: name (email)" creator, without its e-mail address."""
+    value = _without_prefix(creator, prefix)
+    return _SPDX_CONTACT.sub("", value).strip() or None if value else None
+
+
 def _spdx_contact(entity: Any) -> str | None:
     """The e-mail address of an SPDX "Person: name (email)" or "Organization: …" value."""
     if not isinstance(entity, str):
@@ -654,9 +667,9 @@ def _spdx(document: dict[str, Any]) -> SbomContents:
             for described_package in subjects
             for algorithm, value in described_package.hashes
         ),
-        authors=_unique(_without_prefix(creator, "Person:") or "" for creator in creators),
+        authors=_unique(_spdx_name(creator, "Person:") or "" for creator in creators),
         producer=next(
-            (name for creator in creators if (name := _without_prefix(creator, "Organization:"))),
+            (name for creator in creators if (name := _spdx_name(creator, "Organization:"))),
             None,
         ),
         tools=_unique(_without_prefix(creator, "Tool:") or "" for creator in creators),
@@ -669,4 +682,258 @@ def _spdx(document: dict[str, Any]) -> SbomContents:
             for creator in creators
             if not creator.startswith("Tool:") and (contact := _spdx_contact(creator))
         ),
+    )
+
+
+# --- SPDX 3 -------------------------------------------------------------------------
+
+# The JSON-LD individuals SPDX 3 writes where SPDX 2 writes NONE / NOASSERTION.
+_SPDX3_INDIVIDUALS = {
+    "NoneElement": "NONE",
+    "NoAssertionElement": "NOASSERTION",
+    "expandedlicensing_NoneLicense": "NONE",
+    "expandedlicensing_NoAssertionLicense": "NOASSERTION",
+}
+_SPDX3_PACKAGES = frozenset({"software_Package", "ai_AIPackage", "dataset_DatasetPackage"})
+_SPDX3_PURL_TYPES = frozenset({"packageUrl", "software_packageUrl"})
+_SPDX3_CPE_TYPES = frozenset({"cpe23", "cpe22"})
+_SPDX3_LISTED_LICENSE = "https://spdx.org/licenses/"
+# Only elements of these types are read where the property names one: a package named
+# "Acme" is no supplier, a package named "MIT" no licence.
+_SPDX3_AGENTS = frozenset({"Agent", "Person", "Organization", "SoftwareAgent"})
+_SPDX3_NAMED_LICENSES = frozenset(
+    {"expandedlicensing_ListedLicense", "expandedlicensing_CustomLicense"}
+)
+# Relationship types read, as (source, target) edges of the SPDX 2 reader's kinds.
+_SPDX3_DEPENDS = "dependsOn"
+_SPDX3_CONTAINS = "contains"
+_SPDX3_LICENSES = ("hasConcludedLicense", "hasDeclaredLicense")  # the SPDX 2 order
+
+
+class _Spdx3Graph:
+    """The elements of an SPDX 3 JSON-LD document, each findable by its id.
+
+    A property that refers to an element holds either its id (``spdxId``, or
+    ``@id`` for a blank node such as a CreationInfo) or the element itself inline;
+    ``resolve`` answers both.
+    """
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        graph = document.get("@graph")
+        self.elements = [
+            element
+            for element in (_list(graph) if graph is not None else [document])
+            if isinstance(element, dict)
+        ]
+        self.by_id: dict[str, dict[str, Any]] = {}
+        for element in self.elements:
+            for key in ("spdxId", "@id"):
+                if isinstance(identifier := element.get(key), str):
+                    self.by_id.setdefault(identifier, element)
+
+    def resolve(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        return self.by_id.get(value, {}) if isinstance(value, str) else {}
+
+    def of_type(self, *types: str) -> list[dict[str, Any]]:
+        return [element for element in self.elements if element.get("type") in types]
+
+
+def _spdx3_id(value: Any) -> str | None:
+    """The id a relationship end names, with SPDX 3's individuals as SPDX 2 writes them."""
+    if isinstance(value, dict):
+        value = value.get("spdxId")
+    if not isinstance(value, str) or not value:
+        return None
+    return _SPDX3_INDIVIDUALS.get(value, value)
+
+
+def _spdx3_emails(agent: dict[str, Any]) -> list[str]:
+    return [
+        email
+        for identifier in map(_dict, _list(agent.get("externalIdentifier")))
+        if identifier.get("externalIdentifierType") == "email"
+        and (email := _text(identifier.get("identifier")))
+    ]
+
+
+def _spdx3_license(element: dict[str, Any], target: Any) -> str | None:
+    """A licence as SPDX 2 writes it: an expression, a listed licence's id, or None.
+
+    None for NONE / NOASSERTION (which say nothing, as in the SPDX 2 reader) and for an
+    element that is not a licence.
+    """
+    kind = element.get("type")
+    if kind == "simplelicensing_LicenseExpression":
+        return _text(element.get("simplelicensing_licenseExpression"))
+    if element and kind not in _SPDX3_NAMED_LICENSES:
+        return None
+    identifier = _text(element.get("spdxId")) or (target if isinstance(target, str) else None)
+    if identifier and identifier.startswith(_SPDX3_LISTED_LICENSE):
+        return identifier.removeprefix(_SPDX3_LISTED_LICENSE) or None
+    return _text(element.get("name"))
+
+
+class _Spdx3Reader:
+    def __init__(self, graph: _Spdx3Graph) -> None:
+        self.graph = graph
+        self.licenses: dict[str, list[str]] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.containment: list[tuple[str, str]] = []
+        for relationship in graph.of_type("Relationship", "LifecycleScopedRelationship"):
+            self._relationship(relationship)
+
+    def _relationship(self, relationship: dict[str, Any]) -> None:
+        kind = relationship.get("relationshipType")
+        source = _spdx3_id(relationship.get("from"))
+        if source is None:
+            return
+        for target in _list(relationship.get("to")):
+            if kind in _SPDX3_LICENSES:
+                name = _spdx3_license(self.graph.resolve(target), target)
+                if name:
+                    self.licenses.setdefault(source, []).append(name)
+            elif (target_id := _spdx3_id(target)) is None:
+                continue
+            elif kind == _SPDX3_DEPENDS:
+                self.edges.append((source, target_id))
+            elif kind == _SPDX3_CONTAINS:
+                self.containment.append((source, target_id))
+
+    def agent(self, value: Any) -> dict[str, Any]:
+        """The agent ``value`` names; empty when it names another kind of element."""
+        element = self.graph.resolve(value)
+        return element if element.get("type") in _SPDX3_AGENTS else {}
+
+    def component(self, package: dict[str, Any]) -> Component:
+        get = package.get
+        purl_locator = _text(get("software_packageUrl"))
+        cpe: str | None = None
+        for identifier in map(_dict, _list(get("externalIdentifier"))):
+            kind, value = (
+                identifier.get("externalIdentifierType"),
+                _text(identifier.get("identifier")),
+            )
+            if value is None:
+                continue
+            if kind in _SPDX3_PURL_TYPES and purl_locator is None:
+                purl_locator = value
+            elif kind in _SPDX3_CPE_TYPES and cpe is None:
+                cpe = value
+        purl, purl_valid, purl_key, purl_version = _purl(purl_locator)
+        supplier = self.agent(get("suppliedBy"))
+        agents = [supplier, *map(self.agent, _list(get("originatedBy")))]
+        ref = _text(get("spdxId"))
+        return Component(
+            ref=ref,
+            name=str(get("name") or ""),
+            version=_text(get("software_packageVersion")),
+            type=_keyword(get("software_primaryPurpose")),
+            purl=purl,
+            purl_valid=purl_valid,
+            purl_key=purl_key,
+            purl_version=purl_version,
+            cpe=cpe,
+            supplier=_text(supplier.get("name")),
+            licenses=_unique(self.licenses.get(ref or "", ())),
+            hashes=_hashes(
+                [
+                    method
+                    for method in map(self.graph.resolve, _list(get("verifiedUsing")))
+                    if method.get("type") == "Hash"
+                ],
+                "algorithm",
+                "hashValue",
+            ),
+            contacts=_unique(email for agent in agents for email in _spdx3_emails(agent)),
+        )
+
+
+def _spdx3_described(graph: _Spdx3Graph) -> list[str]:
+    """Ids of the packages the document describes: the root elements of its SpdxDocument,
+    looking through the root elements of a Bom / software_Sbom it names, and the targets
+    of its ``describes`` relationships, in that order."""
+    described: list[str] = []
+    collections = graph.of_type("SpdxDocument")
+    seen: set[int] = set()
+    while collections:
+        collection = collections.pop(0)
+        if id(collection) in seen:
+            continue
+        seen.add(id(collection))
+        for root in _list(collection.get("rootElement")):
+            element = graph.resolve(root)
+            if element.get("type") in {"Bom", "software_Sbom", "Bundle"}:
+                collections.append(element)
+            elif (identifier := _spdx3_id(root)) is not None:
+                described.append(identifier)
+    sources = {
+        source
+        for element in graph.of_type("SpdxDocument", "Bom", "software_Sbom")
+        if (source := _text(element.get("spdxId")))
+    }
+    for relationship in graph.of_type("Relationship"):
+        if relationship.get("relationshipType") == "describes" and (
+            _spdx3_id(relationship.get("from")) in sources
+        ):
+            described.extend(filter(None, map(_spdx3_id, _list(relationship.get("to")))))
+    return list(dict.fromkeys(described))
+
+
+def _spdx3(document: dict[str, Any]) -> SbomContents:
+    graph = _Spdx3Graph(document)
+    reader = _Spdx3Reader(graph)
+    order = {ref: index for index, ref in enumerate(_spdx3_described(graph))}
+    components: list[Component] = []
+    subjects: list[Component] = []
+    for package in graph.of_type(*_SPDX3_PACKAGES):
+        component = reader.component(package)
+        (subjects if component.ref in order else components).append(component)
+    subjects.sort(key=lambda subject: order.get(subject.ref or "", len(order)))
+    subject = subjects[0] if subjects else None
+
+    spdx_document = next(iter(graph.of_type("SpdxDocument")), {})
+    creation = graph.resolve(spdx_document.get("creationInfo"))
+    creators = [reader.agent(agent) for agent in _list(creation.get("createdBy"))]
+    tools = [graph.resolve(tool) for tool in _list(creation.get("createdUsing"))]
+    sbom_types = [
+        kind
+        for sbom in graph.of_type("software_Sbom")
+        for kind in _list(sbom.get("software_sbomType"))
+        if isinstance(kind, str)
+    ]
+    comment = _text(creation.get("comment"))
+    return SbomContents(
+        components=tuple(components),
+        dependencies=_unique_edges(reader.edges),
+        subject_name=subject.name or None if subject else None,
+        subject_version=subject.version if subject else None,
+        subject_digests=_unique(
+            _digest(algorithm, value) or ""
+            for described_package in subjects
+            for algorithm, value in described_package.hashes
+        ),
+        authors=_unique(
+            _text(creator.get("name")) or ""
+            for creator in creators
+            if creator.get("type") == "Person"
+        ),
+        producer=next(
+            (
+                name
+                for creator in creators
+                if creator.get("type") == "Organization" and (name := _text(creator.get("name")))
+            ),
+            None,
+        ),
+        tools=_unique(
+            _text(tool.get("name")) or "" for tool in tools if tool.get("type") == "Tool"
+        ),
+        timestamp=_text(creation.get("created")),
+        lifecycles=_unique(sbom_types)
+        or ((comment.strip(),) if comment and comment.strip() else ()),
+        primary=subject,
+        containment=_unique_edges(reader.containment),
+        creator_contacts=_unique(email for creator in creators for email in _spdx3_emails(creator)),
     )

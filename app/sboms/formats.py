@@ -1,13 +1,16 @@
 """Which SBOM format a request carries, from its Content-Type and, for the generic JSON
 and XML types, from the document itself. Pure: no I/O.
 
-Accepted Content-Types (parameters such as ``version=1.6`` or ``charset=utf-8`` are
+Accepted Content-Types (parameters such as ``version=1.7`` or ``charset=utf-8`` are
 allowed; any charset but UTF-8 is refused):
 
 * ``application/vnd.cyclonedx+json``, ``application/vnd.cyclonedx+xml``,
-  ``application/spdx+json``: the format is what the type says;
+  ``text/spdx`` (SPDX 2 tag-value): the format is what the type says;
+* ``application/spdx+json``: SPDX JSON, version 2 (``spdxVersion``) or version 3
+  (JSON-LD: an ``@context`` and no ``spdxVersion``), told apart by the document;
 * ``application/json``: a JSON object with ``"bomFormat": "CycloneDX"`` is CycloneDX,
-  one with ``spdxVersion`` is SPDX;
+  one with ``spdxVersion`` is SPDX 2, one with an SPDX 3 ``@context`` is SPDX 3;
+* ``application/ld+json``: a JSON-LD document with an SPDX 3 ``@context``;
 * ``application/xml``, ``text/xml``: a root element in a CycloneDX namespace
   (``http://cyclonedx.org/schema/bom/1.x``) is CycloneDX.
 
@@ -31,14 +34,20 @@ from app.sboms.parsing import parse_json, parse_xml
 CYCLONEDX_JSON_MEDIA_TYPE = "application/vnd.cyclonedx+json"
 CYCLONEDX_XML_MEDIA_TYPE = "application/vnd.cyclonedx+xml"
 SPDX_JSON_MEDIA_TYPE = "application/spdx+json"
+SPDX_TAG_VALUE_MEDIA_TYPE = "text/spdx"
+JSON_LD_MEDIA_TYPE = "application/ld+json"
 
 # The namespace of a CycloneDX XML document names its spec version.
 CYCLONEDX_XML_NAMESPACE = re.compile(r"^http://cyclonedx\.org/schema/bom/(\d+\.\d+)$")
+# The JSON-LD context of an SPDX 3 document names its spec version.
+SPDX3_CONTEXT = re.compile(r"^https://spdx\.org/rdf/(3\.\d+\.\d+)/spdx-context\.jsonld$")
+SPDX3_CONTEXT_EXAMPLE = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
 
 
 class Syntax(enum.StrEnum):
     JSON = "json"
     XML = "xml"
+    TAG_VALUE = "tag-value"
 
 
 class SbomFormat(enum.StrEnum):
@@ -46,37 +55,58 @@ class SbomFormat(enum.StrEnum):
 
     CYCLONEDX_JSON = "cyclonedx-json"
     CYCLONEDX_XML = "cyclonedx-xml"
-    SPDX_JSON = "spdx-json"
+    SPDX_JSON = "spdx-json"  # SPDX 2.2 / 2.3
+    SPDX_TAG_VALUE = "spdx-tag-value"  # SPDX 2.2 / 2.3
+    SPDX_JSON_LD = "spdx-jsonld"  # SPDX 3
 
     @property
     def syntax(self) -> Syntax:
-        return Syntax.XML if self is SbomFormat.CYCLONEDX_XML else Syntax.JSON
+        return _SYNTAXES.get(self, Syntax.JSON)
 
     @property
     def media_type(self) -> str:
         return _MEDIA_TYPES[self]
 
+    @property
+    def is_spdx(self) -> bool:
+        return self not in {SbomFormat.CYCLONEDX_JSON, SbomFormat.CYCLONEDX_XML}
 
+
+_SYNTAXES = {SbomFormat.CYCLONEDX_XML: Syntax.XML, SbomFormat.SPDX_TAG_VALUE: Syntax.TAG_VALUE}
 _MEDIA_TYPES = {
     SbomFormat.CYCLONEDX_JSON: CYCLONEDX_JSON_MEDIA_TYPE,
     SbomFormat.CYCLONEDX_XML: CYCLONEDX_XML_MEDIA_TYPE,
     SbomFormat.SPDX_JSON: SPDX_JSON_MEDIA_TYPE,
+    SbomFormat.SPDX_TAG_VALUE: SPDX_TAG_VALUE_MEDIA_TYPE,
+    SbomFormat.SPDX_JSON_LD: SPDX_JSON_MEDIA_TYPE,
 }
-# In-toto predicate types whose predicate is an SBOM, and the format it is loaded as.
-SBOM_PREDICATE_FORMATS: Mapping[str, SbomFormat] = {
-    "https://cyclonedx.org/bom": SbomFormat.CYCLONEDX_JSON,
-    **{f"https://cyclonedx.org/bom/v1.{minor}": SbomFormat.CYCLONEDX_JSON for minor in range(8)},
-    "https://spdx.dev/Document": SbomFormat.SPDX_JSON,
-    **{f"https://spdx.dev/Document/v2.{minor}": SbomFormat.SPDX_JSON for minor in range(4)},
-    "https://spdx.dev/Document/v3.0": SbomFormat.SPDX_JSON,
+_CYCLONEDX = frozenset({SbomFormat.CYCLONEDX_JSON})
+_SPDX2 = frozenset({SbomFormat.SPDX_JSON})
+_SPDX3 = frozenset({SbomFormat.SPDX_JSON_LD})
+# In-toto predicate types whose predicate is an SBOM, and the formats it may be in.
+SBOM_PREDICATE_FORMATS: Mapping[str, frozenset[SbomFormat]] = {
+    "https://cyclonedx.org/bom": _CYCLONEDX,
+    **{f"https://cyclonedx.org/bom/v1.{minor}": _CYCLONEDX for minor in range(8)},
+    "https://spdx.dev/Document": _SPDX2 | _SPDX3,
+    **{f"https://spdx.dev/Document/v2.{minor}": _SPDX2 for minor in range(4)},
+    "https://spdx.dev/Document/v3.0": _SPDX3,
 }
-_EXPLICIT = {media_type: sbom_format for sbom_format, media_type in _MEDIA_TYPES.items()}
+# application/spdx+json is SPDX 2 or 3: the document says which (``sniff_json``).
+_EXPLICIT = {
+    CYCLONEDX_JSON_MEDIA_TYPE: SbomFormat.CYCLONEDX_JSON,
+    CYCLONEDX_XML_MEDIA_TYPE: SbomFormat.CYCLONEDX_XML,
+    SPDX_TAG_VALUE_MEDIA_TYPE: SbomFormat.SPDX_TAG_VALUE,
+}
 _SNIFFED = {
+    SPDX_JSON_MEDIA_TYPE: Syntax.JSON,
     "application/json": Syntax.JSON,
+    JSON_LD_MEDIA_TYPE: Syntax.JSON,
     "application/xml": Syntax.XML,
     "text/xml": Syntax.XML,
 }
-_ACCEPTED = ", ".join([*_EXPLICIT, *_SNIFFED])
+# Every media type POST /v1/sboms accepts.
+ACCEPTED_MEDIA_TYPES = (*_EXPLICIT, *_SNIFFED)
+_ACCEPTED = ", ".join(ACCEPTED_MEDIA_TYPES)
 
 
 def _unsupported(reason: str) -> SbomUnsupportedFormat:
@@ -92,6 +122,8 @@ class DeclaredFormat:
 
     syntax: Syntax
     format: SbomFormat | None
+    # The Content-Type's essence (``application/json``…), which bounds what is sniffed.
+    essence: str
     # The ``version`` parameter, when given; it must agree with the document.
     version: str | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
@@ -110,24 +142,72 @@ def declared_format(content_type: str | None) -> DeclaredFormat:
     version = parameters.get("version")
     if essence in _EXPLICIT:
         sbom_format = _EXPLICIT[essence]
-        return DeclaredFormat(sbom_format.syntax, sbom_format, version, parameters)
+        return DeclaredFormat(sbom_format.syntax, sbom_format, essence, version, parameters)
     if essence in _SNIFFED:
-        return DeclaredFormat(_SNIFFED[essence], None, version, parameters)
+        return DeclaredFormat(_SNIFFED[essence], None, essence, version, parameters)
     raise _unsupported(f"Content-Type {essence[:80]} is not an SBOM format")
 
 
-def sniff_json(document: Any) -> SbomFormat:
-    """CycloneDX or SPDX, told apart by their marker fields; else 415."""
+def is_spdx3(document: Any) -> bool:
+    """An object whose JSON-LD ``@context`` is an SPDX 3 context (any 3.x version)."""
+    if not isinstance(document, dict):
+        return False
+    context = document.get("@context")
+    return isinstance(context, str) and SPDX3_CONTEXT.match(context) is not None
+
+
+def sniff_json(document: Any, essence: str = "application/json") -> SbomFormat:
+    """CycloneDX, SPDX 2 or SPDX 3, told apart by their marker fields; else 415.
+
+    ``essence`` is the Content-Type that was sniffed: ``application/spdx+json`` is
+    SPDX 3 when the document has an SPDX 3 ``@context`` and no ``spdxVersion``, and
+    SPDX 2 otherwise (its schema then names what is missing); ``application/ld+json``
+    is only SPDX 3.
+    """
+    spdx3 = is_spdx3(document)
+    if essence == SPDX_JSON_MEDIA_TYPE:
+        spdx2 = isinstance(document, dict) and "spdxVersion" in document
+        return SbomFormat.SPDX_JSON_LD if spdx3 and not spdx2 else SbomFormat.SPDX_JSON
+    found: set[SbomFormat] = set()
     if isinstance(document, dict):
-        is_cyclonedx = document.get("bomFormat") == "CycloneDX"
-        is_spdx = "spdxVersion" in document
-        if is_cyclonedx and not is_spdx:
-            return SbomFormat.CYCLONEDX_JSON
-        if is_spdx and not is_cyclonedx:
-            return SbomFormat.SPDX_JSON
+        if document.get("bomFormat") == "CycloneDX":
+            found.add(SbomFormat.CYCLONEDX_JSON)
+        if "spdxVersion" in document:
+            found.add(SbomFormat.SPDX_JSON)
+        if spdx3:
+            found.add(SbomFormat.SPDX_JSON_LD)
+    if essence == JSON_LD_MEDIA_TYPE:
+        if found == {SbomFormat.SPDX_JSON_LD}:
+            return SbomFormat.SPDX_JSON_LD
+        raise _unsupported(
+            f'a {JSON_LD_MEDIA_TYPE} SBOM is SPDX 3: an object whose "@context" is '
+            f"{SPDX3_CONTEXT_EXAMPLE} and that has no other SBOM marker"
+        )
+    if len(found) == 1:
+        return found.pop()
     raise _unsupported(
-        'a JSON SBOM is an object with "bomFormat": "CycloneDX" or with "spdxVersion"'
+        'a JSON SBOM is an object with "bomFormat": "CycloneDX", with "spdxVersion" '
+        f'(SPDX 2) or with the "@context" of SPDX 3 ({SPDX3_CONTEXT_EXAMPLE})'
     )
+
+
+def predicate_format(allowed: frozenset[SbomFormat], predicate: Any) -> SbomFormat:
+    """The format of an SBOM predicate, if its predicate type allows it; else 415.
+
+    A predicate without another format's marker is read as its type says, so that the
+    schema names what it lacks.
+    """
+    if allowed == _CYCLONEDX:
+        spdx = isinstance(predicate, dict) and ("spdxVersion" in predicate or is_spdx3(predicate))
+        found = sniff_json(predicate) if spdx else SbomFormat.CYCLONEDX_JSON
+    else:
+        found = sniff_json(predicate, SPDX_JSON_MEDIA_TYPE)
+    if found not in allowed:
+        raise _unsupported(
+            f"the predicate is {found.value}, which its predicate type does not allow "
+            f"(it allows {', '.join(sorted(f.value for f in allowed))})"
+        )
+    return found
 
 
 def sniff_xml(root: etree._Element) -> SbomFormat:
@@ -151,5 +231,5 @@ def detect_format(content_type: str | None, body: bytes) -> SbomFormat:
     if declared.format is not None:
         return declared.format
     if declared.syntax is Syntax.JSON:
-        return sniff_json(parse_json(body))
+        return sniff_json(parse_json(body), declared.essence)
     return sniff_xml(parse_xml(body))

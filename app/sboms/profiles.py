@@ -461,7 +461,7 @@ def is_contact(value: str) -> bool:
 
 
 def _bsi_format(sbom_format: SbomFormat, spec_version: str) -> bool:
-    least = _BSI_SPDX if sbom_format is SbomFormat.SPDX_JSON else _BSI_CYCLONEDX
+    least = _BSI_SPDX if sbom_format.is_spdx else _BSI_CYCLONEDX
     try:
         version = tuple(int(part) for part in spec_version.split(".")[:2])
     except ValueError:

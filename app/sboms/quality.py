@@ -130,16 +130,16 @@ ELEMENTS: tuple[ElementSpec, ...] = (
         "SBOM author",
         1.0,
         Level.DOCUMENT,
-        "Add metadata.authors (CycloneDX) or a 'Person:' or 'Organization:' creator in "
-        "creationInfo.creators (SPDX)",
+        "Add metadata.authors (CycloneDX), a 'Person:' or 'Organization:' creator in "
+        "creationInfo.creators (SPDX 2) or a createdBy agent (SPDX 3)",
     ),
     ElementSpec(
         "software-producer",
         "Software producer",
         1.0,
         Level.COMPONENT,
-        "Add each component's supplier: components[].supplier.name (CycloneDX) or "
-        "packages[].supplier (SPDX)",
+        "Add each component's supplier: components[].supplier.name (CycloneDX), "
+        "packages[].supplier (SPDX 2) or suppliedBy (SPDX 3)",
     ),
     ElementSpec(
         "component-name",
@@ -153,8 +153,8 @@ ELEMENTS: tuple[ElementSpec, ...] = (
         "Component version",
         1.0,
         Level.COMPONENT,
-        "Add each component's version: components[].version (CycloneDX) or "
-        "packages[].versionInfo (SPDX)",
+        "Add each component's version: components[].version (CycloneDX), "
+        "packages[].versionInfo (SPDX 2) or software_packageVersion (SPDX 3)",
     ),
     ElementSpec(
         "software-identifier",
@@ -162,24 +162,25 @@ ELEMENTS: tuple[ElementSpec, ...] = (
         1.0,
         Level.COMPONENT,
         "Add a valid package URL or CPE to each component: components[].purl or "
-        "components[].cpe (CycloneDX), or a purl / cpe23Type entry in packages[].externalRefs "
-        "(SPDX)",
+        "components[].cpe (CycloneDX), a purl / cpe23Type entry in packages[].externalRefs "
+        "(SPDX 2), or software_packageUrl / a packageUrl externalIdentifier (SPDX 3)",
     ),
     ElementSpec(
         "component-hash",
         "Component hash",
         1.0,
         Level.COMPONENT,
-        "Add a cryptographic hash of each component: components[].hashes (CycloneDX) or "
-        "packages[].checksums (SPDX)",
+        "Add a cryptographic hash of each component: components[].hashes (CycloneDX), "
+        "packages[].checksums (SPDX 2) or verifiedUsing (SPDX 3)",
     ),
     ElementSpec(
         "license",
         "License",
         1.0,
         Level.COMPONENT,
-        "Add each component's license: components[].licenses (CycloneDX) or "
-        "packages[].licenseConcluded / licenseDeclared (SPDX)",
+        "Add each component's license: components[].licenses (CycloneDX), "
+        "packages[].licenseConcluded / licenseDeclared (SPDX 2) or hasConcludedLicense / "
+        "hasDeclaredLicense relationships (SPDX 3)",
     ),
     ElementSpec(
         "dependency-relationships",
@@ -187,15 +188,16 @@ ELEMENTS: tuple[ElementSpec, ...] = (
         1.0,
         Level.COMPONENT,
         "Put every component in the dependency graph: a bom-ref and dependencies[].dependsOn "
-        "(CycloneDX) or DEPENDS_ON / CONTAINS relationships (SPDX)",
+        "(CycloneDX), DEPENDS_ON / CONTAINS relationships (SPDX 2) or dependsOn / contains "
+        "(SPDX 3)",
     ),
     ElementSpec(
         "tool-name",
         "Tool name",
         1.0,
         Level.DOCUMENT,
-        "Name the generating tool: metadata.tools (CycloneDX) or a 'Tool:' creator in "
-        "creationInfo.creators (SPDX)",
+        "Name the generating tool: metadata.tools (CycloneDX), a 'Tool:' creator in "
+        "creationInfo.creators (SPDX 2) or createdUsing (SPDX 3)",
     ),
     ElementSpec(
         "timestamp",
@@ -211,7 +213,7 @@ ELEMENTS: tuple[ElementSpec, ...] = (
         1.0,
         Level.DOCUMENT,
         "Say when in the lifecycle the SBOM was made (e.g. build): metadata.lifecycles "
-        "(CycloneDX 1.5+) or creationInfo.comment (SPDX)",
+        "(CycloneDX 1.5+), creationInfo.comment (SPDX 2) or software_sbomType (SPDX 3)",
     ),
 )
 

@@ -3,12 +3,16 @@ schema. Pure: reads only schema files installed with attestd, never the network.
 
 Schemas:
 
-* CycloneDX 1.2-1.6 JSON and XML: the copies cyclonedx-python-lib ships in
-  ``cyclonedx/schema/_res`` (the official files; that folder's README lists the few
-  edits the library made, such as local names for the referenced spdx and jsf schemas).
-  JSON is checked with jsonschema-rs, XML with libxml2's XML Schema validator.
-* SPDX 2.2 and 2.3 JSON: the official SPDX JSON schemas in ``app/sboms/schemas``
-  (spdx-tools ships none; see the README there).
+* CycloneDX 1.2-1.7 JSON and XML: the official schemas as cyclonedx-python-lib 11.12
+  ships them, copied into ``app/sboms/schemas/cyclonedx`` (its README names the source,
+  the licence and the few edits the library made, such as local names for the
+  referenced spdx, jsf and cryptography-defs schemas). The library has no public API
+  that gives these files, so attestd keeps its own copies. JSON is checked with
+  jsonschema-rs, XML with libxml2's XML Schema validator.
+* SPDX 2.2 and 2.3 JSON (and tag-value, converted to the same JSON shape by
+  ``app.sboms.tagvalue``): the official SPDX JSON schemas in ``app/sboms/schemas``.
+* SPDX 3.0.1 JSON-LD: the official SPDX 3.0.1 JSON schema in ``app/sboms/schemas``
+  (see the README there).
 
 Each validator is compiled once, on first use, and cached. JSON ``$ref``s resolve only
 from a registry of the bundled files, with jsonschema-rs in offline mode; XSD imports
@@ -17,7 +21,8 @@ only from the bundled folder. Format keywords (``date-time``, ``iri-reference``,
 for a 10,000-component document (32 ms with formats, 25 ms without), unlike
 python-jsonschema's rfc3987-syntax (55 ms per URL), which is not on this path.
 
-Spec versions outside 1.2-1.6 / SPDX-2.2, SPDX-2.3 are ``SbomUnsupportedVersion``;
+Spec versions outside 1.2-1.7 / SPDX-2.2, SPDX-2.3 / SPDX 3.0.1 are
+``SbomUnsupportedVersion``;
 violations are ``SbomSchemaInvalid`` whose reasons are the first ``MAX_REASONS``
 errors as "<JSON pointer>: <message>" (XML: "<path> (line N): <message>").
 """
@@ -25,7 +30,6 @@ errors as "<JSON pointer>: <message>" (XML: "<path> (line N): <message>").
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import itertools
 import re
 import threading
@@ -38,17 +42,27 @@ import orjson
 from lxml import etree
 
 from app.sboms.errors import SbomSchemaInvalid, SbomUnsupportedVersion
-from app.sboms.formats import CYCLONEDX_XML_NAMESPACE, SbomFormat
+from app.sboms.formats import CYCLONEDX_XML_NAMESPACE, SPDX3_CONTEXT, SbomFormat
 
-CYCLONEDX_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6")
+CYCLONEDX_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6", "1.7")
 SPDX_VERSIONS = ("2.2", "2.3")
+SPDX3_VERSIONS = ("3.0.1",)
 MAX_REASONS = 20
 # A reason longer than this keeps its start and its end (where the verdict is).
 _REASON_MAX = 300
 
-_SPDX_SCHEMAS = {"2.2": "spdx-schema-2.2.2.json", "2.3": "spdx-schema-2.3.json"}
+_SPDX_SCHEMAS = {
+    "2.2": "spdx-schema-2.2.2.json",
+    "2.3": "spdx-schema-2.3.json",
+    "3.0.1": "spdx-json-schema-3.0.1.json",
+}
 _SPDX_VERSION = re.compile(r"^SPDX-(\d+\.\d+)$")
 _CYCLONEDX_BASE_URI = "http://cyclonedx.org/schema/"
+_CYCLONEDX_REFERENCED = (
+    "spdx.SNAPSHOT.schema.json",
+    "jsf-0.82.SNAPSHOT.schema.json",
+    "cryptography-defs.SNAPSHOT.schema.json",
+)
 
 
 def _shorten(text: str) -> str:
@@ -105,6 +119,21 @@ def spdx_json_version(document: Any) -> str:
     return match.group(1)
 
 
+def spdx3_version(document: Any) -> str:
+    """The supported SPDX version of an SPDX 3 JSON-LD document, from its ``@context``."""
+    context = _required_string(document, "@context")
+    match = SPDX3_CONTEXT.match(context)
+    if match is None or match.group(1) not in SPDX3_VERSIONS:
+        raise SbomUnsupportedVersion(
+            f"SPDX JSON-LD context {context[:80]} is not supported.",
+            reasons=[
+                "supported SPDX 3 contexts: "
+                + ", ".join(f"https://spdx.org/rdf/{v}/spdx-context.jsonld" for v in SPDX3_VERSIONS)
+            ],
+        )
+    return match.group(1)
+
+
 def cyclonedx_xml_version(root: etree._Element) -> str:
     """The supported spec version of a CycloneDX XML document, from its namespace."""
     namespace = etree.QName(root).namespace or ""
@@ -127,25 +156,24 @@ def spec_version(sbom_format: SbomFormat, document: Any) -> str:
     """The spec version the document declares, if attestd supports it."""
     if sbom_format is SbomFormat.CYCLONEDX_JSON:
         return cyclonedx_json_version(document)
-    if sbom_format is SbomFormat.SPDX_JSON:
+    if sbom_format in {SbomFormat.SPDX_JSON, SbomFormat.SPDX_TAG_VALUE}:
         return spdx_json_version(document)
+    if sbom_format is SbomFormat.SPDX_JSON_LD:
+        return spdx3_version(document)
     return cyclonedx_xml_version(document)
 
 
 # --- schema files -----------------------------------------------------------------
 
 
-def cyclonedx_schema_dir() -> Path:
-    """The folder of official CycloneDX schemas that cyclonedx-python-lib ships."""
-    folder = importlib.resources.files("cyclonedx.schema._res")
-    if not isinstance(folder, Path):  # pragma: no cover - a zipped install
-        raise TypeError("cyclonedx-python-lib must be installed as files on disk")
-    return folder
-
-
 def spdx_schema_dir() -> Path:
     """The folder of the official SPDX JSON schemas that attestd ships."""
     return Path(__file__).with_name("schemas")
+
+
+def cyclonedx_schema_dir() -> Path:
+    """The folder of the official CycloneDX schemas that attestd ships."""
+    return spdx_schema_dir() / "cyclonedx"
 
 
 def _load_json(path: Path) -> Any:
@@ -154,13 +182,14 @@ def _load_json(path: Path) -> Any:
 
 @functools.cache
 def _cyclonedx_registry() -> jsonschema_rs.Registry:
-    # The bundled bom schemas $ref "spdx.SNAPSHOT.schema.json" and
-    # "jsf-0.82.SNAPSHOT.schema.json" relative to their $id (http://cyclonedx.org/schema/…);
-    # the jsf schema's own internal refs resolve against its $id. Both names are served
-    # from the bundled files, and nothing else resolves (offline validators).
+    # The bundled bom schemas $ref "spdx.SNAPSHOT.schema.json",
+    # "jsf-0.82.SNAPSHOT.schema.json" and (1.7) "cryptography-defs.SNAPSHOT.schema.json"
+    # relative to their $id (http://cyclonedx.org/schema/…); each one's own internal refs
+    # resolve against its $id. These names are served from the bundled files, and nothing
+    # else resolves (offline validators).
     folder = cyclonedx_schema_dir()
     resources: list[tuple[str, Any]] = []
-    for file_name in ("spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json"):
+    for file_name in _CYCLONEDX_REFERENCED:
         schema = _load_json(folder / file_name)
         resources.append((_CYCLONEDX_BASE_URI + file_name, schema))
         resources.append((schema["$id"], schema))
@@ -180,9 +209,9 @@ def cyclonedx_json_validator(version: str) -> jsonschema_rs.Validator:
 
 @functools.cache
 def spdx_json_validator(version: str) -> jsonschema_rs.Validator:
-    """The compiled validator of the official SPDX ``version`` JSON schema."""
-    if version not in SPDX_VERSIONS:
-        raise _unsupported_version(version, SPDX_VERSIONS, "SPDX")
+    """The compiled validator of the official SPDX ``version`` JSON schema (2.x or 3.x)."""
+    if version not in _SPDX_SCHEMAS:
+        raise _unsupported_version(version, (*SPDX_VERSIONS, *SPDX3_VERSIONS), "SPDX")
     schema = _load_json(spdx_schema_dir() / _SPDX_SCHEMAS[version])
     return jsonschema_rs.validator_for(schema, offline=True, validate_formats=True)
 
@@ -226,7 +255,7 @@ def compile_all() -> None:
     for version in CYCLONEDX_VERSIONS:
         cyclonedx_json_validator(version)
         _cyclonedx_xml_schema(version)
-    for version in SPDX_VERSIONS:
+    for version in _SPDX_SCHEMAS:
         spdx_json_validator(version)
 
 
@@ -288,11 +317,69 @@ def _validate_xml(root: etree._Element, version: str) -> None:
     )
 
 
+_GRAPH_ELEMENT = re.compile(r"^/@graph/(\d+)")
+
+
+def _spdx3_element(document: dict[str, Any], reason: str) -> str:
+    """A reason about ``/@graph/N…`` that also names element N's type and id: the
+    schema's own message for an element that matches no class says little more."""
+    match = _GRAPH_ELEMENT.match(reason)
+    graph = document.get("@graph")
+    if match is None or not isinstance(graph, list) or int(match.group(1)) >= len(graph):
+        return reason
+    element = graph[int(match.group(1))]
+    if not isinstance(element, dict):
+        return reason
+    named = " ".join(
+        str(value)[:120]
+        for key in ("type", "spdxId", "@id")
+        if isinstance(value := element.get(key), str)
+    )
+    return _shorten(f"{match.group(0)} ({named}){reason[match.end() :]}") if named else reason
+
+
+def _check_spdx3_graph(document: dict[str, Any]) -> None:
+    """What the SPDX 3 JSON schema cannot say: one SpdxDocument, and ids that are unique.
+
+    Elements refer to each other by id; two elements with one id would let a reader
+    pick either (a package's licence or supplier taken from another one).
+    """
+    graph = document.get("@graph", [document])
+    problems: list[str] = []
+    seen: set[str] = set()
+    documents = 0
+    for index, element in enumerate(graph):
+        documents += element.get("type") == "SpdxDocument"
+        for key in ("spdxId", "@id"):
+            identifier = element.get(key)
+            if isinstance(identifier, str):
+                if identifier in seen:
+                    problems.append(
+                        f"/@graph/{index}/{key}: {identifier[:200]} names another element too"
+                    )
+                seen.add(identifier)
+    if documents != 1:
+        problems.insert(0, f"/@graph: {documents} SpdxDocument elements; exactly one is required")
+    if problems:
+        raise SbomSchemaInvalid(
+            "The SBOM is not a single SPDX 3 document.",
+            reasons=[_shorten(problem) for problem in problems[:MAX_REASONS]],
+        )
+
+
 def validate(sbom_format: SbomFormat, version: str, document: Any) -> None:
     """Check a parsed document against the official schema of its format and version."""
     if sbom_format is SbomFormat.CYCLONEDX_JSON:
         _validate_json(cyclonedx_json_validator(version), document, f"CycloneDX {version}")
-    elif sbom_format is SbomFormat.SPDX_JSON:
+    elif sbom_format is SbomFormat.SPDX_JSON_LD:
+        try:
+            _validate_json(spdx_json_validator(version), document, f"SPDX {version}")
+        except SbomSchemaInvalid as invalid:
+            raise SbomSchemaInvalid(
+                invalid.detail, reasons=[_spdx3_element(document, r) for r in invalid.reasons]
+            ) from None
+        _check_spdx3_graph(document)
+    elif sbom_format.is_spdx:
         _validate_json(spdx_json_validator(version), document, f"SPDX {version}")
     else:
         _validate_xml(document, version)

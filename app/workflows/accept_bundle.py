@@ -46,7 +46,7 @@ from app.policy.versions import current_policy
 from app.provenance.recording import Checked, store_provenance, summary
 from app.provenance.releases import name_releases
 from app.provenance.slsa import ProvenanceMalformed, provenance_from_verified
-from app.sboms.formats import SBOM_PREDICATE_FORMATS, SbomFormat
+from app.sboms.formats import SBOM_PREDICATE_FORMATS, SbomFormat, predicate_format
 from app.sboms.ingest import store_sbom
 from app.sboms.schemas import SbomSignature
 from app.services.models import Service
@@ -110,8 +110,8 @@ def accept_bundle(
         subjects = subjects_of(verified)
         provenance = provenance_from_verified(verified)
         vex = statements_of(verified, received=now)
-        sbom_format = SBOM_PREDICATE_FORMATS.get(verified.predicate_type or "")
-        sbom_artifact = None if sbom_format is None else _sbom_artifact(subjects, upload.artifact)
+        sbom_formats = SBOM_PREDICATE_FORMATS.get(verified.predicate_type or "")
+        sbom_artifact = None if sbom_formats is None else _sbom_artifact(subjects, upload.artifact)
 
         new = store_attestation(
             trail,
@@ -148,13 +148,13 @@ def accept_bundle(
             VexRepository(session).add(new.attestation.id, vex)
         accepted(trail, service, new, provenance=None if checked is None else summary(checked))
         sbom = None
-        if sbom_format is not None and sbom_artifact is not None:
+        if sbom_formats is not None and sbom_artifact is not None:
             sbom = _store_predicate_sbom(
                 trail,
                 service,
                 new,
                 artifact=sbom_artifact,
-                sbom_format=sbom_format,
+                sbom_formats=sbom_formats,
                 verified=verified,
             )
         session.flush()
@@ -184,10 +184,14 @@ def _store_predicate_sbom(
     new: StoredAttestation,
     *,
     artifact: str,
-    sbom_format: SbomFormat,
+    sbom_formats: frozenset[SbomFormat],
     verified: Verified,
 ) -> tuple[int, str]:
-    """The statement's predicate stored as an SBOM, marked as signed: (id, digest)."""
+    """The statement's predicate stored as an SBOM, marked as signed: (id, digest).
+
+    The predicate must be in a format its predicate type allows: an SPDX 3 document
+    under ``https://spdx.dev/Document/v2.3`` is refused, as is SPDX 2 under ``…/v3.0``.
+    """
     predicate = (verified.statement or {}).get("predicate")
     receipt = verified.receipt
     signature = SbomSignature(
@@ -196,8 +200,9 @@ def _store_predicate_sbom(
         subject=receipt.signer_subject,
         issuer=receipt.signer_issuer,
     )
-    upload = Upload(service.name, artifact, sbom_format.media_type, orjson.dumps(predicate))
     try:
+        sbom_format = predicate_format(sbom_formats, predicate)
+        upload = Upload(service.name, artifact, sbom_format.media_type, orjson.dumps(predicate))
         with collector_paused():
             stored = store_sbom(trail, service, upload, signature=signature)
     except AppError as error:

@@ -596,6 +596,71 @@ def test_an_sbom_predicate_is_ingested_as_a_signed_sbom(
     assert stored_counts(run_in_session) == counts
 
 
+@pytest.mark.parametrize(
+    ("predicate_type", "file_name", "sbom_format", "spec_version"),
+    [
+        ("https://spdx.dev/Document/v3.0", "spdx-3.0.1.json", "spdx-jsonld", "3.0.1"),
+        ("https://spdx.dev/Document", "spdx-3.0.1.json", "spdx-jsonld", "3.0.1"),
+        ("https://spdx.dev/Document/v2.3", "spdx-2.3.json", "spdx-json", "2.3"),
+        ("https://cyclonedx.org/bom/v1.7", "cyclonedx-1.7.json", "cyclonedx-json", "1.7"),
+    ],
+)
+def test_spdx_3_and_cyclonedx_1_7_predicates_are_ingested_as_signed_sboms(
+    client, service, pipeline_headers, auditor_headers, local_sigstore,
+    predicate_type, file_name, sbom_format, spec_version,
+):  # fmt: skip
+    digest = digest_of("payments-1.0.0.tar.gz")
+    predicate = json.loads(read_sbom(file_name))
+    document = statement({"a": digest}, predicate_type=predicate_type, predicate=predicate)
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
+    assert response.status_code == 201, response.text
+    sbom = client.get(f"/v1/sboms/{response.json()['sbom']['id']}", headers=auditor_headers).json()
+    assert (sbom["format"], sbom["spec_version"]) == (sbom_format, spec_version)
+    assert sbom["component_count"] == 2
+    assert sbom["signature"]["attestation_id"] == response.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("predicate_type", "file_name", "found"),
+    [
+        ("https://spdx.dev/Document/v3.0", "spdx-2.3.json", "spdx-json"),
+        ("https://spdx.dev/Document/v2.3", "spdx-3.0.1.json", "spdx-jsonld"),
+        ("https://cyclonedx.org/bom/v1.7", "spdx-3.0.1.json", "spdx-jsonld"),
+    ],
+)
+def test_an_sbom_predicate_in_a_format_its_type_does_not_name_is_refused(
+    client, service, pipeline_headers, local_sigstore, run_in_session,
+    predicate_type, file_name, found,
+):  # fmt: skip
+    predicate = json.loads(read_sbom(file_name))
+    document = statement({"a": digest_of("a")}, predicate_type=predicate_type, predicate=predicate)
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
+    problem = assert_problem(response, 422, "attested-sbom-invalid")
+    assert problem["reasons"][0].startswith("sbom-unsupported-format: ")
+    assert problem["reasons"][1].startswith(f"the predicate is {found}, which its predicate type")
+    assert stored_counts(run_in_session) == NOTHING_STORED
+
+
+def test_an_spdx_3_predicate_that_fails_its_checks_refuses_the_attestation(
+    client, service, pipeline_headers, local_sigstore, run_in_session
+):
+    predicate = json.loads(read_sbom("bad-spdx-3.0.1-duplicate-id.json"))
+    document = statement(
+        {"a": digest_of("a")}, predicate_type="https://spdx.dev/Document/v3.0", predicate=predicate
+    )
+    response = submit(
+        client, pipeline_headers, dsse_bundle(local_sigstore, document, signer=RELEASE)
+    )
+    problem = assert_problem(response, 422, "attested-sbom-invalid")
+    assert problem["reasons"][0].startswith("sbom-schema-invalid: ")
+    assert "names another element too" in problem["reasons"][1]
+    assert stored_counts(run_in_session) == NOTHING_STORED
+
+
 def test_an_sbom_uploaded_bare_is_marked_signed_when_its_attestation_arrives(
     client, service, pipeline_headers, auditor_headers, local_sigstore
 ):

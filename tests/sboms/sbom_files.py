@@ -22,10 +22,12 @@ from app.sboms.loading import LoadedSbom
 
 FILES = Path(__file__).parent / "files"
 
-# The plain type each format is sniffed from.
+# The plain type each format is sniffed from (tag-value has only its own).
 GENERIC_TYPES = {
     SbomFormat.CYCLONEDX_JSON: "application/json",
     SbomFormat.SPDX_JSON: "application/json",
+    SbomFormat.SPDX_JSON_LD: "application/json",
+    SbomFormat.SPDX_TAG_VALUE: "text/spdx",
     SbomFormat.CYCLONEDX_XML: "application/xml",
 }
 
@@ -57,8 +59,11 @@ GENERATED = [
 
 def component_count(sbom: LoadedSbom) -> int:
     """Top-level components (CycloneDX) or packages (SPDX) in a loaded SBOM."""
-    if sbom.format is SbomFormat.SPDX_JSON:
+    if sbom.format in {SbomFormat.SPDX_JSON, SbomFormat.SPDX_TAG_VALUE}:
         return len(sbom.document.get("packages", []))
+    if sbom.format is SbomFormat.SPDX_JSON_LD:
+        graph = sbom.document["@graph"]
+        return sum(element["type"] == "software_Package" for element in graph)
     if sbom.format is SbomFormat.CYCLONEDX_JSON:
         return len(sbom.document.get("components", []))
     namespace = etree.QName(sbom.document).namespace

@@ -112,6 +112,25 @@ def test_50_mb_of_whitespace_alone_is_malformed(client, service, pipeline_header
     assert stored_counts(run_in_session) == NOTHING_STORED
 
 
+def test_a_tag_value_line_of_11_mb_is_refused_and_nothing_is_stored(
+    client, service, pipeline_headers, run_in_session
+):
+    body = read("spdx-2.3.spdx") + b"PackageComment: " + b"x" * (11 * 1024 * 1024) + b"\n"
+    response = upload(client, pipeline_headers, body, "text/spdx")
+    problem = assert_problem(response, 400, "sbom-malformed")
+    assert problem["reasons"] == ["line 53: longer than 10485760 characters"]
+    assert stored_counts(run_in_session) == NOTHING_STORED
+
+
+def test_tag_value_followed_by_50_mb_of_blank_lines_is_still_one_document(
+    client, service, pipeline_headers
+):
+    body = read("spdx-2.3.spdx") + b"\n" * (50 * 1024 * 1024)
+    response = upload(client, pipeline_headers, body, "text/spdx")
+    assert response.status_code == 201, response.text
+    assert response.json()["format"] == "spdx-tag-value"
+
+
 def test_no_url_in_an_uploaded_document_is_fetched(client, service, pipeline_headers):
     with loopback_http_server() as (base, requests):
         bom = {

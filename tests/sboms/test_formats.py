@@ -6,10 +6,12 @@ import pytest
 
 from app.sboms.errors import SbomMalformed, SbomUnsupportedFormat
 from app.sboms.formats import (
+    SBOM_PREDICATE_FORMATS,
     SbomFormat,
     Syntax,
     declared_format,
     detect_format,
+    predicate_format,
     sniff_json,
     sniff_xml,
 )
@@ -29,11 +31,11 @@ def unsupported(content_type: str | None, body: bytes = b"{}") -> SbomUnsupporte
     [
         ("application/vnd.cyclonedx+json", SbomFormat.CYCLONEDX_JSON),
         ("application/vnd.cyclonedx+xml", SbomFormat.CYCLONEDX_XML),
-        ("application/spdx+json", SbomFormat.SPDX_JSON),
+        ("text/spdx", SbomFormat.SPDX_TAG_VALUE),
         ("Application/VND.CycloneDX+JSON", SbomFormat.CYCLONEDX_JSON),
         ("application/vnd.cyclonedx+json; version=1.6", SbomFormat.CYCLONEDX_JSON),
         ("application/vnd.cyclonedx+xml;version=1.5;charset=UTF-8", SbomFormat.CYCLONEDX_XML),
-        ('application/spdx+json ; charset="utf-8"', SbomFormat.SPDX_JSON),
+        ('text/spdx ; charset="utf-8"', SbomFormat.SPDX_TAG_VALUE),
     ],
 )
 def test_sbom_media_types_name_their_format_without_reading_the_body(content_type, expected):
@@ -163,4 +165,82 @@ def test_each_format_knows_its_media_type_and_syntax():
         ("cyclonedx-json", "application/vnd.cyclonedx+json", Syntax.JSON),
         ("cyclonedx-xml", "application/vnd.cyclonedx+xml", Syntax.XML),
         ("spdx-json", "application/spdx+json", Syntax.JSON),
+        ("spdx-jsonld", "application/spdx+json", Syntax.JSON),
+        ("spdx-tag-value", "text/spdx", Syntax.TAG_VALUE),
     }
+
+
+SPDX3_CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"spdxVersion": "SPDX-2.3"}, SbomFormat.SPDX_JSON),
+        ({"@context": SPDX3_CONTEXT, "@graph": []}, SbomFormat.SPDX_JSON_LD),
+        ({"@context": "https://spdx.org/rdf/3.0.0/spdx-context.jsonld"}, SbomFormat.SPDX_JSON_LD),
+        # Both markers, or neither: SPDX 2, whose schema then says what is wrong.
+        ({"@context": SPDX3_CONTEXT, "spdxVersion": "SPDX-2.3"}, SbomFormat.SPDX_JSON),
+        ({"@context": "https://schema.org"}, SbomFormat.SPDX_JSON),
+        ({"bomFormat": "CycloneDX"}, SbomFormat.SPDX_JSON),
+    ],
+)
+def test_spdx_json_is_version_2_or_3_by_its_markers(document, expected):
+    assert sniff_json(document, "application/spdx+json") is expected
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"spdxVersion": "SPDX-2.3"},
+        {"bomFormat": "CycloneDX"},
+        {"@context": "https://schema.org", "@graph": []},
+        {"@context": SPDX3_CONTEXT, "bomFormat": "CycloneDX"},
+        [],
+    ],
+    ids=["spdx-2", "cyclonedx", "other-json-ld", "two-markers", "array"],
+)
+def test_json_ld_is_only_spdx_3(document):
+    with pytest.raises(SbomUnsupportedFormat) as raised:
+        sniff_json(document, "application/ld+json")
+    assert raised.value.reasons[0].startswith("a application/ld+json SBOM is SPDX 3")
+
+
+def test_plain_json_with_an_spdx_3_context_is_spdx_3():
+    assert sniff_json({"@context": SPDX3_CONTEXT}) is SbomFormat.SPDX_JSON_LD
+
+
+@pytest.mark.parametrize(
+    ("predicate_type", "predicate", "expected"),
+    [
+        ("https://cyclonedx.org/bom/v1.7", {"bomFormat": "CycloneDX"}, SbomFormat.CYCLONEDX_JSON),
+        # No marker at all: read as CycloneDX, whose schema then says what is missing.
+        ("https://cyclonedx.org/bom", {"components": []}, SbomFormat.CYCLONEDX_JSON),
+        ("https://spdx.dev/Document/v2.3", {"spdxVersion": "SPDX-2.3"}, SbomFormat.SPDX_JSON),
+        ("https://spdx.dev/Document/v2.3", {}, SbomFormat.SPDX_JSON),
+        ("https://spdx.dev/Document/v3.0", {"@context": SPDX3_CONTEXT}, SbomFormat.SPDX_JSON_LD),
+        ("https://spdx.dev/Document", {"@context": SPDX3_CONTEXT}, SbomFormat.SPDX_JSON_LD),
+        ("https://spdx.dev/Document", {"spdxVersion": "SPDX-2.2"}, SbomFormat.SPDX_JSON),
+    ],
+)
+def test_an_sbom_predicate_is_read_in_a_format_its_type_names(predicate_type, predicate, expected):
+    allowed = SBOM_PREDICATE_FORMATS[predicate_type]
+    assert predicate_format(allowed, predicate) is expected
+
+
+@pytest.mark.parametrize(
+    ("predicate_type", "predicate", "found"),
+    [
+        ("https://cyclonedx.org/bom/v1.6", {"spdxVersion": "SPDX-2.3"}, "spdx-json"),
+        ("https://cyclonedx.org/bom/v1.6", {"@context": SPDX3_CONTEXT}, "spdx-jsonld"),
+        ("https://spdx.dev/Document/v2.3", {"@context": SPDX3_CONTEXT}, "spdx-jsonld"),
+        ("https://spdx.dev/Document/v3.0", {"spdxVersion": "SPDX-2.3"}, "spdx-json"),
+        ("https://spdx.dev/Document/v3.0", {}, "spdx-json"),
+    ],
+)
+def test_an_sbom_predicate_of_another_format_than_its_type_names_is_refused(
+    predicate_type, predicate, found
+):
+    with pytest.raises(SbomUnsupportedFormat) as raised:
+        predicate_format(SBOM_PREDICATE_FORMATS[predicate_type], predicate)
+    assert raised.value.reasons[0].startswith(f"the predicate is {found}, which its")

@@ -175,13 +175,15 @@ def test_a_missing_or_non_string_spec_version_is_a_schema_problem(document, reas
     ("sbom_format", "document"),
     [
         (SbomFormat.CYCLONEDX_JSON, {"specVersion": "1.0"}),
-        (SbomFormat.CYCLONEDX_JSON, {"specVersion": "1.7"}),
+        (SbomFormat.CYCLONEDX_JSON, {"specVersion": "1.8"}),
         (SbomFormat.CYCLONEDX_JSON, {"specVersion": "2"}),
         (SbomFormat.CYCLONEDX_JSON, {"specVersion": " 1.6"}),
         (SbomFormat.SPDX_JSON, {"spdxVersion": "SPDX-2.1"}),
         (SbomFormat.SPDX_JSON, {"spdxVersion": "SPDX-3.0"}),
         (SbomFormat.SPDX_JSON, {"spdxVersion": "2.3"}),
         (SbomFormat.SPDX_JSON, {"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"}),
+        (SbomFormat.SPDX_JSON_LD, {"@context": "https://spdx.org/rdf/3.0.0/spdx-context.jsonld"}),
+        (SbomFormat.SPDX_JSON_LD, {"@context": "https://spdx.org/rdf/3.1.0/spdx-context.jsonld"}),
     ],
 )
 def test_unknown_spec_versions_are_unsupported(sbom_format, document):
@@ -207,6 +209,9 @@ def test_declared_cyclonedx_xml_outside_its_namespace_is_a_schema_problem():
 SPDX_SCHEMA_SHA256 = {
     "spdx-schema-2.2.2.json": "d791e3ccafef821121867eb46aaeaaf7c81b0decf828a785bed1f588181569af",
     "spdx-schema-2.3.json": "ca7fd7cc2c8107c3b6b5976058bb72363e8c072f0e446609d4fe7234860c2894",
+    "spdx-json-schema-3.0.1.json": (
+        "d6a575018303e97f7e39e391f466ecda91d4a48fe6cfff5bf576ab33c1634a44"
+    ),
 }
 
 
@@ -214,20 +219,25 @@ def test_the_shipped_spdx_schemas_are_the_official_files_unchanged():
     for name, digest in SPDX_SCHEMA_SHA256.items():
         content = (spdx_schema_dir() / name).read_bytes()
         assert hashlib.sha256(content).hexdigest() == digest, name
-    titles = {json.loads((spdx_schema_dir() / n).read_bytes())["title"] for n in SPDX_SCHEMA_SHA256}
-    assert titles == {"SPDX 2.2", "SPDX 2.3"}
+    titles = {
+        json.loads((spdx_schema_dir() / n).read_bytes()).get("title") for n in SPDX_SCHEMA_SHA256
+    }
+    assert titles == {"SPDX 2.2", "SPDX 2.3", None}
+    spdx3 = json.loads((spdx_schema_dir() / "spdx-json-schema-3.0.1.json").read_bytes())
+    assert spdx3["properties"]["@context"] == {
+        "const": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+    }
 
 
-def test_cyclonedx_python_lib_ships_every_schema_file_used():
-    names = {p.name for p in cyclonedx_schema_dir().iterdir()}
+def test_the_shipped_cyclonedx_schemas_are_those_of_cyclonedx_python_lib_11_12():
+    listed = (cyclonedx_schema_dir() / "README.md").read_text(encoding="utf-8")
+    names = {p.name for p in cyclonedx_schema_dir().iterdir()} - {"README.md"}
     for version in CYCLONEDX_VERSIONS:
         assert f"bom-{version}.SNAPSHOT.schema.json" in names
         assert f"bom-{version}.SNAPSHOT.xsd" in names
-    assert {
-        "spdx.SNAPSHOT.schema.json",
-        "jsf-0.82.SNAPSHOT.schema.json",
-        "spdx.SNAPSHOT.xsd",
-    } <= names
+    for name in names:
+        digest = hashlib.sha256((cyclonedx_schema_dir() / name).read_bytes()).hexdigest()
+        assert f"| `{name}` | `{digest}` |" in listed, name
 
 
 def test_validators_are_compiled_once():
@@ -314,3 +324,51 @@ def test_a_document_cannot_smuggle_its_own_schema():
     document["$schema"] = "http://json-schema.org/draft-07/schema#"
     document["components"][0]["type"] = "nonsense"
     schema_invalid(SbomFormat.CYCLONEDX_JSON, "1.6", document)
+
+
+# --- SPDX 3 ---------------------------------------------------------------------------------
+
+
+def _spdx3() -> dict:
+    return json.loads(read("spdx-3.0.1.json"))
+
+
+def test_an_spdx_3_document_validates_against_the_official_schema():
+    validate(SbomFormat.SPDX_JSON_LD, "3.0.1", _spdx3())
+
+
+def test_an_spdx_3_element_the_schema_does_not_know_is_refused_with_its_place():
+    document = _spdx3()
+    document["@graph"][6]["type"] = "software_Pakage"
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    # The element is named by its type and id: "matches no class" alone says little.
+    requests = "https://attestd.example/spdx/payments-1.4.0/package/requests"
+    assert reasons[0].startswith(f"/@graph/6 (software_Pakage {requests}): ")
+
+
+def test_an_spdx_3_graph_needs_exactly_one_spdx_document():
+    document = _spdx3()
+    second = dict(document["@graph"][3], spdxId="https://example.com/second")
+    document["@graph"].append(second)
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    assert reasons == ["/@graph: 2 SpdxDocument elements; exactly one is required"]
+
+
+@pytest.mark.parametrize(("index", "key"), [(7, "spdxId"), (0, "@id")])
+def test_two_spdx_3_elements_with_one_id_are_refused(index, key):
+    document = _spdx3()
+    twin = dict(document["@graph"][index])
+    document["@graph"].append(twin)
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    last = len(document["@graph"]) - 1
+    assert reasons == [f"/@graph/{last}/{key}: {twin[key]} names another element too"]
+
+
+def test_a_single_spdx_3_element_without_a_graph_is_judged_too():
+    # The schema allows one top-level element; it is not a document, so it is refused.
+    document = {
+        "@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld",
+        **_spdx3()["@graph"][1],
+    }
+    reasons = schema_invalid(SbomFormat.SPDX_JSON_LD, "3.0.1", document).reasons
+    assert reasons == ["/@graph: 0 SpdxDocument elements; exactly one is required"]

@@ -121,6 +121,7 @@ __all__ = [
 CYCLONEDX_JSON = "application/vnd.cyclonedx+json"
 CYCLONEDX_XML = "application/vnd.cyclonedx+xml"
 SPDX_JSON = "application/spdx+json"
+SPDX_TAG_VALUE = "text/spdx"
 GENERIC_JSON = "application/json"
 # The bundle media types the server accepts as a Content-Type.
 BUNDLE_MEDIA_TYPES = frozenset(
@@ -379,7 +380,8 @@ def _read(path: Path, option: str) -> bytes:
 
 
 def sbom_media_type(content: bytes) -> str:
-    """The Content-Type for an SBOM: XML is CycloneDX XML; JSON says CycloneDX or SPDX.
+    """The Content-Type for an SBOM: XML is CycloneDX XML; a first tag ``SPDXVersion:``
+    is SPDX tag-value; JSON says CycloneDX or SPDX (2, or 3 by its ``@context``).
 
     ValueError says why no type fits.
     """
@@ -388,16 +390,30 @@ def sbom_media_type(content: bytes) -> str:
         raise ValueError("the file is empty")
     if start.startswith(b"<"):
         return CYCLONEDX_XML
+    if _first_tag(start) == b"SPDXVersion":
+        return SPDX_TAG_VALUE
     document = parse_json(content)
     if document is None:
         raise ValueError("it is neither XML nor valid JSON")
     if isinstance(document, dict):
         if document.get("bomFormat") == "CycloneDX":
             return CYCLONEDX_JSON
-        if "spdxVersion" in document:
+        context = document.get("@context")
+        spdx3 = isinstance(context, str) and context.startswith("https://spdx.org/rdf/3.")
+        if "spdxVersion" in document or spdx3:
             return SPDX_JSON
-        raise ValueError('its JSON has neither "bomFormat": "CycloneDX" nor "spdxVersion"')
+        raise ValueError(
+            'its JSON has neither "bomFormat": "CycloneDX", "spdxVersion" nor an SPDX 3 "@context"'
+        )
     raise ValueError("its JSON is not an object")
+
+
+def _first_tag(start: bytes) -> bytes:
+    """The tag of the first line that is not a comment, as tag-value writes it."""
+    for line in start.splitlines():
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            return line.split(b":", 1)[0].strip()
+    return b""
 
 
 def bundle_media_type(content: bytes) -> str:
