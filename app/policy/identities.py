@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -328,6 +328,14 @@ NumericId = Annotated[
 # --- the policy -------------------------------------------------------------------------------
 
 
+class Signer(NamedTuple):
+    """One way a policy accepts a signer: its checks, and the identity it belongs to."""
+
+    identity: int  # index into the policy's identities
+    label: str  # how a refusal names it
+    checks: VerificationPolicy
+
+
 class AllowedIdentity(InputModel):
     """One signer attestd accepts: an OIDC issuer, a subject and optional GitHub claims."""
 
@@ -409,6 +417,13 @@ class IdentityPolicy(InputModel):
                 raise ValueError(f"identities[{index}] repeats identities[{earlier}]")
         return self
 
+    def signers(self) -> tuple[Signer, ...]:
+        """Each identity's checks, in order (a service policy adds the builders it calls)."""
+        return tuple(
+            Signer(index, f"identity {index + 1}", identity_checks(identity))
+            for index, identity in enumerate(self.identities)
+        )
+
 
 def default_policy_for(repository_url: str) -> IdentityPolicy:
     """The policy a new service starts with: its repository's GitHub workflows, or nobody.
@@ -450,11 +465,13 @@ def to_sigstore(policy: IdentityPolicy) -> VerificationPolicy:
             "The identity policy lists no allowed identity, so no signature can be accepted.",
             reasons=["no-allowed-identity"],
         )
-    return AnyAllowedIdentity([identity_checks(identity) for identity in policy.identities])
+    return AnyAllowedIdentity(policy.signers())
 
 
-def identity_checks(identity: AllowedIdentity) -> AllOf:
-    """Every check of one allowed identity, issuer first."""
+def identity_checks(
+    identity: AllowedIdentity, also: Sequence[VerificationPolicy] = ()
+) -> AllOf:
+    """Every check of one allowed identity, issuer first, and the checks ``also`` after them."""
     checks: list[VerificationPolicy] = [IssuerIs(identity.issuer)]
     if identity.subject is not None:
         # The issuer is checked above, in both encodings; Identity's own check reads only 1.1.
@@ -492,44 +509,45 @@ def identity_checks(identity: AllowedIdentity) -> AllOf:
         (OIDCSourceRepositoryVisibility, identity.source_repository_visibility),
     )
     checks.extend(claim(value) for claim, value in exact if value is not None)
+    checks.extend(also)
     return AllOf(checks)
 
 
 def matched_identity(policy: IdentityPolicy, cert: x509.Certificate) -> int | None:
-    """The index of the first identity of ``policy`` that accepts ``cert``; None if none does."""
-    index, _ = _first_match([identity_checks(i) for i in policy.identities], cert)
-    return index
+    """The index of the identity of ``policy`` whose first signer accepts ``cert``; or None."""
+    signer, _ = _first_match(policy.signers(), cert)
+    return None if signer is None else signer.identity
 
 
 def _first_match(
-    identities: Sequence[VerificationPolicy], cert: x509.Certificate
-) -> tuple[int | None, list[str]]:
-    """The index of the first of ``identities`` that accepts ``cert``, or why each refused."""
+    signers: Sequence[Signer], cert: x509.Certificate
+) -> tuple[Signer | None, list[str]]:
+    """The first of ``signers`` that accepts ``cert``, or why each refused."""
     failures: list[str] = []
-    for index, child in enumerate(identities):
+    for signer in signers:
         try:
-            child.verify(cert)
+            signer.checks.verify(cert)
         except VerificationError as error:
-            failures.append(f"identity {index + 1}: {error}")
+            failures.append(f"{signer.label}: {error}")
         except (ValueError, x509.ExtensionNotFound) as error:
             # A missing SAN or a badly encoded claim: a refusal, not a crash.
-            failures.append(f"identity {index + 1}: unreadable certificate: {error}")
+            failures.append(f"{signer.label}: unreadable certificate: {error}")
         else:
-            return index, failures
+            return signer, failures
     return None, failures
 
 
 class AnyAllowedIdentity(AnyOf):
     """sigstore's ``AnyOf``, failing closed on unreadable extensions and saying why each failed."""
 
-    def __init__(self, children: Sequence[VerificationPolicy]) -> None:
-        self._identities = list(children)
-        super().__init__(self._identities)
+    def __init__(self, signers: Sequence[Signer]) -> None:
+        self._signers = tuple(signers)
+        super().__init__([signer.checks for signer in self._signers])
 
     def verify(self, cert: x509.Certificate) -> None:
-        """Return when one identity accepts ``cert``; raise ``VerificationError`` otherwise."""
-        index, failures = _first_match(self._identities, cert)
-        if index is not None:
+        """Return when one signer accepts ``cert``; raise ``VerificationError`` otherwise."""
+        signer, failures = _first_match(self._signers, cert)
+        if signer is not None:
             return
         raise VerificationError(
             "the signing certificate matches no allowed identity: " + "; ".join(failures)
