@@ -97,6 +97,7 @@ _LOWER_HEX = re.compile(r"[0-9a-f]+", re.ASCII)
 # A statement reports at most this many faulty subjects.
 _SUBJECT_REASONS_MAX = 5
 _TEXT_MAX = 160
+_REFUSAL_MAX = 480
 
 # --- Fulcio certificate extensions --------------------------------------------------------
 
@@ -292,13 +293,14 @@ class _WatchedPolicy:
         try:
             self._policy.verify(cert)
         except Exception as error:  # noqa: BLE001 - a policy that cannot decide refuses
-            self.refusal = _one_line(error)
+            # Longer than other texts: it says why each allowed signer refused.
+            self.refusal = _one_line(error, _REFUSAL_MAX)
             raise VerificationError(self.refusal) from None
 
 
-def _one_line(error: BaseException) -> str:
+def _one_line(error: BaseException, most: int = _TEXT_MAX) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= _TEXT_MAX else text[:_TEXT_MAX] + "…"
+    return text if len(text) <= most else text[:most] + "…"
 
 
 # (part of sigstore-python 4.5.1's message, slug, text), first match wins.

@@ -225,9 +225,7 @@ class ServicePolicyDocument(IdentityPolicy):
                 )
         return (*super().signers(), *called)
 
-    def _called_by(
-        self, index: int, name: str, subject_regex: str, digest: str | None
-    ) -> Signer:
+    def _called_by(self, index: int, name: str, subject_regex: str, digest: str | None) -> Signer:
         identity = self.identities[index].model_copy(
             update={
                 "subject": None,

@@ -468,9 +468,7 @@ def to_sigstore(policy: IdentityPolicy) -> VerificationPolicy:
     return AnyAllowedIdentity(policy.signers())
 
 
-def identity_checks(
-    identity: AllowedIdentity, also: Sequence[VerificationPolicy] = ()
-) -> AllOf:
+def identity_checks(identity: AllowedIdentity, also: Sequence[VerificationPolicy] = ()) -> AllOf:
     """Every check of one allowed identity, issuer first, and the checks ``also`` after them."""
     checks: list[VerificationPolicy] = [IssuerIs(identity.issuer)]
     if identity.subject is not None:
@@ -522,19 +520,34 @@ def matched_identity(policy: IdentityPolicy, cert: x509.Certificate) -> int | No
 def _first_match(
     signers: Sequence[Signer], cert: x509.Certificate
 ) -> tuple[Signer | None, list[str]]:
-    """The first of ``signers`` that accepts ``cert``, or why each refused."""
-    failures: list[str] = []
+    """The first of ``signers`` that accepts ``cert``, or why each refused.
+
+    The refusals of signers whose subject matched come first: a signer that is the
+    right workflow but ran for another repository, or on the wrong runner, is
+    what a reader of a refusal needs to see before the signers it is not.
+    """
+    failures: list[tuple[bool, str]] = []
     for signer in signers:
         try:
             signer.checks.verify(cert)
+        except SubjectMismatch as error:
+            failures.append((True, f"{signer.label}: {error}"))
         except VerificationError as error:
-            failures.append(f"{signer.label}: {error}")
+            failures.append((str(error).startswith(_SANS_DIFFER), f"{signer.label}: {error}"))
         except (ValueError, x509.ExtensionNotFound) as error:
             # A missing SAN or a badly encoded claim: a refusal, not a crash.
-            failures.append(f"{signer.label}: unreadable certificate: {error}")
+            failures.append((False, f"{signer.label}: unreadable certificate: {error}"))
         else:
-            return signer, failures
-    return None, failures
+            return signer, []
+    return None, [text for _, text in sorted(failures, key=lambda failure: failure[0])]
+
+
+# How sigstore's ``Identity`` says that no SAN is the subject it wants.
+_SANS_DIFFER = "Certificate's SANs do not match"
+
+
+class SubjectMismatch(VerificationError):
+    """No SAN of the certificate is the signer an identity names."""
 
 
 class AnyAllowedIdentity(AnyOf):
@@ -580,7 +593,7 @@ class SubjectMatches:
     def verify(self, cert: x509.Certificate) -> None:
         subjects = certificate_subjects(cert)
         if not any(self._pattern.fullmatch(subject) for subject in subjects):
-            raise VerificationError(
+            raise SubjectMismatch(
                 f"no SAN matches {self._pattern.pattern!r}; the certificate has {subjects}"
             )
 
