@@ -149,11 +149,6 @@ class ServicePolicyDocument(IdentityPolicy):
     )
 
     @model_validator(mode="after")
-    def _builders_once(self) -> ServicePolicyDocument:
-        self.trust_map()  # no entry repeats another, or a default one
-        return self
-
-    @model_validator(mode="after")
     def _called_builders_run_for_a_repository(self) -> ServicePolicyDocument:
         for field, items in (
             ("builders", self.builders),
@@ -177,6 +172,11 @@ class ServicePolicyDocument(IdentityPolicy):
                     "repository the identities name: jobs of that repository could change it, "
                     "so it is no isolated builder (a reusable workflow of another repository is)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _builders_once(self) -> ServicePolicyDocument:
+        self.trust_map()  # no entry repeats another, or a default one
         return self
 
     @model_validator(mode="after")
