@@ -150,11 +150,12 @@ class ServicePolicyDocument(IdentityPolicy):
 
     @model_validator(mode="after")
     def _called_builders_run_for_a_repository(self) -> ServicePolicyDocument:
-        for field, items in (
-            ("builders", self.builders),
-            ("reusable_workflows", self.reusable_workflows),
-        ):
-            repeated = [item for index, item in enumerate(items or ()) if item in items[:index]]
+        lines: tuple[tuple[str, tuple[object, ...]], ...] = (
+            ("builders", self.builders or ()),
+            ("reusable_workflows", self.reusable_workflows or ()),
+        )
+        for field, items in lines:
+            repeated = [item for index, item in enumerate(items) if item in items[:index]]
             if repeated:
                 raise ValueError(f"{field} lists {_named(repeated[0])} twice")
         if not (self.builders or self.reusable_workflows):
