@@ -25,7 +25,6 @@ from tests.builders.called import BUILD_PYTHON, attest_build_provenance, called_
 from tests.builders.identities import RELEASE, RELEASE_CLAIMS
 from tests.builders.services import REPOSITORY, SERVICE
 from tests.provenance.statements import COMMIT, TAG
-from tests.scoring.release_pipeline import Pipeline
 from tests.sigstore_local import GitHubClaims, SignerIdentity, dsse_bundle
 
 PAGE = Path(__file__).parents[2] / "docs" / "pipelines.md"
@@ -41,20 +40,6 @@ GITLAB_JOB = 10340684631
 @pytest.fixture
 def settings(settings: Settings, local_root_file: Path) -> Settings:
     return settings.model_copy(update={"trust_roots": (local_root_file,)})
-
-
-@pytest.fixture
-def pipeline(
-    client, admin_headers, second_admin_headers, pipeline_headers, auditor_headers, local_sigstore
-) -> Pipeline:
-    return Pipeline(
-        client,
-        admin=admin_headers,
-        approver=second_admin_headers,
-        pipeline=pipeline_headers,
-        auditor=auditor_headers,
-        sigstore=local_sigstore,
-    )
 
 
 # --- reading the page ---------------------------------------------------------------------------
