@@ -97,7 +97,8 @@ _LOWER_HEX = re.compile(r"[0-9a-f]+", re.ASCII)
 # A statement reports at most this many faulty subjects.
 _SUBJECT_REASONS_MAX = 5
 _TEXT_MAX = 160
-_REFUSAL_MAX = 480
+# An identity refusal says why each allowed signer refused, within this many characters.
+_REFUSAL_MAX = 360
 
 # --- Fulcio certificate extensions --------------------------------------------------------
 
@@ -299,7 +300,10 @@ class _WatchedPolicy:
 
 
 def _one_line(error: BaseException, most: int = _TEXT_MAX) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
+    return _clipped(" ".join(str(error).split()) or type(error).__name__, most)
+
+
+def _clipped(text: str, most: int) -> str:
     return text if len(text) <= most else text[:most] + "…"
 
 
@@ -390,11 +394,11 @@ def _computed_text(slug: str, parsed: ParsedBundle) -> str:
 
 def _identity_mismatch(parsed: ParsedBundle, refusal: str) -> Reason:
     signer = signer_of(parsed.certificate)
-    return Reason(
-        "identity-mismatch",
+    text = (
         f"the signer {signer.subject!r} (issuer {signer.issuer!r}) is not allowed by the "
-        f"identity policy: {refusal}",
+        f"identity policy: {refusal}"
     )
+    return Reason("identity-mismatch", _clipped(text, _REFUSAL_MAX))
 
 
 def _failure(  # noqa: PLR0911 - one return per kind of failure, read top to bottom

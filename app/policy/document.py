@@ -219,7 +219,7 @@ class ServicePolicyDocument(IdentityPolicy):
                 called.append(
                     self._called_by(
                         index,
-                        f"reusable workflow {workflow.repository}/{workflow.workflow}",
+                        f"reusable workflow {workflow.workflow.rpartition('/')[2]}",
                         workflow.signer_regex,
                         workflow.build_signer_digest,
                     )

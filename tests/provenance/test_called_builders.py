@@ -93,8 +93,7 @@ def test_each_line_adds_a_signer_under_each_identity_naming_a_repository() -> No
         (0, "identity 1 through slsa-github-generator"),
         (
             0,
-            "identity 1 through reusable workflow "
-            "acme/release-workflows/.github/workflows/build-python.yml",
+            "identity 1 through reusable workflow build-python.yml",
         ),
     ]
     (entry,) = policy.trust_map().builders[2:]
