@@ -42,6 +42,15 @@ issuer is GitHub Actions, and the certificate's Runner Environment is
 delegator workflows are not in the default: their builder id is the calling
 builder, not the signer.
 
+A service's policy opts into the generator (``builders``: its signature is
+refused otherwise, ``app.policy.document``) and may name reusable workflows of
+other repositories (``ReusableWorkflow``): each adds an L3 entry for provenance
+whose builder id is that workflow, signed by itself on a GitHub-hosted runner,
+which is what ``actions/attest-build-provenance`` writes inside a reusable
+workflow. No entry whose builder must be its signer vouches for a workflow that
+ran for its own repository (Source Repository URI, 1.12): any job that can push
+there could have rewritten it.
+
 Trust domains
 -------------
 

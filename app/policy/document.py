@@ -10,6 +10,12 @@ policy stored before a field existed does not change:
   (``app.policy.builders.DEFAULT_TRUST_MAP``), each a builder id (``id``) or
   builder id prefix (``id_prefix``) with the identity that must have signed its
   provenance and the highest SLSA Build level it vouches for;
+* ``builders`` and ``reusable_workflows``: builders the service calls, which sign
+  as themselves (the SLSA GitHub generator by name; reusable workflows of other
+  repositories by repository and file, optionally pinned to a commit). Each is
+  accepted under an identity that names a repository (``signers``), for a run of
+  that repository at a release ref on a GitHub-hosted runner; a reusable workflow
+  also adds a trust map entry giving its own provenance Build L3;
 * ``release_refs``: the git refs a release is built from (default: any tag);
 * ``reproducibility_quorum``: distinct trust domains whose builds must agree
   on a release's digest for it to be reproducible (default 2);
