@@ -24,11 +24,18 @@ Checked here, before sigstore-python sees the bytes, because it does not:
 * refusals that need no trust root (the 422 reasons below), so that a bundle
   sigstore-python cannot even load is refused with a reason rather than as malformed.
 
-Parse-time reason slugs: ``no-certificate`` (signed with a key, not a Fulcio
-certificate), ``root-in-chain``, ``no-tlog-entry``, ``tlog-entries`` (several),
-``no-inclusion-proof``, ``no-signed-time``, ``unsupported-entry-kind``,
-``dsse-signatures``, ``message-digest``, ``integrated-time-future`` (out of range),
-``invalid-bundle`` (any other refusal of sigstore-python's loader).
+Parse-time reason slugs: ``root-in-chain``, ``no-tlog-entry``, ``tlog-entries``
+(several), ``no-inclusion-proof`` (from bundle version 0.2 on), ``no-signed-time``,
+``unsupported-entry-kind``, ``tlog-entry-malformed``, ``dsse-signatures``,
+``message-digest``, ``integrated-time-future`` (out of range), ``invalid-bundle``
+(any other refusal of sigstore-python's loader).
+
+The bundle's shape decides its ``Route``: sigstore-python verifies bundles with a
+certificate, a ``hashedrekord`` or ``dsse`` entry and an inclusion proof; attestd
+verifies the others itself (a key hint instead of a certificate, an ``intoto``
+entry, a v0.1 entry resting on its inclusion promise), and sigstore-python's
+loader never sees them. Whether a v0.1 entry without a proof is acceptable is the
+service policy's decision, made at verification.
 """
 
 from __future__ import annotations
@@ -344,15 +351,31 @@ def _strict(document: dict[str, Any]) -> dict[str, Any]:
 
 # --- refusals that need no trust root ---------------------------------------------------
 
-# Log entry (kind, version) pairs sigstore-python 4.5 can verify, per bundle kind.
-# Anything else (intoto 0.0.2 of 2023-era npm bundles, for one) is refused by name.
+# Log entry (kind, version) pairs attestd verifies, per bundle kind; others are refused by name.
 _ENTRY_KINDS: Mapping[BundleKind, frozenset[tuple[str, str]]] = {
     BundleKind.MESSAGE_SIGNATURE: frozenset({("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2")}),
-    BundleKind.DSSE: frozenset({("dsse", "0.0.1"), ("hashedrekord", "0.0.2")}),
+    BundleKind.DSSE: frozenset(
+        {("dsse", "0.0.1"), ("hashedrekord", "0.0.2"), ("intoto", "0.0.1"), ("intoto", "0.0.2")}
+    ),
 }
+# The kinds attestd verifies itself (app.attestations.rekor); sigstore-python the others.
+ATTESTD_ENTRY_KINDS = frozenset({("intoto", "0.0.1"), ("intoto", "0.0.2")})
+# What a keyed bundle's entry may be: the kinds that record the key (no Rekor v2 yet).
+_KEYED_ENTRY_KINDS = frozenset({("hashedrekord", "0.0.1"), ("dsse", "0.0.1"), *ATTESTD_ENTRY_KINDS})
 _KIND_NAMES = {BundleKind.MESSAGE_SIGNATURE: "message signature", BundleKind.DSSE: "DSSE bundle"}
 # Far beyond any real integrated time, and still within what datetime can hold.
 _LATEST_TIME = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    """An entry's RFC 6962 inclusion proof and the signed checkpoint it leads to."""
+
+    log_index: int
+    root_hash: bytes
+    tree_size: int
+    hashes: tuple[bytes, ...]
+    checkpoint: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +387,16 @@ class LogEntry:
     log_index: int
     log_id: str  # hex
     integrated_time: datetime | None  # None for Rekor v2 entries, timed by a TSA instead
+    body: bytes = b""  # the canonicalized body, as logged
+    signed_entry_timestamp: bytes | None = None
+    inclusion_proof: InclusionProof | None = None  # None: the entry rests on its SET
+
+
+class Route(enum.Enum):
+    """Who verifies a bundle's cryptography, decided by the bundle's shape alone."""
+
+    SIGSTORE = "sigstore-python"  # a certificate, a hashedrekord or dsse entry, a proof
+    ATTESTD = "attestd"  # a key, an intoto entry, or a v0.1 entry without a proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,25 +406,20 @@ class ParsedBundle:
     digest: str  # sha256:<hex> of the bytes as received
     media_type: BundleMediaType
     kind: BundleKind
-    bundle: Bundle
-    certificate: x509.Certificate
+    bundle: Bundle | None  # sigstore-python's, on its route only
+    certificate: x509.Certificate | None  # None: signed with a key (``key_hint``)
     log_entry: LogEntry
     message_digest: bytes | None  # message signatures: the SHA-256 the signature is over
     payload_type: str | None  # DSSE: as the envelope states it (verified by ``verify``)
     payload: bytes | None  # DSSE: the payload as the envelope carries it (likewise)
+    signature: bytes = b""  # the message signature, or the envelope's one signature
+    key_hint: str | None = None  # keyed bundles: the hint naming the key, as sent
+    route: Route = Route.SIGSTORE
 
 
 def _certificate_refusals(material: Mapping[str, Any]) -> list[Reason]:
-    """A key instead of a certificate; a root CA carried in the chain."""
+    """A root CA carried in the chain."""
     reasons: list[Reason] = []
-    if material.get("publicKey") is not None:
-        reasons.append(
-            Reason(
-                "no-certificate",
-                "the bundle is signed with a key, not a Sigstore certificate; "
-                "attestd verifies keyless bundles only",
-            )
-        )
     chain = (material.get("x509CertificateChain") or {}).get("certificates") or []
     for index, item in enumerate(chain[1:], start=1):
         try:
@@ -412,8 +440,10 @@ def _certificate_refusals(material: Mapping[str, Any]) -> list[Reason]:
     return reasons
 
 
-def _entry_refusals(material: Mapping[str, Any], kind: BundleKind) -> list[Reason]:
-    """Not exactly one log entry; no inclusion proof; a kind sigstore-python cannot verify."""
+def _entry_refusals(
+    material: Mapping[str, Any], kind: BundleKind, version: BundleMediaType
+) -> list[Reason]:
+    """Not exactly one log entry; no inclusion proof after v0.1; a kind attestd cannot verify."""
     entries = material.get("tlogEntries") or []
     if not entries:
         return [Reason("no-tlog-entry", "the bundle has no transparency-log entry")]
@@ -427,11 +457,12 @@ def _entry_refusals(material: Mapping[str, Any], kind: BundleKind) -> list[Reaso
         ]
     reasons: list[Reason] = []
     entry = entries[0] or {}
-    if not (entry.get("inclusionProof") or {}).get("checkpoint"):
+    if not _has_proof(entry) and version is not BundleMediaType.V0_1:
         reasons.append(
             Reason(
                 "no-inclusion-proof",
-                "the transparency-log entry has no inclusion proof with a signed checkpoint",
+                "the transparency-log entry has no inclusion proof with a signed checkpoint; "
+                f"bundles of version {version.version} must carry one",
             )
         )
     kind_version = entry.get("kindVersion") or {}
@@ -450,6 +481,10 @@ def _entry_refusals(material: Mapping[str, Any], kind: BundleKind) -> list[Reaso
     if (entry.get("integratedTime") or 0) > _LATEST_TIME:
         reasons.append(Reason("integrated-time-future", "the integrated time is out of range"))
     return reasons
+
+
+def _has_proof(entry: Mapping[str, Any]) -> bool:
+    return bool((entry.get("inclusionProof") or {}).get("checkpoint"))
 
 
 def _signature_refusals(decoded: Mapping[str, Any], kind: BundleKind) -> list[Reason]:
@@ -477,12 +512,14 @@ def _signature_refusals(decoded: Mapping[str, Any], kind: BundleKind) -> list[Re
     return []
 
 
-def _refusals(decoded: Mapping[str, Any], kind: BundleKind) -> list[Reason]:
-    """What the document says that attestd refuses, before sigstore-python loads it."""
+def _refusals(
+    decoded: Mapping[str, Any], kind: BundleKind, version: BundleMediaType
+) -> list[Reason]:
+    """What the document says that attestd refuses, before anything is verified."""
     material: Mapping[str, Any] = decoded["verificationMaterial"]
     return [
         *_certificate_refusals(material),
-        *_entry_refusals(material, kind),
+        *_entry_refusals(material, kind, version),
         *_signature_refusals(decoded, kind),
     ]
 
@@ -553,36 +590,126 @@ def parse_bundle(content: bytes, content_type: str | None) -> ParsedBundle:
         raise _malformed("a bundle carries exactly one of messageSignature and dsseEnvelope")
     kind = BundleKind.MESSAGE_SIGNATURE if has_message else BundleKind.DSSE
 
-    reasons = _refusals(decoded, kind)
-    if reasons:
+    material = decoded["verificationMaterial"]
+    keyed = material.get("publicKey") is not None
+    reasons = _refusals(decoded, kind, media_type)
+    if reasons:  # among them, not exactly one log entry
         raise BundleRejected(reasons)
-    bundle = _load(content)
+    entry = material["tlogEntries"][0]
+    kind_version = entry.get("kindVersion") or {}
+    pair = (kind_version.get("kind"), kind_version.get("version"))
+    if keyed and (refusal := _keyed_refusal(material, pair)) is not None:
+        raise BundleRejected([refusal])
 
-    entry = decoded["verificationMaterial"]["tlogEntries"][0]
-    kind_version = entry["kindVersion"]
+    # A missing kind goes to sigstore-python's loader, whose schema names it (400).
+    route = (
+        Route.ATTESTD
+        if keyed or pair in ATTESTD_ENTRY_KINDS or (None not in pair and not _has_proof(entry))
+        else Route.SIGSTORE
+    )
+    if route is Route.SIGSTORE:
+        loaded = _load(content)
+        bundle: Bundle | None = loaded
+        certificate: x509.Certificate | None = loaded.signing_certificate
+    else:
+        bundle, certificate = None, None if keyed else _leaf(material)
+        if (
+            not entry.get("canonicalizedBody")
+            or not entry.get("integratedTime")
+            or not (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
+        ):
+            raise BundleRejected([_unlogged(entry)])
+
     # sigstore-python takes an integrated time of 0 for none at all; so does attestd.
     integrated = entry.get("integratedTime") or None
     payload: bytes | None = None
     if has_message:
-        message_digest, payload_type = decoded["messageSignature"]["messageDigest"]["digest"], None
+        message = decoded["messageSignature"]
+        message_digest, payload_type = message["messageDigest"]["digest"], None
+        signature = message.get("signature") or b""
     else:
         envelope = decoded["dsseEnvelope"]
         message_digest, payload_type = None, envelope.get("payloadType")
         payload = envelope["payload"]
+        signature = envelope["signatures"][0].get("sig") or b""
     return ParsedBundle(
         digest=content_digest(content),
         media_type=media_type,
         kind=kind,
         bundle=bundle,
-        certificate=bundle.signing_certificate,
+        certificate=certificate,
         log_entry=LogEntry(
             kind=kind_version["kind"],
             version=kind_version["version"],
             log_index=entry["logIndex"],
             log_id=entry["logId"]["keyId"].hex(),
             integrated_time=None if integrated is None else datetime.fromtimestamp(integrated, UTC),
+            body=entry.get("canonicalizedBody") or b"",
+            signed_entry_timestamp=(entry.get("inclusionPromise") or {}).get(
+                "signedEntryTimestamp"
+            ),
+            inclusion_proof=_proof(entry),
         ),
         message_digest=message_digest,
         payload_type=payload_type,
         payload=payload,
+        signature=signature,
+        key_hint=(material.get("publicKey") or {}).get("hint") if keyed else None,
+        route=route,
+    )
+
+
+def _keyed_refusal(
+    material: Mapping[str, Any], pair: tuple[str | None, str | None]
+) -> Reason | None:
+    """A key hint beside a certificate, or no entry kind (400); a kind that records no key."""
+    if material.get("certificate") is not None or material.get("x509CertificateChain"):
+        raise _malformed("verificationMaterial: a bundle carries a key hint or a certificate")
+    if None in pair:
+        raise _malformed("verificationMaterial.tlogEntries[0].kindVersion: required")
+    if pair in _KEYED_ENTRY_KINDS:
+        return None
+    accepted = ", ".join(sorted("/".join(p) for p in _KEYED_ENTRY_KINDS))
+    return Reason(
+        "unsupported-entry-kind",
+        f"a keyed bundle's log entry of kind {'/'.join(_quote(str(p)) for p in pair)} is not "
+        f"supported (accepted: {accepted})",
+    )
+
+
+def _leaf(material: Mapping[str, Any]) -> x509.Certificate:
+    """The signing certificate: v0.3's ``certificate``, or the first of an older chain."""
+    single = material.get("certificate")
+    chain = (material.get("x509CertificateChain") or {}).get("certificates") or []
+    raw = (single or (chain[0] if chain else None) or {}).get("rawBytes")
+    if not raw:
+        raise _malformed("verificationMaterial: no signing certificate and no key hint")
+    try:
+        return x509.load_der_x509_certificate(raw)
+    except ValueError:
+        raise _malformed("verificationMaterial: the signing certificate is not DER X.509") from None
+
+
+def _unlogged(entry: Mapping[str, Any]) -> Reason:
+    promise = (entry.get("inclusionPromise") or {}).get("signedEntryTimestamp")
+    if not entry.get("integratedTime") or not promise:
+        return Reason(
+            "no-signed-time",
+            "the log entry has no integrated time with its inclusion promise (signed entry "
+            "timestamp), so nothing proves when it was signed",
+        )
+    return Reason("tlog-entry-malformed", "the log entry carries no canonicalized body")
+
+
+def _proof(entry: Mapping[str, Any]) -> InclusionProof | None:
+    proof = entry.get("inclusionProof") or {}
+    checkpoint = (proof.get("checkpoint") or {}).get("envelope")
+    if not checkpoint:
+        return None
+    return InclusionProof(
+        log_index=proof.get("logIndex") or 0,
+        root_hash=proof.get("rootHash") or b"",
+        tree_size=proof.get("treeSize") or 0,
+        hashes=tuple(proof.get("hashes") or ()),
+        checkpoint=checkpoint,
     )

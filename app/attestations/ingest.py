@@ -80,16 +80,25 @@ def verify_for_service(
     verified = verify(
         parsed,
         trust_roots=trust_roots,
-        policy=identity_policy(service, policy),
+        policy=identity_policy(service, policy, parsed),
         policy_digest=policy.digest,
         artifact=artifact,
         now=now,
+        keys=policy.policy.keys or (),
+        allow_v01_inclusion_promise=bool(policy.policy.allow_v01_inclusion_promise),
     )
     return with_signer_kind(verified, parsed, policy)
 
 
-def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPolicy:
-    """The signers ``policy`` allows, in sigstore's form; a policy allowing none refuses."""
+def identity_policy(
+    service: Service, policy: PolicyVersion, parsed: ParsedBundle
+) -> VerificationPolicy | None:
+    """The signers ``policy`` allows, in sigstore's form; a policy allowing none refuses.
+
+    None for a keyed bundle: the policy's keys judge it, never its identities.
+    """
+    if parsed.certificate is None:
+        return None
     try:
         return to_sigstore(policy.policy)
     except EmptyPolicy:
@@ -105,8 +114,16 @@ def identity_policy(service: Service, policy: PolicyVersion) -> VerificationPoli
 
 
 def with_signer_kind(verified: Verified, parsed: ParsedBundle, policy: PolicyVersion) -> Verified:
-    """``verified`` with the identity that accepted its signer, and the signer's kind."""
+    """``verified`` with the identity that accepted its signer, and the signer's kind.
+
+    A keyed signer matches no identity; its kind is the one its key states.
+    """
     receipt = verified.receipt
+    if parsed.certificate is None:
+        key = policy.policy.trusted_key(receipt.key_fingerprint)
+        if key is None:
+            raise ValueError("a keyed receipt whose key the policy does not list")
+        return replace(verified, receipt=replace(receipt, signer_kind=key.effective_kind))
     identity = matched_identity(policy.policy, parsed.certificate)
     kind = policy.policy.signer_kind(
         identity,
@@ -268,6 +285,7 @@ def receipt_row(
         audit_index=-1,
         matched_identity=receipt.identity,
         signer_kind=receipt.signer_kind,
+        key_fingerprint=receipt.key_fingerprint,
     )
 
 
@@ -289,6 +307,7 @@ def receipt_from_row(row: VerificationReceipt) -> Receipt:
         verified_at=row.verified_at,
         identity=row.matched_identity,
         signer_kind=row.signer_kind,
+        key_fingerprint=row.key_fingerprint,
     )
 
 
@@ -303,6 +322,7 @@ def receipt_out(receipt: VerificationReceipt) -> dict[str, object]:
             "claims": dict(receipt.claims),
             "identity": receipt.matched_identity,
             "kind": receipt.signer_kind,
+            "key_fingerprint": receipt.key_fingerprint,
         },
         "tlog": {
             "log_index": receipt.log_index,

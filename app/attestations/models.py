@@ -90,3 +90,5 @@ class VerificationReceipt(Base):
     # that policy makes the signer a workload or a person; None when not verified.
     matched_identity: Mapped[int | None] = mapped_column(Integer)
     signer_kind: Mapped[str | None] = mapped_column(String(SIGNER_KIND_MAX))
+    # Keyed bundles: sha256 of the DER SubjectPublicKeyInfo of the policy key that verified.
+    key_fingerprint: Mapped[str | None] = mapped_column(String(POLICY_DIGEST_LENGTH))

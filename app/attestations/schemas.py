@@ -12,11 +12,13 @@ from app.wire import OutputModel
 
 class SignerOut(OutputModel):
     subject: str = Field(
-        description="The certificate's identity (SAN): a workflow URI, an e-mail, …",
+        description="The certificate's identity (SAN): a workflow URI, an e-mail, …; for a "
+        "bundle signed with a key of the policy, that key's name.",
         examples=["https://github.com/acme/api/.github/workflows/release.yml@refs/tags/v1.2.0"],
     )
     issuer: str = Field(
-        description="The OIDC issuer Fulcio recorded.",
+        description="The OIDC issuer Fulcio recorded; urn:attestd:key for a bundle signed "
+        "with a key of the policy.",
         examples=["https://token.actions.githubusercontent.com"],
     )
     claims: dict[str, str] = Field(
@@ -34,6 +36,12 @@ class SignerOut(OutputModel):
         description="workload (a CI run, a build service) or person, as the policy says of the "
         "identity that accepted the signer and of the trusted builders it signs for; null "
         "when the bundle did not verify.",
+    )
+    key_fingerprint: str | None = Field(
+        default=None,
+        description="For a bundle signed with a key of the policy (no certificate): sha256 of "
+        "that key's DER SubjectPublicKeyInfo; null for certificates.",
+        examples=["sha256:" + "0" * 64],
     )
 
 

@@ -1,10 +1,13 @@
 """Verification of a parsed bundle against trust roots and an identity policy; the receipt. Pure.
 
 ``verify`` hands the bundle to sigstore-python with each trust root in turn (the
-first that verifies wins), then makes the checks sigstore-python leaves to its
-caller: the DSSE payload type, the in-toto statement (type, subjects, digests,
-predicate type), the artifact the caller names, and an integrated time that is
-not in the future. It returns ``Verified`` with its ``Receipt``, or raises
+first that verifies wins), or, for the shapes sigstore-python refuses (keyed
+bundles, ``intoto`` entries, v0.1 bundles resting on their SET: ``Route.ATTESTD``),
+makes the same checks itself (``app.attestations.certificates``, ``rekor``,
+``dsse``); then it makes the checks sigstore-python leaves to its caller: the
+DSSE payload type, the in-toto statement (type, subjects, digests, predicate
+type), the artifact the caller names, and an integrated time that is not in the
+future. It returns ``Verified`` with its ``Receipt``, or raises
 ``BundleRejected`` (422) whose reasons are "slug: text":
 
 ==========================  ===========================================================
@@ -18,6 +21,13 @@ certificate-usage           the certificate is not for code signing
 inclusion-proof-invalid     the inclusion proof or its signed checkpoint does not verify
 inclusion-promise-invalid   the signed entry timestamp does not verify
 tlog-entry-mismatch         the log entry is another signature's (CVE-2022-36056 shape)
+tlog-signature-mismatch     attestd's route: the log entry records another signature
+tlog-verifier-mismatch      attestd's route: it records another certificate or key
+tlog-entry-malformed        attestd's route: the body is not the kind it claims
+checkpoint-invalid          attestd's route: the checkpoint is not the log's, or another tree
+unknown-log                 attestd's route: no log of the trust root, valid then, has the id
+no-inclusion-proof          a v0.1 entry on its SET alone, without the policy's opt-in
+unknown-key                 a keyed bundle that no key of the policy verifies
 unsupported-entry-kind      a log entry kind sigstore-python cannot verify
 signature-invalid           the signature does not verify with the certificate's key
 no-signed-time              nothing proves when the bundle was signed
@@ -56,11 +66,23 @@ from sigstore.errors import CertValidationError, VerificationError
 from sigstore.errors import Error as SigstoreError
 from sigstore.hashes import Hashed
 from sigstore.models import IncompatibleEntry, InvalidBundle
+from sigstore.verify import Verifier
 from sigstore.verify.policy import UnsafeNoOp, VerificationPolicy
 from sigstore_models.common.v1 import HashAlgorithm
 
-from app.attestations.bundles import BundleKind, BundleRejected, ParsedBundle, Reason
+from app.attestations import rekor
+from app.attestations.bundles import BundleKind, BundleRejected, ParsedBundle, Reason, Route
+from app.attestations.certificates import certificate_reasons
+from app.attestations.dsse import (
+    KeyRefused,
+    PublicKey,
+    accepted_key,
+    pae,
+    verifies,
+    verifies_digest,
+)
 from app.attestations.trust import TrustRoot, roots_digest
+from app.policy.keys import KEY_ISSUER, TrustedKey, fingerprint
 from app.strict_json import JsonRefused, parse_strict_json
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -232,6 +254,7 @@ class Receipt:
     verified_at: datetime
     identity: int | None = None  # index of the policy identity that accepted the signer
     signer_kind: str | None = None  # "workload" or "person", as that policy says
+    key_fingerprint: str | None = None  # keyed bundles: sha256 of the key's DER SPKI
 
     def as_dict(self) -> dict[str, Any]:
         """The receipt as JSON-ready values (times in RFC 3339)."""
@@ -243,6 +266,7 @@ class Receipt:
                 "claims": dict(self.claims),
                 "identity": self.identity,
                 "kind": self.signer_kind,
+                "key_fingerprint": self.key_fingerprint,
             },
             "tlog": {
                 "log_index": self.log_index,
@@ -375,7 +399,7 @@ def _entry_kind_text(parsed: ParsedBundle) -> str:
 def _validity_text(parsed: ParsedBundle) -> str | None:
     """Why the leaf was not valid at the integrated time; None when it was (or no time)."""
     moment = parsed.log_entry.integrated_time
-    certificate = parsed.certificate
+    certificate = _certificate(parsed)
     start, end = certificate.not_valid_before_utc, certificate.not_valid_after_utc
     if moment is None or start <= moment <= end:
         return None
@@ -392,8 +416,8 @@ def _computed_text(slug: str, parsed: ParsedBundle) -> str:
     return _validity_text(parsed) or "the signing certificate was not valid when it was used"
 
 
-def _identity_mismatch(parsed: ParsedBundle, refusal: str) -> Reason:
-    signer = signer_of(parsed.certificate)
+def _identity_mismatch(certificate: x509.Certificate, refusal: str) -> Reason:
+    signer = signer_of(certificate)
     text = (
         f"the signer {signer.subject!r} (issuer {signer.issuer!r}) is not allowed by the "
         f"identity policy: {refusal}"
@@ -406,7 +430,7 @@ def _failure(  # noqa: PLR0911 - one return per kind of failure, read top to bot
 ) -> Reason:
     """The reason sigstore-python's ``error`` stands for."""
     if policy.refusal is not None:
-        return _identity_mismatch(parsed, policy.refusal)
+        return _identity_mismatch(_certificate(parsed), policy.refusal)
     if isinstance(error, CertValidationError):
         expired = _validity_text(parsed)
         if expired is not None:
@@ -550,7 +574,13 @@ def _statement(  # noqa: PLR0912 - one check after another, in the order they ar
     return _Statement(tuple(subjects), predicate_type, document, tuple(reasons))
 
 
-# --- verification -------------------------------------------------------------------------------
+# --- sigstore-python's route -------------------------------------------------------------------
+
+
+def _certificate(parsed: ParsedBundle) -> x509.Certificate:
+    if parsed.certificate is None:
+        raise ValueError("a keyed bundle has no certificate")
+    return parsed.certificate
 
 
 def _message_digest(parsed: ParsedBundle) -> bytes:
@@ -559,14 +589,22 @@ def _message_digest(parsed: ParsedBundle) -> bytes:
     return parsed.message_digest
 
 
+_NO_LOG_IN_ROOT = Reason(
+    "inclusion-proof-invalid",
+    "the trust root lists no transparency log to verify the bundle's log entry with",
+)
+
+
 def _attempt(
-    parsed: ParsedBundle, root: TrustRoot, policy: VerificationPolicy
+    parsed: ParsedBundle, verifier: Verifier, policy: VerificationPolicy
 ) -> tuple[str, bytes] | None:
     """sigstore-python's verification with one root: the DSSE (type, payload), or None."""
+    if parsed.bundle is None:
+        raise ValueError("a bundle on attestd's own route: not for sigstore-python")
     if parsed.kind is BundleKind.DSSE:
-        return root.verifier.verify_dsse(parsed.bundle, policy)
+        return verifier.verify_dsse(parsed.bundle, policy)
     hashed = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=_message_digest(parsed))
-    root.verifier.verify_artifact(hashed, parsed.bundle, policy)
+    verifier.verify_artifact(hashed, parsed.bundle, policy)
     return None
 
 
@@ -576,9 +614,12 @@ def _first_verifying_root(
     """The first root that verifies ``parsed`` and the DSSE payload; else every root's reason."""
     failures: list[Reason] = []
     for root in trust_roots:
+        if root.verifier is None:
+            failures.append(_NO_LOG_IN_ROOT)
+            continue
         watched = _WatchedPolicy(policy)
         try:
-            return root, _attempt(parsed, root, watched)
+            return root, _attempt(parsed, root.verifier, watched)
         # Anything sigstore-python or the libraries under it raise on hostile input is a
         # refusal with a reason, never a server error.
         except Exception as error:  # noqa: BLE001
@@ -589,6 +630,164 @@ def _first_verifying_root(
             for reason, root in zip(failures, trust_roots, strict=True)
         ]
     raise BundleRejected(failures)
+
+
+# --- the shapes attestd verifies itself --------------------------------------------------------
+
+# The service policy's opt-in for v0.1 bundles that rest on their inclusion promise alone.
+INCLUSION_PROMISE_OPTION = "allow_v01_inclusion_promise"
+# A refusal quotes at most this much of a keyed bundle's hint.
+_HINT_MAX = 60
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """Who signed a bundle that attestd verified itself: the certificate, or a policy key."""
+
+    signer: Signer
+    key: TrustedKey | None = None
+
+
+def _signature_verifies(parsed: ParsedBundle, key: PublicKey) -> bool:
+    """The bundle's signature over its PAE (DSSE) or its message digest, with ``key``."""
+    if parsed.kind is BundleKind.DSSE:
+        return verifies(key, parsed.signature, pae(*_envelope(parsed)))
+    return verifies_digest(key, parsed.signature, _message_digest(parsed))
+
+
+def _policy_key(parsed: ParsedBundle, keys: Sequence[TrustedKey]) -> TrustedKey | Reason:
+    """The key of the policy that verifies a keyed bundle's signature; else ``unknown-key``."""
+    for key in keys:
+        if _signature_verifies(parsed, key.public_key()):
+            return key
+    return _unknown_key(parsed)
+
+
+def _unknown_key(parsed: ParsedBundle) -> Reason:
+    hint = (parsed.key_hint or "")[:_HINT_MAX]
+    return Reason(
+        "unknown-key",
+        f"no key of the service's policy verifies the signature (the bundle's key hint is "
+        f"{hint!r}); an admin lists the keys a service trusts in its policy's keys",
+    )
+
+
+def _log_reasons(
+    parsed: ParsedBundle, root: TrustRoot, verifier: rekor.Verifier, *, allow_promise: bool
+) -> list[Reason]:
+    """The log entry: its log, its body against the bundle, its SET, its proof or the opt-in."""
+    entry = parsed.log_entry
+    key = rekor.log_for(entry, root.tlogs)
+    if isinstance(key, Reason):
+        return [key]
+    recorded = rekor.read_body(entry)
+    reasons = (
+        [recorded]
+        if isinstance(recorded, Reason)
+        else rekor.body_reasons(
+            recorded,
+            signature=parsed.signature,
+            verifier=verifier,
+            payload=parsed.payload,
+            payload_type=parsed.payload_type,
+            message_digest=parsed.message_digest,
+        )
+    )
+    # The SET is what vouches for the integrated time: required, proof or not.
+    reasons.extend(rekor.promise_reasons(entry, key))
+    if entry.inclusion_proof is not None:
+        reasons.extend(rekor.proof_reasons(entry, key))
+    elif not allow_promise:
+        reasons.append(
+            Reason(
+                "no-inclusion-proof",
+                "this v0.1 bundle's log entry has an inclusion promise (SET) and no inclusion "
+                f"proof; the service's policy accepts that only with {INCLUSION_PROMISE_OPTION}",
+            )
+        )
+    return reasons
+
+
+def _certificate_checks(
+    parsed: ParsedBundle, certificate: x509.Certificate, root: TrustRoot, policy: VerificationPolicy
+) -> list[Reason]:
+    """The certificate: chain, SCT and usage at the integrated time; identity; the signature."""
+    moment = parsed.log_entry.integrated_time
+    if moment is None:
+        raise ValueError("attestd's route verifies entries with an integrated time")
+    reasons = certificate_reasons(
+        certificate, authorities=root.authorities, ct_logs=root.ct_logs, moment=moment
+    )
+    watched = _WatchedPolicy(policy)
+    try:
+        watched.verify(certificate)
+    except VerificationError:
+        reasons.append(_identity_mismatch(certificate, watched.refusal or "refused"))
+    try:
+        key = accepted_key(certificate.public_key())
+    except KeyRefused as refused:
+        reasons.append(Reason("signature-invalid", f"the certificate's key: {refused}"))
+    else:
+        if not _signature_verifies(parsed, key):
+            reasons.append(
+                Reason(
+                    "signature-invalid", "the signature does not verify with the certificate's key"
+                )
+            )
+    return reasons
+
+
+def _check_with_root(
+    parsed: ParsedBundle,
+    root: TrustRoot,
+    policy: VerificationPolicy | None,
+    keys: Sequence[TrustedKey],
+    *,
+    allow_promise: bool,
+) -> _Checked | list[Reason]:
+    """What attestd checks itself for a bundle on its route, with one trust root."""
+    if parsed.certificate is not None:
+        if policy is None:
+            raise ValueError("a certificate bundle is verified against an identity policy")
+        reasons = _certificate_checks(parsed, parsed.certificate, root, policy)
+        reasons += _log_reasons(parsed, root, parsed.certificate, allow_promise=allow_promise)
+        return reasons or _Checked(signer_of(parsed.certificate))
+    key = _policy_key(parsed, keys)
+    if isinstance(key, Reason):
+        return [key]
+    public_key = key.public_key()
+    reasons = _log_reasons(parsed, root, public_key, allow_promise=allow_promise)
+    signer = Signer(subject=key.name, issuer=KEY_ISSUER, claims={})
+    return reasons or _Checked(signer, key)
+
+
+def _first_root_checking(
+    parsed: ParsedBundle,
+    trust_roots: Sequence[TrustRoot],
+    policy: VerificationPolicy | None,
+    keys: Sequence[TrustedKey],
+    *,
+    allow_promise: bool,
+) -> tuple[TrustRoot, _Checked]:
+    """The first root under which attestd's own checks pass; else every root's reasons."""
+    failures: list[list[Reason]] = []
+    for root in trust_roots:
+        checked = _check_with_root(parsed, root, policy, keys, allow_promise=allow_promise)
+        if isinstance(checked, _Checked):
+            return root, checked
+        failures.append(checked)
+    if len(trust_roots) == 1:
+        raise BundleRejected(failures[0])
+    raise BundleRejected(
+        [
+            Reason(reason.slug, f"{reason.text} (trust root {root.digest[:19]})")
+            for reasons, root in zip(failures, trust_roots, strict=True)
+            for reason in reasons
+        ]
+    )
+
+
+# --- verification -------------------------------------------------------------------------------
 
 
 def _time_reasons(parsed: ParsedBundle, now: datetime, max_clock_skew: timedelta) -> list[Reason]:
@@ -605,20 +804,40 @@ def _time_reasons(parsed: ParsedBundle, now: datetime, max_clock_skew: timedelta
     ]
 
 
+def _what_is_signed(
+    parsed: ParsedBundle,
+    envelope: tuple[str, bytes] | None,
+    artifact: str | None,
+    predicate_types: Set[str],
+) -> _Statement:
+    """The subjects a verified bundle signs, with the reasons its statement fails."""
+    if envelope is not None:
+        return _statement(*envelope, artifact, predicate_types)
+    digest = "sha256:" + _message_digest(parsed).hex()
+    reasons: tuple[Reason, ...] = ()
+    if artifact is not None and artifact != digest:
+        reasons = (Reason("subject-digest-mismatch", f"the bundle signs {digest}, not {artifact}"),)
+    return _Statement((Subject(None, digest),), None, None, reasons)
+
+
 def verify(
     parsed: ParsedBundle,
     *,
     trust_roots: Sequence[TrustRoot],
-    policy: VerificationPolicy,
+    policy: VerificationPolicy | None,
     policy_digest: str,
     artifact: str | None,
     now: datetime,
     max_clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     predicate_types: Set[str] = PREDICATE_TYPES,
+    keys: Sequence[TrustedKey] = (),
+    allow_v01_inclusion_promise: bool = False,
 ) -> Verified:
     """Verify ``parsed`` offline; ``artifact`` (a normalised digest) must be what it signs.
 
-    Raises ``BundleRejected`` with every reason found; never returns an unverified result.
+    Certificate bundles are verified against the identity ``policy``, keyed bundles
+    against ``keys`` (the policy's trusted keys) alone. Raises ``BundleRejected``
+    with every reason found; never returns an unverified result.
     """
     if not trust_roots:
         raise ValueError("verification needs at least one trust root")
@@ -629,32 +848,28 @@ def verify(
             [Reason("identity-mismatch", "a policy that allows any signer is refused")]
         )
 
-    verified_by, envelope = _first_verifying_root(parsed, trust_roots, policy)
-    reasons = _time_reasons(parsed, now, max_clock_skew)
-    predicate_type: str | None = None
-    statement: Mapping[str, Any] | None = None
-    if envelope is None:
-        subjects: tuple[Subject, ...] = (Subject(None, "sha256:" + _message_digest(parsed).hex()),)
-        if artifact is not None and artifact != subjects[0].digest:
-            reasons.append(
-                Reason(
-                    "subject-digest-mismatch",
-                    f"the bundle signs {subjects[0].digest}, not {artifact}",
-                )
-            )
+    key: TrustedKey | None = None
+    if parsed.route is Route.SIGSTORE:
+        if policy is None or parsed.certificate is None:
+            raise ValueError("sigstore-python verifies certificate bundles against a policy")
+        verified_by, envelope = _first_verifying_root(parsed, trust_roots, policy)
+        signer = signer_of(parsed.certificate)
     else:
-        found = _statement(*envelope, artifact, predicate_types)
-        subjects, predicate_type, statement = found.subjects, found.predicate_type, found.document
-        reasons.extend(found.reasons)
+        verified_by, checked = _first_root_checking(
+            parsed, trust_roots, policy, keys, allow_promise=allow_v01_inclusion_promise
+        )
+        signer, key = checked.signer, checked.key
+        envelope = _envelope(parsed) if parsed.kind is BundleKind.DSSE else None
+    reasons = _time_reasons(parsed, now, max_clock_skew)
+    found = _what_is_signed(parsed, envelope, artifact, predicate_types)
+    reasons.extend(found.reasons)
 
-    signer = signer_of(parsed.certificate)
     subject, issuer = signer.subject, signer.issuer
     if subject is None or issuer is None:
         reasons.append(
             Reason("identity-mismatch", "the signing certificate names no signer or no issuer")
         )
-        raise BundleRejected(reasons)
-    if reasons:
+    if reasons or subject is None or issuer is None:
         raise BundleRejected(reasons)
 
     entry = parsed.log_entry
@@ -672,13 +887,14 @@ def verify(
         policy_digest=policy_digest,
         sigstore_version=SIGSTORE_VERSION,
         verified_at=now,
+        key_fingerprint=None if key is None else fingerprint(key.public_key()),
     )
     return Verified(
         kind=parsed.kind,
-        subjects=subjects,
+        subjects=found.subjects,
         receipt=receipt,
-        predicate_type=predicate_type,
-        statement=statement,
+        predicate_type=found.predicate_type,
+        statement=found.document,
     )
 
 
@@ -686,19 +902,23 @@ def verify_policy_again(
     parsed: ParsedBundle,
     earlier: Receipt,
     *,
-    policy: VerificationPolicy,
+    policy: VerificationPolicy | None,
     policy_digest: str,
     now: datetime,
     predicate_types: Set[str] = PREDICATE_TYPES,
+    keys: Sequence[TrustedKey] = (),
+    allow_v01_inclusion_promise: bool = False,
 ) -> Verified:
     """``parsed`` judged again under another policy, without its cryptography.
 
     For a bundle whose ``earlier`` receipt verified it under the trust roots still
     loaded (``earlier.trust_roots_digest`` is the digest of those roots): the
     signatures, chain, SCT and log proofs cannot have changed, so only what the
-    policy decides is checked again: the signer's identity and the statement. The
-    receipt keeps the earlier log and trust-root facts with the new policy digest.
-    Raises ``BundleRejected`` like ``verify``; the caller holds to the precondition.
+    policy decides is checked again: the signer's identity (or, for a keyed bundle,
+    that the policy still lists its key), the opt-in of a bundle resting on its
+    inclusion promise, and the statement. The receipt keeps the earlier log and
+    trust-root facts with the new policy digest. Raises ``BundleRejected`` like
+    ``verify``; the caller holds to the precondition.
     """
     if not earlier.verified:
         raise ValueError("only a verified receipt can be judged again without cryptography")
@@ -706,28 +926,55 @@ def verify_policy_again(
         raise BundleRejected(
             [Reason("identity-mismatch", "a policy that allows any signer is refused")]
         )
-    watched = _WatchedPolicy(policy)
     reasons: list[Reason] = []
-    try:
-        watched.verify(parsed.certificate)
-    except VerificationError:
-        reasons.append(_identity_mismatch(parsed, watched.refusal or "refused"))
-    predicate_type: str | None = None
-    statement: Mapping[str, Any] | None = None
-    if parsed.kind is BundleKind.DSSE:
-        if parsed.payload_type is None or parsed.payload is None:
-            raise ValueError("a DSSE bundle without its payload: not from parse_bundle")
-        found = _statement(parsed.payload_type, parsed.payload, None, predicate_types)
-        subjects, predicate_type, statement = found.subjects, found.predicate_type, found.document
-        reasons.extend(found.reasons)
+    receipt = replace(earlier, policy_digest=policy_digest, verified_at=now)
+    if parsed.certificate is not None:
+        if policy is None:
+            raise ValueError("a certificate bundle is judged against an identity policy")
+        watched = _WatchedPolicy(policy)
+        try:
+            watched.verify(parsed.certificate)
+        except VerificationError:
+            reasons.append(_identity_mismatch(parsed.certificate, watched.refusal or "refused"))
     else:
-        subjects = (Subject(None, "sha256:" + _message_digest(parsed).hex()),)
+        key = next(
+            (k for k in keys if fingerprint(k.public_key()) == earlier.key_fingerprint), None
+        )
+        if key is None:
+            reasons.append(_unknown_key(parsed))
+        else:
+            receipt = replace(receipt, signer_subject=key.name)
+    if (
+        parsed.route is Route.ATTESTD
+        and parsed.log_entry.inclusion_proof is None
+        and not allow_v01_inclusion_promise
+    ):
+        reasons.append(
+            Reason(
+                "no-inclusion-proof",
+                "this v0.1 bundle rests on its inclusion promise (SET) alone; the service's "
+                f"policy accepts that only with {INCLUSION_PROMISE_OPTION}",
+            )
+        )
+    found = _what_is_signed(
+        parsed,
+        None if parsed.kind is not BundleKind.DSSE else _envelope(parsed),
+        None,
+        predicate_types,
+    )
+    reasons.extend(found.reasons)
     if reasons:
         raise BundleRejected(reasons)
     return Verified(
         kind=parsed.kind,
-        subjects=subjects,
-        receipt=replace(earlier, policy_digest=policy_digest, verified_at=now),
-        predicate_type=predicate_type,
-        statement=statement,
+        subjects=found.subjects,
+        receipt=receipt,
+        predicate_type=found.predicate_type,
+        statement=found.document,
     )
+
+
+def _envelope(parsed: ParsedBundle) -> tuple[str, bytes]:
+    if parsed.payload_type is None or parsed.payload is None:
+        raise ValueError("a DSSE bundle without its payload: not from parse_bundle")
+    return parsed.payload_type, parsed.payload

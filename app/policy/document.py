@@ -23,7 +23,11 @@ policy stored before a field existed does not change:
   ``coverage_window_days`` and ``check_weights``: the maturity rules;
 * ``deny_open_severity``: by environment, the severity of an open vulnerability at
   which the gate denies (``app.policy.maturity``); it may name only environments the
-  policy names.
+  policy names;
+* ``keys``: public keys whose keyed bundles the service accepts (``app.policy.keys``),
+  each under a unique name; keyed evidence never meets an identity of ``identities``;
+* ``allow_v01_inclusion_promise``: accept v0.1 bundles whose log entry has an
+  inclusion promise (SET) and no inclusion proof (default: refused).
 
 The stored form is ``model_dump(mode="json", exclude_none=True)``;
 ``canonical_policy`` is its RFC 8785 canonical JSON, the exact bytes
@@ -62,6 +66,7 @@ from app.policy.identities import (
     default_kind,
     identity_checks,
 )
+from app.policy.keys import MAX_KEYS, TrustedKey, fingerprint, keys_named_once
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -153,6 +158,30 @@ class ServicePolicyDocument(IdentityPolicy):
         description="By environment, the severity at or above which an open vulnerability "
         "makes the gate deny; default critical for production, nothing elsewhere.",
     )
+
+    keys: tuple[TrustedKey, ...] | None = Field(
+        default=None,
+        max_length=MAX_KEYS,
+        description="Public keys whose keyed bundles (no certificate) the service accepts.",
+    )
+    allow_v01_inclusion_promise: bool | None = Field(
+        default=None,
+        strict=True,
+        description="Accept v0.1 bundles that rest on their inclusion promise (SET) without "
+        "an inclusion proof; default false.",
+    )
+
+    @model_validator(mode="after")
+    def _keys_once(self) -> ServicePolicyDocument:
+        keys_named_once(self.keys)
+        return self
+
+    def trusted_key(self, key_fingerprint: str | None) -> TrustedKey | None:
+        """The key of this policy with ``key_fingerprint``; None when it lists no such key."""
+        return next(
+            (key for key in self.keys or () if fingerprint(key.public_key()) == key_fingerprint),
+            None,
+        )
 
     @model_validator(mode="after")
     def _called_builders_run_for_a_repository(self) -> ServicePolicyDocument:

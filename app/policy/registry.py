@@ -176,6 +176,8 @@ def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) ->
         coverage_window_days=maturity.coverage_window.days,
         check_weights={check_id: maturity.weight(check_id) for check_id in CHECK_LEVELS},
         deny_open_severity=dict(maturity.deny_open_severity),
+        keys=list(current.policy.keys or ()),
+        allow_v01_inclusion_promise=bool(current.policy.allow_v01_inclusion_promise),
         created_at=row.created_at if row is not None else None,
         created_by=row.created_by if row is not None else None,
     )

@@ -19,6 +19,7 @@ from app.policy.document import (
     MAX_REPRODUCIBILITY_QUORUM,
 )
 from app.policy.identities import MAX_IDENTITIES, AllowedIdentity, RefRegex
+from app.policy.keys import MAX_KEYS, TrustedKey, keys_named_once
 from app.policy.maturity import (
     DEFAULT_ENVIRONMENTS,
     DEFAULT_SBOM_COMPONENT_SHARE,
@@ -144,6 +145,26 @@ class PolicyUpdate(InputModel):
         ),
     )
 
+    keys: list[TrustedKey] | None = Field(
+        default=None,
+        max_length=MAX_KEYS,
+        description=(
+            "Replaces the public keys whose keyed bundles (no certificate: cosign --key, KMS "
+            "keys, Tekton Chains, the npm registry) the service accepts, each with a unique "
+            "name and a PEM SubjectPublicKeyInfo (ECDSA P-256/P-384, Ed25519, RSA 2048+); "
+            "null or []: none. Absent: kept."
+        ),
+    )
+    allow_v01_inclusion_promise: bool | None = Field(
+        default=None,
+        strict=True,
+        description=(
+            "Accept v0.1 bundles whose log entry has an inclusion promise (SET) and no "
+            "inclusion proof, as npm published before 2023; the SET must verify. null: the "
+            "default, false. Absent: kept."
+        ),
+    )
+
     @field_validator("trusted_builders")
     @classmethod
     def _domains_named(
@@ -158,6 +179,12 @@ class PolicyUpdate(InputModel):
                     "reproducibility: give its trust_domain, the organisation or service "
                     "that operates it"
                 )
+        return value
+
+    @field_validator("keys")
+    @classmethod
+    def _keys_named_once(cls, value: list[TrustedKey] | None) -> list[TrustedKey] | None:
+        keys_named_once(value)
         return value
 
     @field_validator("identities")
@@ -229,6 +256,12 @@ class PolicyOut(OutputModel):
     deny_open_severity: dict[str, Severity] = Field(
         description="By environment, the severity at or above which an open vulnerability "
         "makes the gate deny (in force)."
+    )
+    keys: list[TrustedKey] = Field(
+        description="Public keys whose keyed bundles the service accepts."
+    )
+    allow_v01_inclusion_promise: bool = Field(
+        description="Whether v0.1 bundles resting on their inclusion promise are accepted."
     )
     created_at: datetime | None = Field(
         description="When this version was stored; null for version 0."

@@ -320,9 +320,11 @@ def _policy_again(
     verified = verify_policy_again(
         parsed,
         receipt_from_row(before),
-        policy=identity_policy(service, policy),
+        policy=identity_policy(service, policy, parsed),
         policy_digest=policy.digest,
         now=now,
+        keys=policy.policy.keys or (),
+        allow_v01_inclusion_promise=bool(policy.policy.allow_v01_inclusion_promise),
     )
     return with_signer_kind(verified, parsed, policy)
 
@@ -335,7 +337,11 @@ def _refused(
     now: datetime,
 ) -> VerificationReceipt:
     """The receipt of a bundle that no longer verifies: what it still says, and why."""
-    signer = signer_of(parsed.certificate) if parsed is not None else None
+    signer = (
+        signer_of(parsed.certificate)
+        if parsed is not None and parsed.certificate is not None
+        else None
+    )
     entry = parsed.log_entry if parsed is not None else None
     return VerificationReceipt(
         attestation_id=attestation.id,

@@ -23,6 +23,7 @@ from sigstore.verify.policy import (
 )
 
 from app.attestations.verification import Subject
+from app.policy.keys import TrustedKey
 from tests.sigstore_local import GITHUB_ACTIONS_ISSUER
 
 # The real public bundles (see its INDEX.md); tests using them skip when it is absent.
@@ -41,6 +42,17 @@ BEACON = (
 )
 NPM_SUBJECT = "pkg:npm/sigstore@1.0.0"
 NPM_PUBLISH = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
+# The npm registry's public publish key (key id SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA),
+# as npm publishes it at https://registry.npmjs.org/-/npm/v1/keys and INDEX.md prints it.
+NPM_REGISTRY_KEY = {
+    "name": "npm-registry",
+    "public_key_pem": (
+        "-----BEGIN PUBLIC KEY-----\n"
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1Olb3zMAFFxXKHiIkQO5cJ3Yhl5i\n"
+        "6UPp+IhuteBJbuHcA5UogKo0EWtlWwW6KSaKoTNEYL7JlCQiVnkhBktUgg==\n"
+        "-----END PUBLIC KEY-----\n"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,22 @@ class Case:
     root: str | None = None  # another folder's trusted_root.json
     subject: Subject | None = None  # a DSSE statement's one subject; digest: its prefix
     predicate_type: str | None = None
+    keys: tuple[dict[str, str], ...] = ()  # the service policy's trusted keys
+    allow_v01_inclusion_promise: bool = False
+    key_name: str | None = None  # a keyed bundle's signer: the policy key that verifies it
+
+    def policy_document(self) -> dict[str, object]:
+        """attestd's policy JSON for the case: the signer, and the keys and opt-in it needs."""
+        document: dict[str, object] = {"identities": [self.signer.allowed_identity()]}
+        if self.keys:
+            document["keys"] = list(self.keys)
+        if self.allow_v01_inclusion_promise:
+            document["allow_v01_inclusion_promise"] = True
+        return document
+
+    @property
+    def trusted_keys(self) -> tuple[TrustedKey, ...]:
+        return tuple(TrustedKey.model_validate(key) for key in self.keys)
 
     @property
     def policy(self) -> VerificationPolicy:
@@ -173,17 +201,44 @@ CASES = {
         _email("brian@dehamer.com"),
         verdict="no-inclusion-proof",
     ),
+    "npm-dsse-v0.1-no-proof-opted-in": Case(
+        "production",
+        "npm-bundleV01-dsse-no-proof.sigstore.json",
+        _email("brian@dehamer.com"),
+        subject=Subject(NPM_SUBJECT, "sha512:"),
+        predicate_type=NPM_PUBLISH,
+        allow_v01_inclusion_promise=True,
+    ),
     "npm-intoto-entry": Case(
         "production",
         "npm-bundleV03-intoto.sigstore.json",
         _email("brian@dehamer.com"),
-        verdict="unsupported-entry-kind",
+        subject=Subject(NPM_SUBJECT, "sha512:"),
+        predicate_type=NPM_PUBLISH,
     ),
     "npm-keyed": Case(
         "production",
         "npm-publish-keyed.sigstore.json",
         _email("brian@dehamer.com"),
-        verdict="no-certificate",
+        verdict="unknown-key",
+        allow_v01_inclusion_promise=True,
+    ),
+    "npm-keyed-trusted": Case(
+        "production",
+        "npm-publish-keyed.sigstore.json",
+        _email("brian@dehamer.com"),
+        subject=Subject("pkg:npm/sigstore@1.3.0", "sha512:76176ffa"),
+        predicate_type=NPM_PUBLISH,
+        keys=(NPM_REGISTRY_KEY,),
+        allow_v01_inclusion_promise=True,
+        key_name="npm-registry",
+    ),
+    "npm-keyed-trusted-no-opt-in": Case(
+        "production",
+        "npm-publish-keyed.sigstore.json",
+        _email("brian@dehamer.com"),
+        verdict="no-inclusion-proof",
+        keys=(NPM_REGISTRY_KEY,),
     ),
     "staging-message-v0.3": Case(
         "staging", "bundle_v3.txt.sigstore", _email("william@yossarian.net"), "bundle_v3.txt"

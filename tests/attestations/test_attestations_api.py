@@ -293,7 +293,7 @@ def _faults(sigstore: LocalSigstore, other: LocalSigstore) -> dict[str, tuple[Bu
                 sigstore,
                 statement(subjects),
                 signer=RELEASE,
-                log_entry_kind=("intoto", "0.0.2"),
+                log_entry_kind=("rekord", "0.0.1"),
             ),
             "unsupported-entry-kind",
         ),

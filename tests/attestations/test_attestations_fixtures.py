@@ -41,6 +41,7 @@ from app.attestations.models import Attestation, AttestationSubject, Verificatio
 from app.blobs.models import Blob
 from app.config import Settings
 from app.main import create_app
+from app.policy.keys import KEY_ISSUER, fingerprint
 from tests.attestations.public_cases import CASES, Case, needs_fixtures
 from tests.attestations.submissions import register, submit
 from tests.databases import TEST_DATABASE_URL_VARIABLE
@@ -193,7 +194,7 @@ def register_for(client: TestClient, headers: dict[str, str], case: Case) -> dic
     )
     response = client.put(
         f"/v1/services/{SERVICE}/policy",
-        json={"identities": [case.signer.allowed_identity()]},
+        json=case.policy_document(),
         headers=headers,
     )
     assert response.status_code == 200, response.text
@@ -284,8 +285,18 @@ def assert_accepted(
     receipt = body["receipt"]
     assert receipt["verified"] is True
     assert receipt["reasons"] == []
-    assert receipt["signer"]["subject"] == case.signer.subject
-    assert receipt["signer"]["issuer"] == case.signer.issuer
+    if case.key_name is None:
+        assert receipt["signer"]["subject"] == case.signer.subject
+        assert receipt["signer"]["issuer"] == case.signer.issuer
+        assert receipt["signer"]["key_fingerprint"] is None
+    else:
+        assert receipt["signer"]["subject"] == case.key_name
+        assert receipt["signer"]["issuer"] == KEY_ISSUER
+        assert receipt["signer"]["key_fingerprint"] == fingerprint(
+            case.trusted_keys[0].public_key()
+        )
+        assert receipt["signer"]["identity"] is None
+        assert receipt["signer"]["kind"] == "workload"
     claims = receipt["signer"]["claims"]
     if case.signer.repository is not None:
         assert claims["source_repository_uri"] == f"https://github.com/{case.signer.repository}"
@@ -319,8 +330,7 @@ def assert_refused(
 ) -> None:
     problem = assert_problem(response, 422, "bundle-rejected", instance="/v1/attestations")
     reasons = problem["reasons"]
-    # The verdict leads; a bundle may have more faults (the keyed one has three).
-    assert reasons[0].startswith(f"{case.verdict}: "), reasons
+    assert [reason.partition(": ")[0] for reason in reasons] == [case.verdict], reasons
     for reason in reasons:
         slug, _, text = reason.partition(": ")
         assert slug

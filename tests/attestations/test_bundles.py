@@ -24,6 +24,7 @@ from app.attestations.bundles import (
     BundleMalformed,
     BundleMediaType,
     BundleRejected,
+    Route,
     UnsupportedBundle,
     parse_bundle,
 )
@@ -499,18 +500,63 @@ def test_several_tlog_entries_are_refused(local_sigstore: LocalSigstore) -> None
     assert "2 transparency-log entries" in problem.reasons[0]
 
 
-@pytest.mark.parametrize("drop", ["inclusionProof", "checkpoint"])
-@pytest.mark.parametrize("version", [V01, V03], ids=lambda version: version.name)
-def test_an_entry_without_inclusion_proof_is_refused(
-    local_sigstore: LocalSigstore, version: BundleVersion, drop: str
-) -> None:
-    built = dsse_bundle(local_sigstore, STATEMENT, version=version)
-
+def _without_proof(drop: str) -> Callable[[dict[str, Any]], None]:
     def without(document: dict[str, Any]) -> None:
         entry = document["verificationMaterial"]["tlogEntries"][0]
         del (entry if drop == "inclusionProof" else entry["inclusionProof"])[drop]
 
-    assert rejected(edited(built.content, without)).slugs == ("no-inclusion-proof",)
+    return without
+
+
+@pytest.mark.parametrize("drop", ["inclusionProof", "checkpoint"])
+@pytest.mark.parametrize("version", [V02, V03], ids=lambda version: version.name)
+def test_an_entry_without_inclusion_proof_is_refused_after_v0_1(
+    local_sigstore: LocalSigstore, version: BundleVersion, drop: str
+) -> None:
+    built = dsse_bundle(local_sigstore, STATEMENT, version=version)
+    problem = rejected(edited(built.content, _without_proof(drop)))
+    assert problem.slugs == ("no-inclusion-proof",)
+    assert f"version 0.{version.name[-1]}" in problem.reasons[0]
+
+
+@pytest.mark.parametrize("drop", ["inclusionProof", "checkpoint"])
+def test_a_v0_1_entry_without_inclusion_proof_goes_to_attestd_resting_on_its_set(
+    local_sigstore: LocalSigstore, drop: str
+) -> None:
+    # Whether the service accepts it is the policy's decision, made at verification.
+    built = dsse_bundle(local_sigstore, STATEMENT, version=V01)
+    parsed = parse_bundle(edited(built.content, _without_proof(drop)), JSON)
+    assert parsed.route is Route.ATTESTD
+    assert parsed.bundle is None
+    assert parsed.log_entry.inclusion_proof is None
+    assert parsed.log_entry.signed_entry_timestamp is not None
+    assert parsed.certificate == built.certificate
+
+
+def test_a_v0_1_entry_with_neither_proof_nor_promise_has_no_signed_time(
+    local_sigstore: LocalSigstore,
+) -> None:
+    built = dsse_bundle(local_sigstore, STATEMENT, version=V01)
+
+    def bare(document: dict[str, Any]) -> None:
+        entry = document["verificationMaterial"]["tlogEntries"][0]
+        del entry["inclusionProof"], entry["inclusionPromise"]
+
+    assert rejected(edited(built.content, bare)).slugs == ("no-signed-time",)
+
+
+@pytest.mark.parametrize(("kind", "version"), [("intoto", "0.0.1"), ("intoto", "0.0.2")])
+def test_intoto_entries_of_dsse_bundles_go_to_attestd(
+    local_sigstore: LocalSigstore, kind: str, version: str
+) -> None:
+    built = dsse_bundle(local_sigstore, STATEMENT, log_entry_kind=(kind, version))
+    parsed = parse_bundle(built.content, JSON)
+    assert parsed.route is Route.ATTESTD
+    assert (parsed.log_entry.kind, parsed.log_entry.version) == (kind, version)
+    assert parsed.log_entry.inclusion_proof is not None
+    assert parsed.signature == base64.b64decode(
+        built.document["dsseEnvelope"]["signatures"][0]["sig"]
+    )
 
 
 @pytest.mark.parametrize("version", [V01, V02, V03], ids=lambda version: version.name)
@@ -528,7 +574,7 @@ def test_an_entry_without_inclusion_promise_or_timestamp_is_refused(
 @pytest.mark.parametrize(
     ("kind", "entry_kind"),
     [
-        ("dsse", ("intoto", "0.0.2")),
+        ("dsse", ("rekord", "0.0.1")),
         ("message", ("intoto", "0.0.2")),
         ("message", ("hashedrekord", "0.0.3")),
         ("message", ("dsse", "0.0.1")),
@@ -605,15 +651,34 @@ def test_an_intermediate_in_the_chain_is_tolerated(local_sigstore: LocalSigstore
     assert parsed.certificate == built.certificate
 
 
-def test_a_key_signed_bundle_is_refused(local_sigstore: LocalSigstore) -> None:
+def _keyed(document: dict[str, Any]) -> None:
+    material = document["verificationMaterial"]
+    del material["certificate"]
+    material["publicKey"] = {"hint": "npm-registry"}
+
+
+def test_a_key_signed_bundle_goes_to_attestd_with_its_hint(local_sigstore: LocalSigstore) -> None:
+    built = dsse_bundle(local_sigstore, STATEMENT)
+    parsed = parse_bundle(edited(built.content, _keyed), JSON)
+    assert parsed.route is Route.ATTESTD
+    assert parsed.certificate is None
+    assert parsed.key_hint == "npm-registry"
+
+
+def test_a_key_hint_beside_a_certificate_is_malformed(local_sigstore: LocalSigstore) -> None:
     built = dsse_bundle(local_sigstore, STATEMENT)
 
-    def keyed(document: dict[str, Any]) -> None:
-        material = document["verificationMaterial"]
-        del material["certificate"]
-        material["publicKey"] = {"hint": "npm-registry"}
+    def both(document: dict[str, Any]) -> None:
+        document["verificationMaterial"]["publicKey"] = {"hint": "npm-registry"}
 
-    assert rejected(edited(built.content, keyed)).slugs == ("no-certificate",)
+    assert "key hint or a certificate" in malformed(edited(built.content, both)).reasons[0]
+
+
+def test_a_keyed_bundle_in_a_rekor_v2_entry_is_refused(local_sigstore: LocalSigstore) -> None:
+    built = dsse_bundle(local_sigstore, STATEMENT, log_entry_kind=("hashedrekord", "0.0.2"))
+    problem = rejected(edited(built.content, _keyed))
+    assert problem.slugs == ("unsupported-entry-kind",)
+    assert "keyed bundle" in problem.reasons[0]
 
 
 def test_a_certificate_authority_in_the_leaf_position_is_an_invalid_bundle(
@@ -639,6 +704,6 @@ def test_an_integrated_time_beyond_any_calendar_is_refused(local_sigstore: Local
 
 def test_several_refusals_are_reported_together(local_sigstore: LocalSigstore) -> None:
     built = dsse_bundle(
-        local_sigstore, STATEMENT, extra_signature=True, log_entry_kind=("intoto", "0.0.2")
+        local_sigstore, STATEMENT, extra_signature=True, log_entry_kind=("rekord", "0.0.1")
     )
     assert rejected(built.content).slugs == ("unsupported-entry-kind", "dsse-signatures")

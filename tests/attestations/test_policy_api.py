@@ -130,6 +130,8 @@ def test_a_service_off_github_is_at_version_0_accepting_nobody(
         "coverage_window_days": 30,
         "check_weights": {check.id: float(6 - check.level) for check in CATALOGUE},
         "deny_open_severity": {"production": "critical"},
+        "keys": [],
+        "allow_v01_inclusion_promise": False,
         "created_at": None,
         "created_by": None,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 from pathlib import Path
 
@@ -90,12 +91,39 @@ def test_the_app_holds_the_configured_roots(settings):
 def test_serve_refuses_to_start_on_a_bad_root_before_changing_anything(
     cli, clean_environment, run_in_session
 ):
-    bad = ROOTS / "bad-no-tlogs.json"
+    bad = ROOTS / "bad-no-tlogs-no-tsa.json"
     clean_environment.setenv("ATTESTD_TRUST_ROOTS", str(bad))
     result = cli("serve")
     assert result.code == 2
     assert str(bad) in result.err
-    assert "no transparency log" in result.err
+    assert "neither a transparency log nor a timestamp authority" in result.err
     # A development serve that starts creates the first admin token: none was made.
     tokens = run_in_session(lambda s: s.scalar(select(func.count()).select_from(ApiToken)))
     assert tokens == 0
+
+
+def test_a_root_with_a_timestamp_authority_and_no_log_is_timestamp_only(tmp_path, local_sigstore):
+    # GitHub's own instance: a Fulcio CA and a TSA, no transparency log, no CT log.
+    document = local_sigstore.trusted_root()
+    document["tlogs"], document["ctlogs"] = [], []
+    document["timestampAuthorities"] = json.loads(
+        (ROOTS / "good-staging.json").read_text(encoding="utf-8")
+    )["timestampAuthorities"]
+    path = tmp_path / "timestamp-only.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    root = load_trust_root(path)
+    assert root.timestamp_only
+    assert root.verifier is None
+    assert (root.tlogs, root.ct_logs) == ((), ())
+    assert len(root.authorities) == len(root.timestamp_authorities) == 1
+
+
+def test_a_root_exposes_what_it_trusts(no_network):
+    root = load_trust_root(ROOTS / "good-staging.json")
+    assert not root.timestamp_only
+    assert isinstance(root.verifier, Verifier)
+    assert root.tlogs[0].base_url == "https://rekor.sigstage.dev"
+    assert all(len(log.log_id) == 32 for log in (*root.tlogs, *root.ct_logs))
+    (authority,) = root.authorities
+    assert authority.chain[-1].subject == authority.chain[-1].issuer
+    assert root.timestamp_authorities[0].valid_for.end is None

@@ -262,10 +262,16 @@ class CertificateAuthority:
         signer: SignerIdentity,
         *,
         not_before: datetime,
-        ct_log: CTLog,
+        ct_log: CTLog | None,
         lifetime: timedelta = LEAF_LIFETIME,
+        digital_signature: bool = True,
+        extended_usage: x509.ObjectIdentifier = ExtendedKeyUsageOID.CODE_SIGNING,
     ) -> x509.Certificate:
-        """A leaf for ``signer`` valid from ``not_before``, with an SCT from ``ct_log``."""
+        """A leaf for ``signer`` valid from ``not_before``, with an SCT from ``ct_log`` if any.
+
+        ``digital_signature`` and ``extended_usage`` are the key usages (a fault
+        when not the Fulcio ones).
+        """
         issuer_public_key = self.intermediate_key.public_key()
         builder = (
             x509.CertificateBuilder()
@@ -275,10 +281,8 @@ class CertificateAuthority:
             .serial_number(x509.random_serial_number())
             .not_valid_before(not_before)
             .not_valid_after(not_before + lifetime)
-            .add_extension(_key_usage(digital_signature=True), critical=True)
-            .add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False
-            )
+            .add_extension(_key_usage(digital_signature=digital_signature), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([extended_usage]), critical=False)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key),
@@ -299,6 +303,8 @@ class CertificateAuthority:
             builder = builder.add_extension(claim, critical=False)
         # The precertificate is the leaf without its SCT list; its TBS is what the CT log signs.
         precertificate = builder.sign(self.intermediate_key, hashes.SHA256())
+        if ct_log is None:
+            return precertificate
         sct_list = ct_log.sct_list(
             precertificate.tbs_certificate_bytes,
             hashlib.sha256(public_key_der(issuer_public_key)).digest(),
@@ -349,10 +355,20 @@ class LocalSigstore:
         not_before: datetime,
         ca: CertificateAuthority | None = None,
         lifetime: timedelta = LEAF_LIFETIME,
+        sct: bool = True,
+        **usage: Any,
     ) -> x509.Certificate:
-        """A leaf from this Sigstore's CA (or ``ca``), its SCT from this Sigstore's CT log."""
+        """A leaf from this Sigstore's CA (or ``ca``), its SCT from this Sigstore's CT log.
+
+        ``sct=False`` leaves the SCT out; ``usage`` goes to ``CertificateAuthority.issue_leaf``.
+        """
         return (ca or self.ca).issue_leaf(
-            public_key, signer, not_before=not_before, ct_log=self.ct_log, lifetime=lifetime
+            public_key,
+            signer,
+            not_before=not_before,
+            ct_log=self.ct_log if sct else None,
+            lifetime=lifetime,
+            **usage,
         )
 
     def trusted_root(self) -> dict[str, Any]:

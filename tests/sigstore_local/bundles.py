@@ -348,10 +348,19 @@ def _entry_body(signed: _Signed, kind: tuple[str, str] | None) -> tuple[bytes, s
     if kind is None:
         return rfc8785.dumps(body), body["kind"], body["apiVersion"]
     entry_kind, entry_version = kind
-    if entry_kind == "intoto" and envelope is not None:
+    if (entry_kind, entry_version) == ("intoto", "0.0.1") and envelope is not None:
+        # The intoto/0.0.1 shape: the hashes and the verifier, no signature.
+        spec: dict[str, Any] = {
+            "content": {
+                "hash": body["spec"]["envelopeHash"],
+                "payloadHash": body["spec"]["payloadHash"],
+            },
+            "publicKey": body["spec"]["signatures"][0]["verifier"],
+        }
+    elif entry_kind == "intoto" and envelope is not None:
         # The intoto/0.0.2 shape: signatures hold base64 of the base64 signature.
         certificate = body["spec"]["signatures"][0]["verifier"]
-        spec: dict[str, Any] = {
+        spec = {
             "content": {
                 "envelope": {
                     "payloadType": envelope["payloadType"],
