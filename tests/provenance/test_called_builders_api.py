@@ -16,7 +16,7 @@ import pytest
 
 from app.config import Settings
 from tests.attestations.submissions import register, stored_counts, submit
-from tests.builders.bundles import build
+from tests.builders.bundles import DIGEST_HEX, NAME
 from tests.builders.called import (
     BUILD,
     BUILD_PYTHON,
@@ -31,9 +31,12 @@ from tests.builders.identities import GENERATOR, RELEASE_CLAIMS
 from tests.builders.services import REPOSITORY, SERVICE
 from tests.problems import assert_problem
 from tests.provenance.statements import GENERATOR as GENERATOR_WORKFLOWS
+from tests.provenance.statements import statement
 from tests.sigstore_local import LocalSigstore, SignerIdentity, dsse_bundle
 
 GO_BUILDER_AT_MAIN = GENERATOR_WORKFLOWS + "builder_go_slsa3.yml@refs/heads/main"
+# How the generator's bundles are logged (Rekor intoto entries), besides dsse.
+INTOTO_ENTRIES = [("intoto", "0.0.1"), ("intoto", "0.0.2")]
 
 
 @pytest.fixture
@@ -67,10 +70,18 @@ def reusable_build(
 
 
 def generator_build(
-    client: Any, headers: dict[str, str], sigstore: LocalSigstore, signer: SignerIdentity
+    client: Any,
+    headers: dict[str, str],
+    sigstore: LocalSigstore,
+    signer: SignerIdentity,
+    entry: tuple[str, str] | None = None,
 ) -> Any:
-    """The SLSA generator's provenance of the release, signed by ``signer``, submitted."""
-    return submit(client, headers, build(sigstore, "good-slsa-generator-v1.json", signer))
+    """The SLSA generator's provenance of the release, signed by ``signer``, submitted;
+    logged as a ``dsse`` entry, or as ``entry`` (the generator's ``intoto`` entries)."""
+    document = statement("good-slsa-generator-v1.json")
+    document["subject"] = [{"name": NAME, "digest": {"sha256": DIGEST_HEX}}]
+    bundle = dsse_bundle(sigstore, document, signer=signer, log_entry_kind=entry)
+    return submit(client, headers, bundle)
 
 
 def level_3(response: Any) -> dict[str, Any]:
@@ -208,11 +219,25 @@ def test_the_policy_refuses_a_reusable_workflow_of_the_services_own_repository(
 # --- the SLSA GitHub generator -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("entry", [None, *INTOTO_ENTRIES], ids=str)
 def test_the_generator_building_the_service_is_level_3(
-    client, policy, pipeline_headers, local_sigstore
+    client, policy, pipeline_headers, local_sigstore, entry
 ):
     opted_in(policy, builders=["slsa-github-generator"])
-    level_3(generator_build(client, pipeline_headers, local_sigstore, GENERATOR))
+    level_3(generator_build(client, pipeline_headers, local_sigstore, GENERATOR, entry))
+
+
+@pytest.mark.parametrize("entry", INTOTO_ENTRIES, ids=str)
+def test_the_generators_intoto_entry_is_held_to_the_same_signer_rules(
+    client, policy, pipeline_headers, local_sigstore, run_in_session, entry
+):
+    """The entry kind changes how the log is checked, never who may sign."""
+    response = generator_build(client, pipeline_headers, local_sigstore, GENERATOR, entry)
+    refused(response, run_in_session, "identity 1: no SAN matches")
+    opted_in(policy, builders=["slsa-github-generator"])
+    fork = called_by(GENERATOR.identity, run_of("mallory/payments"))
+    response = generator_build(client, pipeline_headers, local_sigstore, fork, entry)
+    refused(response, run_in_session, "through slsa-github-generator", "OIDCSourceRepositoryURI")
 
 
 def test_the_generator_at_a_branch_instead_of_a_release_tag_is_refused(
