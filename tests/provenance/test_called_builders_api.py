@@ -32,6 +32,7 @@ from tests.builders.services import REPOSITORY, SERVICE
 from tests.problems import assert_problem
 from tests.provenance.statements import GENERATOR as GENERATOR_WORKFLOWS
 from tests.provenance.statements import statement
+from tests.sboms.uploads import audit_events
 from tests.sigstore_local import LocalSigstore, SignerIdentity, dsse_bundle
 
 GO_BUILDER_AT_MAIN = GENERATOR_WORKFLOWS + "builder_go_slsa3.yml@refs/heads/main"
@@ -124,9 +125,15 @@ def test_without_the_policy_line_a_called_builder_is_refused(
 
 
 def test_the_trusted_reusable_workflow_building_the_service_is_level_3(
-    client, policy, pipeline_headers, auditor_headers, local_sigstore
+    client, policy, pipeline_headers, auditor_headers, local_sigstore, run_in_session
 ):
     opted_in(policy, reusable_workflows=[REUSABLE_WORKFLOW])
+    # The line is versioned and audited like the rest of the policy.
+    stored = client.get(f"/v1/services/{SERVICE}/policy", headers=auditor_headers).json()
+    assert stored["version"] == 2
+    assert stored["reusable_workflows"] == [{**REUSABLE_WORKFLOW, "build_signer_digest": None}]
+    (updated,) = [e for e in audit_events(run_in_session) if e["action"] == "policy.updated"]
+    assert updated["result"]["digest"] == stored["digest"]
     provenance = level_3(reusable_build(client, pipeline_headers, local_sigstore, BUILD))
     assert provenance["builder_id"] == BUILD_PYTHON
     assert any("acme/release-workflows/.github/workflows/build-python.yml" in r
