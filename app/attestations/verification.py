@@ -133,6 +133,8 @@ _LOWER_HEX = re.compile(r"[0-9a-f]+", re.ASCII)
 # A statement reports at most this many faulty subjects.
 _SUBJECT_REASONS_MAX = 5
 _TEXT_MAX = 160
+# An identity refusal says why each allowed signer refused, within this many characters.
+_REFUSAL_MAX = 360
 
 # --- Fulcio certificate extensions --------------------------------------------------------
 
@@ -337,13 +339,17 @@ class _WatchedPolicy:
         try:
             self._policy.verify(cert)
         except Exception as error:  # noqa: BLE001 - a policy that cannot decide refuses
-            self.refusal = _one_line(error)
+            # Longer than other texts: it says why each allowed signer refused.
+            self.refusal = _one_line(error, _REFUSAL_MAX)
             raise VerificationError(self.refusal) from None
 
 
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= _TEXT_MAX else text[:_TEXT_MAX] + "…"
+def _one_line(error: BaseException, most: int = _TEXT_MAX) -> str:
+    return _clipped(" ".join(str(error).split()) or type(error).__name__, most)
+
+
+def _clipped(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most] + "…"
 
 
 # (part of sigstore-python 4.5.1's message, slug, text), first match wins.
@@ -435,11 +441,11 @@ def _computed_text(slug: str, parsed: ParsedBundle) -> str:
 
 def _identity_mismatch(certificate: x509.Certificate, refusal: str) -> Reason:
     signer = signer_of(certificate)
-    return Reason(
-        "identity-mismatch",
+    text = (
         f"the signer {signer.subject!r} (issuer {signer.issuer!r}) is not allowed by the "
-        f"identity policy: {refusal}",
+        f"identity policy: {refusal}"
     )
+    return Reason("identity-mismatch", _clipped(text, _REFUSAL_MAX))
 
 
 def _failure(  # noqa: PLR0911 - one return per kind of failure, read top to bottom

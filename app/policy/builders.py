@@ -42,6 +42,15 @@ issuer is GitHub Actions, and the certificate's Runner Environment is
 delegator workflows are not in the default: their builder id is the calling
 builder, not the signer.
 
+A service's policy opts into the generator (``builders``: its signature is
+refused otherwise, ``app.policy.document``) and may name reusable workflows of
+other repositories (``ReusableWorkflow``): each adds an L3 entry for provenance
+whose builder id is that workflow, signed by itself on a GitHub-hosted runner,
+which is what ``actions/attest-build-provenance`` writes inside a reusable
+workflow. No entry whose builder must be its signer vouches for a workflow that
+ran for its own repository (Source Repository URI, 1.12): any job that can push
+there could have rewritten it.
+
 Trust domains
 -------------
 
@@ -75,11 +84,14 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from app.digests import content_digest
 from app.policy.identities import (
     GITHUB_ACTIONS_ISSUER,
+    CommitDigest,
     Issuer,
     KindField,
+    Repository,
     RunnerEnvironment,
     Subject,
     SubjectRegex,
+    Workflow,
     require_listed_once,
     runner_refusal,
 )
@@ -87,6 +99,7 @@ from app.wire import PRINTABLE_PATTERN, InputModel
 
 BUILDER_ID_MAX: Final = 2048
 MAX_BUILDERS: Final = 100
+MAX_REUSABLE_WORKFLOWS: Final = 20  # a trust map holds MAX_BUILDERS entries and these
 DESCRIPTION_MAX: Final = 500
 TRUST_DOMAIN_MAX: Final = 64
 HOSTED_RUNNER: Final = "github-hosted"
@@ -230,9 +243,25 @@ class TrustedBuilder(InputModel):
     ) -> str | None:
         """Why this entry does not vouch for ``builder_id`` signed so; None when it does."""
         refused = self.signer.refusal(subject, issuer, claims)
-        if refused is None and self.builder_is_signer and builder_id != subject:
-            refused = f"the builder id is not the signer's identity {quoted(subject)}"
+        if refused is None and self.builder_is_signer:
+            if builder_id != subject:
+                refused = f"the builder id is not the signer's identity {quoted(subject)}"
+            elif _called_from_its_own_repository(subject, claims):
+                refused = (
+                    "the signing workflow ran for its own repository, whose jobs could change it"
+                )
         return refused
+
+
+def _called_from_its_own_repository(subject: str, claims: Mapping[str, str]) -> bool:
+    """Whether a workflow SAN belongs to the repository the run was for (claim 1.12).
+
+    A reusable workflow isolates the build from the caller only when the caller
+    cannot change it: a workflow of the calling repository can be rewritten by
+    any job that can push there.
+    """
+    source = claims.get("source_repository_uri")
+    return source is not None and subject.lower().startswith(source.lower().rstrip("/") + "/")
 
 
 def _check_prefix(prefix: str) -> None:
@@ -303,7 +332,9 @@ class TrustMap(InputModel):
 
     model_config = ConfigDict(frozen=True)
 
-    builders: tuple[TrustedBuilder, ...] = Field(default_factory=tuple, max_length=MAX_BUILDERS)
+    builders: tuple[TrustedBuilder, ...] = Field(
+        default_factory=tuple, max_length=MAX_BUILDERS + MAX_REUSABLE_WORKFLOWS
+    )
 
     @model_validator(mode="after")
     def _no_repeats(self) -> TrustMap:
@@ -319,6 +350,71 @@ def trust_map_digest(trust_map: TrustMap) -> str:
     """
     document = trust_map.model_dump(mode="json", exclude_none=True)
     return content_digest(rfc8785.dumps(document))
+
+
+# --- builders a service calls -----------------------------------------------------------------
+
+
+class ReusableWorkflow(InputModel):
+    """A reusable workflow of another repository that builds and attests for the service.
+
+    Fulcio names the called workflow in the certificate (SAN and Build Signer URI,
+    1.9), and ``actions/attest-build-provenance`` run inside it writes that same
+    workflow as the builder id: the caller's jobs cannot change its steps, so its
+    provenance is SLSA Build L3 (``trusted_builder``). The service policy accepts
+    its signature only for runs of the service's own repository
+    (``app.policy.document``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    repository: Annotated[
+        Repository, Field(description="GitHub OWNER/NAME of the reusable workflow.")
+    ]
+    workflow: Annotated[
+        Workflow,
+        Field(description="The reusable workflow's file in that repository."),
+    ]
+    build_signer_digest: CommitDigest | None = Field(
+        default=None,
+        description="The reusable workflow's commit (Build Signer Digest, claim 1.10); absent: "
+        "any commit.",
+    )
+
+    @property
+    def uri(self) -> str:
+        """``https://github.com/OWNER/REPO/PATH``, as the SAN names it before ``@REF``."""
+        return f"https://github.com/{self.repository}/{self.workflow}"
+
+    @property
+    def signer_regex(self) -> str:
+        """The SAN of a run of this workflow, at any ref."""
+        return re.escape(self.uri + "@") + r"\S+"
+
+    def trusted_builder(self) -> TrustedBuilder:
+        """The trust map entry giving its provenance Build L3: signed by itself, hosted."""
+        return TrustedBuilder(
+            builder_id=self.uri + "@",
+            match="prefix",
+            signer=BuilderSigner(
+                issuer=GITHUB_ACTIONS_ISSUER,
+                subject_regex=self.signer_regex,
+                runner_environment=HOSTED_RUNNER,
+            ),
+            builder_is_signer=True,
+            max_level=3,
+            description=f"reusable workflow {self.repository}/{self.workflow}",
+        )
+
+
+# Builders attestd knows by name, which a service policy's ``builders`` opts into: the
+# SAN their runs sign with. Their trust map entries are in ``DEFAULT_TRUST_MAP``.
+NamedBuilder = Literal["slsa-github-generator"]
+
+
+def named_builder_signer(name: NamedBuilder) -> str:
+    """The SAN pattern of ``name``'s runs."""
+    return {"slsa-github-generator": SLSA_GENERATOR_SIGNER}[name]
 
 
 # --- the default ------------------------------------------------------------------------------

@@ -10,6 +10,12 @@ policy stored before a field existed does not change:
   (``app.policy.builders.DEFAULT_TRUST_MAP``), each a builder id (``id``) or
   builder id prefix (``id_prefix``) with the identity that must have signed its
   provenance and the highest SLSA Build level it vouches for;
+* ``builders`` and ``reusable_workflows``: builders the service calls, which sign
+  as themselves (the SLSA GitHub generator by name; reusable workflows of other
+  repositories by repository and file, optionally pinned to a commit). Each is
+  accepted under an identity that names a repository (``signers``), for a run of
+  that repository at a release ref on a GitHub-hosted runner; a reusable workflow
+  also adds a trust map entry giving its own provenance Build L3;
 * ``release_refs``: the git refs a release is built from (default: any tag);
 * ``reproducibility_quorum``: distinct trust domains whose builds must agree
   on a release's digest for it to be reproducible (default 2);
@@ -35,20 +41,35 @@ serves).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Annotated, Final, NamedTuple, TypeVar
+from typing import Annotated, Final, NamedTuple, TypeVar, get_args
 from urllib.parse import urlsplit
 
 import rfc8785
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from sigstore.verify.policy import OIDCSourceRepositoryRef
 
 from app.digests import content_digest
-from app.policy.builders import DEFAULT_TRUST_MAP, MAX_BUILDERS, TrustedBuilderRule, TrustMap
+from app.policy.builders import (
+    DEFAULT_TRUST_MAP,
+    HOSTED_RUNNER,
+    MAX_BUILDERS,
+    MAX_REUSABLE_WORKFLOWS,
+    NamedBuilder,
+    ReusableWorkflow,
+    TrustedBuilderRule,
+    TrustMap,
+    named_builder_signer,
+)
 from app.policy.identities import (
+    ClaimMatches,
     IdentityPolicy,
     Kind,
     RefRegex,
+    Signer,
     default_kind,
+    identity_checks,
     require_listed_once,
 )
 from app.policy.keys import MAX_KEYS, TrustedKey, fingerprint, keys_named_once
@@ -118,6 +139,21 @@ class ServicePolicyDocument(IdentityPolicy):
         max_length=MAX_BUILDERS - len(DEFAULT_TRUST_MAP.builders),
         description="Builders trusted besides the defaults (GitHub-hosted runners up to "
         "Build L2, the SLSA GitHub generator up to L3).",
+    )
+    builders: tuple[NamedBuilder, ...] | None = Field(
+        default=None,
+        max_length=len(get_args(NamedBuilder)),
+        description="Builders attestd knows by name that may sign for the service's "
+        "repository: slsa-github-generator (its builder workflows at a release tag, on a "
+        "GitHub-hosted runner, for a release ref of a repository the identities name), Build "
+        "L3 by the default trust map.",
+    )
+    reusable_workflows: tuple[ReusableWorkflow, ...] | None = Field(
+        default=None,
+        max_length=MAX_REUSABLE_WORKFLOWS,
+        description="Reusable workflows of other repositories that may sign for the "
+        "service's repository (for a release ref of a repository the identities name, on a "
+        "GitHub-hosted runner), and whose provenance they sign as themselves is Build L3.",
     )
     release_refs: RefRegex | None = Field(
         default=None,
@@ -196,6 +232,33 @@ class ServicePolicyDocument(IdentityPolicy):
         )
 
     @model_validator(mode="after")
+    def _called_builders_run_for_a_repository(self) -> ServicePolicyDocument:
+        lines: tuple[tuple[str, tuple[object, ...]], ...] = (
+            ("builders", self.builders or ()),
+            ("reusable_workflows", self.reusable_workflows or ()),
+        )
+        for field, items in lines:
+            repeated = [item for index, item in enumerate(items) if item in items[:index]]
+            if repeated:
+                raise ValueError(f"{field} lists {_named(repeated[0])} twice")
+        if not (self.builders or self.reusable_workflows):
+            return self
+        repositories = {i.repository.lower() for i in self.identities if i.repository}
+        if not repositories:
+            raise ValueError(
+                "builders and reusable_workflows sign for the repositories the identities "
+                "name: give an identity with repository (the service's repository)"
+            )
+        for workflow in self.reusable_workflows or ():
+            if workflow.repository.lower() in repositories:
+                raise ValueError(
+                    f"reusable workflow {workflow.repository}/{workflow.workflow} is in a "
+                    "repository the identities name: jobs of that repository could change it, "
+                    "so it is no isolated builder (a reusable workflow of another repository is)"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _builders_once(self) -> ServicePolicyDocument:
         self.trust_map()  # no entry repeats another, or a default one
         return self
@@ -212,9 +275,57 @@ class ServicePolicyDocument(IdentityPolicy):
         return self
 
     def trust_map(self) -> TrustMap:
-        """The default trust map with this policy's builders after it."""
+        """The default trust map, this policy's builders, then its reusable workflows."""
         added = tuple(rule.trusted_builder() for rule in self.trusted_builders or ())
-        return TrustMap(builders=(*DEFAULT_TRUST_MAP.builders, *added))
+        called = tuple(workflow.trusted_builder() for workflow in self.reusable_workflows or ())
+        return TrustMap(builders=(*DEFAULT_TRUST_MAP.builders, *added, *called))
+
+    def signers(self) -> tuple[Signer, ...]:
+        """Each identity's checks, then the builders and reusable workflows it calls.
+
+        A called builder signs as itself (its SAN is the builder's workflow), for a
+        run of the identity's repository: it is accepted under that identity when
+        every constraint of the identity on the run holds (repository, ids,
+        calling workflow, trigger, visibility) and, besides, the builder's SAN, a
+        GitHub-hosted runner, a release ref and, for a reusable workflow pinned
+        so, its commit.
+        """
+        called: list[Signer] = []
+        for index, identity in enumerate(self.identities):
+            if identity.repository is None:
+                continue  # a builder called by whom? only GitHub identities name a run
+            for name in self.builders or ():
+                called.append(self._called_by(index, name, named_builder_signer(name), None))
+            for workflow in self.reusable_workflows or ():
+                if workflow.repository.lower() == identity.repository.lower():
+                    continue  # refused by validation; never a builder of its own caller
+                called.append(
+                    self._called_by(
+                        index,
+                        f"reusable workflow {workflow.workflow.rpartition('/')[2]}",
+                        workflow.signer_regex,
+                        workflow.build_signer_digest,
+                    )
+                )
+        return (*super().signers(), *called)
+
+    def _called_by(self, index: int, name: str, subject_regex: str, digest: str | None) -> Signer:
+        identity = self.identities[index].model_copy(
+            update={
+                "subject": None,
+                "subject_regex": subject_regex,
+                "runner_environment": HOSTED_RUNNER,
+                "build_signer_digest": digest,  # the identity's own pins its workflow, not this
+            }
+        )
+        release_ref = ClaimMatches(
+            OIDCSourceRepositoryRef.oid,
+            "source repository ref",
+            re.compile(self.effective_release_refs),
+        )
+        return Signer(
+            index, f"identity {index + 1} through {name}", identity_checks(identity, [release_ref])
+        )
 
     def signer_kind(
         self,
@@ -294,6 +405,12 @@ def apply_update(current: PolicyT, update: BaseModel) -> PolicyT:
     given = update.model_dump(include=update.model_fields_set)
     # Validated again as a whole, so rules that span fields hold for the result.
     return type(current).model_validate({**current.model_dump(), **given})
+
+
+def _named(item: object) -> str:
+    if isinstance(item, ReusableWorkflow):
+        return f"reusable workflow {item.repository}/{item.workflow}"
+    return repr(item)
 
 
 def canonical_policy(policy: IdentityPolicy) -> bytes:

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Hashable, Iterable, Sequence
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -337,6 +337,14 @@ NumericId = Annotated[
 # --- the policy -------------------------------------------------------------------------------
 
 
+class Signer(NamedTuple):
+    """One way a policy accepts a signer: its checks, and the identity it belongs to."""
+
+    identity: int  # index into the policy's identities
+    label: str  # how a refusal names it
+    checks: VerificationPolicy
+
+
 class AllowedIdentity(InputModel):
     """One signer attestd accepts: an OIDC issuer, a subject and optional GitHub claims."""
 
@@ -414,6 +422,13 @@ class IdentityPolicy(InputModel):
         require_listed_once(self.identities, "identities")
         return self
 
+    def signers(self) -> tuple[Signer, ...]:
+        """Each identity's checks, in order (a service policy adds the builders it calls)."""
+        return tuple(
+            Signer(index, f"identity {index + 1}", identity_checks(identity))
+            for index, identity in enumerate(self.identities)
+        )
+
 
 def default_policy_for(repository_url: str) -> IdentityPolicy:
     """The policy a new service starts with: its repository's GitHub workflows, or nobody.
@@ -455,11 +470,11 @@ def to_sigstore(policy: IdentityPolicy) -> VerificationPolicy:
             "The identity policy lists no allowed identity, so no signature can be accepted.",
             reasons=["no-allowed-identity"],
         )
-    return AnyAllowedIdentity([identity_checks(identity) for identity in policy.identities])
+    return AnyAllowedIdentity(policy.signers())
 
 
-def identity_checks(identity: AllowedIdentity) -> AllOf:
-    """Every check of one allowed identity, issuer first."""
+def identity_checks(identity: AllowedIdentity, also: Sequence[VerificationPolicy] = ()) -> AllOf:
+    """Every check of one allowed identity, issuer first, and the checks ``also`` after them."""
     checks: list[VerificationPolicy] = [IssuerIs(identity.issuer)]
     if identity.subject is not None:
         # The issuer is checked above, in both encodings; Identity's own check reads only 1.1.
@@ -497,44 +512,60 @@ def identity_checks(identity: AllowedIdentity) -> AllOf:
         (OIDCSourceRepositoryVisibility, identity.source_repository_visibility),
     )
     checks.extend(claim(value) for claim, value in exact if value is not None)
+    checks.extend(also)
     return AllOf(checks)
 
 
 def matched_identity(policy: IdentityPolicy, cert: x509.Certificate) -> int | None:
-    """The index of the first identity of ``policy`` that accepts ``cert``; None if none does."""
-    index, _ = _first_match([identity_checks(i) for i in policy.identities], cert)
-    return index
+    """The index of the identity of ``policy`` whose first signer accepts ``cert``; or None."""
+    signer, _ = _first_match(policy.signers(), cert)
+    return None if signer is None else signer.identity
 
 
 def _first_match(
-    identities: Sequence[VerificationPolicy], cert: x509.Certificate
-) -> tuple[int | None, list[str]]:
-    """The index of the first of ``identities`` that accepts ``cert``, or why each refused."""
-    failures: list[str] = []
-    for index, child in enumerate(identities):
+    signers: Sequence[Signer], cert: x509.Certificate
+) -> tuple[Signer | None, list[str]]:
+    """The first of ``signers`` that accepts ``cert``, or why each refused.
+
+    The refusals of signers whose subject matched come first: a signer that is the
+    right workflow but ran for another repository, or on the wrong runner, is
+    what a reader of a refusal needs to see before the signers it is not.
+    """
+    failures: list[tuple[bool, str]] = []
+    for signer in signers:
         try:
-            child.verify(cert)
+            signer.checks.verify(cert)
+        except SubjectMismatch as error:
+            failures.append((True, f"{signer.label}: {error}"))
         except VerificationError as error:
-            failures.append(f"identity {index + 1}: {error}")
+            failures.append((str(error).startswith(_SANS_DIFFER), f"{signer.label}: {error}"))
         except (ValueError, x509.ExtensionNotFound) as error:
             # A missing SAN or a badly encoded claim: a refusal, not a crash.
-            failures.append(f"identity {index + 1}: unreadable certificate: {error}")
+            failures.append((False, f"{signer.label}: unreadable certificate: {error}"))
         else:
-            return index, failures
-    return None, failures
+            return signer, []
+    return None, [text for _, text in sorted(failures, key=lambda failure: failure[0])]
+
+
+# How sigstore's ``Identity`` says that no SAN is the subject it wants.
+_SANS_DIFFER = "Certificate's SANs do not match"
+
+
+class SubjectMismatch(VerificationError):
+    """No SAN of the certificate is the signer an identity names."""
 
 
 class AnyAllowedIdentity(AnyOf):
     """sigstore's ``AnyOf``, failing closed on unreadable extensions and saying why each failed."""
 
-    def __init__(self, children: Sequence[VerificationPolicy]) -> None:
-        self._identities = list(children)
-        super().__init__(self._identities)
+    def __init__(self, signers: Sequence[Signer]) -> None:
+        self._signers = tuple(signers)
+        super().__init__([signer.checks for signer in self._signers])
 
     def verify(self, cert: x509.Certificate) -> None:
-        """Return when one identity accepts ``cert``; raise ``VerificationError`` otherwise."""
-        index, failures = _first_match(self._identities, cert)
-        if index is not None:
+        """Return when one signer accepts ``cert``; raise ``VerificationError`` otherwise."""
+        signer, failures = _first_match(self._signers, cert)
+        if signer is not None:
             return
         raise VerificationError(
             "the signing certificate matches no allowed identity: " + "; ".join(failures)
@@ -567,7 +598,7 @@ class SubjectMatches:
     def verify(self, cert: x509.Certificate) -> None:
         subjects = certificate_subjects(cert)
         if not any(self._pattern.fullmatch(subject) for subject in subjects):
-            raise VerificationError(
+            raise SubjectMismatch(
                 f"no SAN matches {self._pattern.pattern!r}; the certificate has {subjects}"
             )
 

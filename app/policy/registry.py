@@ -165,6 +165,8 @@ def _out(service: Service, current: PolicyVersion, row: ServicePolicy | None) ->
         digest=current.digest,
         identities=list(current.policy.identities),
         trusted_builders=list(current.policy.trusted_builders or ()),
+        builders=list(current.policy.builders or ()),
+        reusable_workflows=list(current.policy.reusable_workflows or ()),
         release_refs=current.policy.effective_release_refs,
         reproducibility_quorum=current.policy.effective_quorum,
         environments=current.policy.effective_environments,

@@ -6,7 +6,13 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
-from app.policy.builders import MAX_BUILDERS, TrustedBuilderRule
+from app.policy.builders import (
+    MAX_BUILDERS,
+    MAX_REUSABLE_WORKFLOWS,
+    NamedBuilder,
+    ReusableWorkflow,
+    TrustedBuilderRule,
+)
 from app.policy.document import (
     DEFAULT_RELEASE_REFS,
     DEFAULT_REPRODUCIBILITY_QUORUM,
@@ -55,6 +61,24 @@ class PolicyUpdate(InputModel):
         description=(
             "Replaces the builders trusted besides attestd's defaults; null or []: the "
             "defaults alone. Absent: kept."
+        ),
+    )
+    builders: list[NamedBuilder] | None = Field(
+        default=None,
+        description=(
+            "Replaces the builders attestd knows by name that may sign for the repositories "
+            "the identities name: slsa-github-generator (Build L3). null or []: none. "
+            "Absent: kept."
+        ),
+    )
+    reusable_workflows: list[ReusableWorkflow] | None = Field(
+        default=None,
+        max_length=MAX_REUSABLE_WORKFLOWS,
+        description=(
+            "Replaces the reusable workflows of other repositories (repository, workflow, "
+            "optionally build_signer_digest) that may sign for the repositories the "
+            "identities name, on GitHub-hosted runners, for release refs; provenance they "
+            "sign as themselves is Build L3. null or []: none. Absent: kept."
         ),
     )
     release_refs: RefRegex | None = Field(
@@ -214,6 +238,13 @@ class PolicyOut(OutputModel):
     )
     trusted_builders: list[TrustedBuilderRule] = Field(
         description="Builders trusted besides attestd's defaults (docs/verification.md)."
+    )
+    builders: list[NamedBuilder] = Field(
+        description="Builders known by name that may sign for the identities' repositories."
+    )
+    reusable_workflows: list[ReusableWorkflow] = Field(
+        description="Reusable workflows of other repositories that may sign for the "
+        "identities' repositories, their provenance Build L3 (docs/policies.md)."
     )
     release_refs: str = Field(description="Git refs releases are built from (in force).")
     reproducibility_quorum: int = Field(

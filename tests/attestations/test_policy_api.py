@@ -119,6 +119,8 @@ def test_a_service_off_github_is_at_version_0_accepting_nobody(
         "digest": EMPTY_DIGEST,
         "identities": [],
         "trusted_builders": [],
+        "builders": [],
+        "reusable_workflows": [],
         "release_refs": "refs/tags/.+",
         "reproducibility_quorum": 2,
         "environments": {"production": 4, "staging": 2},

@@ -16,6 +16,7 @@ from app.digests import content_digest
 from app.policy.builders import (
     DEFAULT_TRUST_MAP,
     MAX_BUILDERS,
+    MAX_REUSABLE_WORKFLOWS,
     TrustedBuilder,
     TrustMap,
     trust_map_digest,
@@ -205,8 +206,9 @@ def test_bad_entries(name: str) -> None:
 def test_a_trust_map_refuses_repeats_and_too_many_entries() -> None:
     with pytest.raises(ValidationError, match=r"builders\[1\] repeats builders\[0\]"):
         TrustMap.model_validate({"builders": [entry(), entry()]})
-    many = [entry(builder_id=f"{CHAINS}/{index}") for index in range(MAX_BUILDERS + 1)]
-    with pytest.raises(ValidationError, match=f"at most {MAX_BUILDERS}"):
+    most = MAX_BUILDERS + MAX_REUSABLE_WORKFLOWS
+    many = [entry(builder_id=f"{CHAINS}/{index}") for index in range(most + 1)]
+    with pytest.raises(ValidationError, match=f"at most {most}"):
         TrustMap.model_validate({"builders": many})
     with pytest.raises(ValidationError, match="Extra inputs"):
         TrustMap.model_validate({"builders": [], "default": True})

@@ -19,13 +19,11 @@ def second_admin_headers(make_token) -> dict[str, str]:
 
 
 @pytest.fixture
-def payments(
+def pipeline(
     client, admin_headers, second_admin_headers, pipeline_headers, auditor_headers, local_sigstore
 ) -> Pipeline:
-    """``payments`` registered with a policy that also lets the SLSA generator and the
-    rebuild service sign, and trusts the rebuild service as a rebuilder of its own domain."""
-    register(client, admin_headers)
-    pipeline = Pipeline(
+    """What the release pipeline and the admins of ``payments`` do, before it is registered."""
+    return Pipeline(
         client,
         admin=admin_headers,
         approver=second_admin_headers,
@@ -33,6 +31,13 @@ def payments(
         auditor=auditor_headers,
         sigstore=local_sigstore,
     )
+
+
+@pytest.fixture
+def payments(client, admin_headers, pipeline: Pipeline) -> Pipeline:
+    """``payments`` registered with a policy that also lets the SLSA generator and the
+    rebuild service sign, and trusts the rebuild service as a rebuilder of its own domain."""
+    register(client, admin_headers)
     current = client.get(f"/v1/services/{SERVICE}/policy", headers=admin_headers).json()
     pipeline.policy(
         identities=[*current["identities"], GENERATOR_IDENTITY, REBUILDER_IDENTITY],

@@ -23,7 +23,7 @@ from tests.builders.identities import GENERATOR, REBUILDER, RELEASE, SELF_HOSTED
 from tests.builders.services import SERVICE
 from tests.builders.vex import signed_vex
 from tests.scoring.reads import maturity_of
-from tests.sigstore_local import LocalSigstore, SignerIdentity
+from tests.sigstore_local import BuiltBundle, LocalSigstore, SignerIdentity
 
 SBOMS = Path(__file__).parent / "sboms"
 
@@ -54,12 +54,15 @@ class Pipeline:
         return body
 
     def signature(self, signer: SignerIdentity = RELEASE) -> dict[str, Any]:
-        return self._accepted(submit(self.client, self.pipeline, signature(self.sigstore, signer)))
+        return self.bundle(signature(self.sigstore, signer))
 
     def build(
         self, predicate: str, signer: SignerIdentity, digest_hex: str = DIGEST_HEX
     ) -> dict[str, Any]:
-        bundle = build(self.sigstore, predicate, signer, digest_hex)
+        return self.bundle(build(self.sigstore, predicate, signer, digest_hex))
+
+    def bundle(self, bundle: BuiltBundle) -> dict[str, Any]:
+        """``bundle`` sent by the release pipeline; the accepted attestation."""
         return self._accepted(submit(self.client, self.pipeline, bundle))
 
     def vex(self, document: dict[str, Any], signer: SignerIdentity = RELEASE) -> Any:
